@@ -1,0 +1,403 @@
+"""Validated spec data -> the frozen model, with the semantic checks the schema cannot express.
+
+Checks here: names and their uniqueness, source defaults and triggers, default inputs,
+run order from `after:` and from artifact flow, artifact flow itself (every input produced
+earlier, every output unique), artifact counts per provider, v1/v2 rules, references to
+parameters, conditions and resources. Every problem is collected; SpecError is raised once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from pipegen import cfn, providers
+from pipegen.errors import Diagnostic, SpecError, diag
+from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
+
+if TYPE_CHECKING:
+    from pipegen.loader import Loaded
+
+DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
+
+# Logical ids pipegen generates that specs may reference (SPEC.md section 8).
+DOCUMENTED_IDS = ("Pipeline", "PipelineRole", "ArtifactBucket", "ArtifactKey")
+
+
+def minutes(duration: str) -> int:
+    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120."""
+    n, unit = int(duration[:-1]), duration[-1]
+    total = n * DURATION_MINUTES[unit]
+    return int(total) if total == int(total) else int(total) + 1
+
+
+class BuildContext:
+    """What the build phase and providers' checks share: the spec, its spans, the diagnostics."""
+
+    def __init__(self, loaded: Loaded):
+        self.loaded = loaded
+        self.data: dict = loaded.data
+        self.diagnostics: list[Diagnostic] = []
+        self.type: str = self.data.get("type", "v2")
+        self.sources: list[Source] = []
+        self.parameters: dict = self.data.get("parameters", {})
+        self.conditions: dict = self.data.get("conditions", {})
+        self.resources: dict = self.data.get("resources", {})
+
+    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
+              key: bool = False, related: tuple = ()) -> None:
+        span = self.loaded.key_span(path) if key else self.loaded.span(path)
+        self.diagnostics.append(diag(code, message, span, path, hint, "error", related))
+
+    def warn(self, code: str, message: str, path: tuple, hint: str | None = None) -> None:
+        self.diagnostics.append(diag(code, message, self.loaded.span(path), path, hint,
+                                     "warning"))
+
+    def v2_only(self, feature: str, path: tuple) -> None:
+        if self.type == "v1":
+            self.error("PG305", f"{feature} needs a v2 pipeline, and this spec says `type: v1`",
+                       path, "remove it, or set `type: v2`", key=True)
+
+    @property
+    def source_outputs(self) -> list[str]:
+        return [s.output for s in self.sources]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
+    """The model and its warnings; raises SpecError with every error found."""
+    ctx = BuildContext(loaded)
+    data = loaded.data
+    _check_pipeline(ctx)
+    sources = tuple(_build_sources(ctx))
+    ctx.sources = list(sources)
+    source_stage = data.get("source_stage", "Source")
+    stages = tuple(_build_stages(ctx, source_stage))
+    _check_artifact_flow(ctx, sources, stages)
+    _check_references(ctx)
+    if ctx.errors:
+        raise SpecError(ctx.errors)
+
+    pipeline = Pipeline(
+        file=loaded.file,
+        name=data["name"],
+        pipeline_name=data.get("pipeline_name", data["name"]),
+        description=data.get("description"),
+        type=ctx.type,
+        execution_mode=data.get("execution_mode", "superseded"),
+        restart_on_update=data.get("restart_on_update"),
+        transform=data.get("transform"),
+        tags=data.get("tags", {}),
+        parameters=ctx.parameters,
+        mappings=data.get("mappings", {}),
+        conditions=ctx.conditions,
+        variables=data.get("variables", {}),
+        role=_build_role(data.get("role", "generated")),
+        artifacts=_build_artifacts(data.get("artifacts", {})),
+        source_stage=source_stage,
+        sources=sources,
+        stages=stages,
+        resources=ctx.resources,
+        outputs=data.get("outputs", {}),
+        overrides=data.get("overrides", {}),
+        acknowledge=frozenset(data.get("acknowledge", ())),
+    )
+    warnings = [d for d in ctx.diagnostics if not d.is_error
+                and d.code not in pipeline.acknowledge]
+    return pipeline, warnings
+
+
+def _check_pipeline(ctx: BuildContext) -> None:
+    data = ctx.data
+    if data.get("execution_mode") in ("queued", "parallel"):
+        ctx.v2_only(f"execution_mode: {data['execution_mode']}", ("execution_mode",))
+    if data.get("variables"):
+        ctx.v2_only("pipeline variables", ("variables",))
+
+
+def _build_role(role: Any) -> PipelineRole:
+    if role == "generated":
+        return PipelineRole(arn=None)
+    if isinstance(role, dict) and not cfn.is_intrinsic(role):
+        return PipelineRole(arn=None, name=role.get("name"),
+                            permissions_boundary=role.get("permissions_boundary"),
+                            extra_policies=tuple(role.get("extra_policies", ())))
+    return PipelineRole(arn=role)
+
+
+def _build_artifacts(spec: dict) -> ArtifactStore:
+    bucket = spec.get("bucket", "generated")
+    bucket_name, retain, expire = None, True, None
+    if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
+        bucket_name = bucket.get("name")
+        retain = bucket.get("retain", True)
+        if "expire_after" in bucket:
+            expire = max(1, minutes(bucket["expire_after"]) // 1440)
+        bucket = None
+    elif bucket == "generated":
+        bucket = None
+    enc = spec.get("encryption", "aws-managed")
+    kind, key = (enc, None) if enc in ("aws-managed", "generated") else ("arn", enc)
+    return ArtifactStore(bucket=bucket, bucket_name=bucket_name, retain=retain,
+                         expire_days=expire, encryption=kind, key=key,
+                         grant=tuple(spec.get("grant", ())), regions=spec.get("regions", {}))
+
+
+def _build_sources(ctx: BuildContext):
+    registry = providers.sources()
+    names: dict[str, tuple] = {}
+    for i, spec in enumerate(ctx.data["sources"]):
+        path = ("sources", i)
+        p = registry[spec["provider"]]
+        name = spec.get("name", p.default_name)
+        if name in names:
+            ctx.error("PG301", f"two sources are named '{name}'", path + (("name",) if "name"
+                      in spec else ("provider",)), "give each source a distinct `name`",
+                      related=(ctx.loaded.span(names[name]),))
+        names[name] = path
+        output = spec.get("output", f"{name}Source")
+        if "output" not in spec and not _artifact_name_ok(output):
+            ctx.error("PG308", f"the default output name '{output}' is not a valid artifact "
+                      "name", path + ("name",), "artifact names allow letters, digits, '-' and "
+                      "'_' only: add `output: NAME`")
+        trigger = spec.get("trigger", p.triggers[0])
+        if trigger not in p.triggers:
+            ctx.error("PG204", f"trigger '{trigger}' is not available for {p.provider} sources; "
+                      f"expected one of {', '.join(p.triggers)}", path + ("trigger",))
+        fmt = spec.get("format", "zip")
+        if fmt == "clone-ref" and not p.clone_ref:
+            ctx.error("PG312", f"format: clone-ref is not available for {p.provider} sources",
+                      path + ("format",), "clone-ref works with codecommit and connection "
+                      "sources only")
+        source = Source(name=name, provider=p.provider, output=output, trigger=trigger,
+                        format=fmt, namespace=spec.get("namespace"), settings=spec, path=path)
+        if p.vcs and "branch" not in spec:
+            ctx.error("PG304", f"source '{name}' needs a branch", path,
+                      "add `branch: main`: one branch per pipeline; compile one spec per "
+                      "branch", key=True)
+        p.check(source, ctx)
+        yield source
+
+
+def _artifact_name_ok(name: str) -> bool:
+    return 1 <= len(name) <= 100 and all(c.isalnum() or c in "-_" for c in name) and name.isascii()
+
+
+def _build_stages(ctx: BuildContext, source_stage: str):
+    seen = {source_stage: ("source_stage",)}
+    for si, spec in enumerate(ctx.data["stages"]):
+        path = ("stages", si)
+        name = spec["name"]
+        if name in seen:
+            ctx.error("PG301", f"two stages are named '{name}'", path + ("name",),
+                      "stage names must be unique in a pipeline (the source stage is "
+                      f"'{source_stage}')")
+        seen[name] = path
+        actions = _build_actions(ctx, name, spec["actions"], path + ("actions",))
+        yield Stage(name=name, actions=actions, when=spec.get("when"), settings=spec, path=path)
+
+
+def _build_actions(ctx: BuildContext, stage: str, specs: list[dict], path: tuple):
+    registry = providers.actions()
+    drafts = []
+    names: dict[str, int] = {}
+    for ai, spec in enumerate(specs):
+        apath = path + (ai,)
+        name = spec["name"]
+        if name in names:
+            ctx.error("PG301", f"two actions in stage '{stage}' are named '{name}'",
+                      apath + ("name",), "action names must be unique within a stage")
+        names[name] = ai
+        provider = spec.get("provider", providers.DEFAULT_PROVIDER.get(spec["type"]))
+        p = registry[(spec["type"], provider)]
+        if p.v2_only:
+            ctx.v2_only(f"the {provider} {spec['type']} action", apath + ("provider",))
+        if "inputs" in spec:
+            inputs = tuple(spec["inputs"])
+        elif p.default_inputs(spec):
+            outs = ctx.source_outputs
+            if len(outs) == 1:
+                inputs = (outs[0],)
+            else:
+                inputs = ()
+                ctx.error("PG303", f"action '{name}' needs `inputs`: the pipeline has "
+                          f"{len(outs)} sources", apath, "available source outputs: "
+                          + ", ".join(outs), key=True)
+        else:
+            inputs = ()
+        timeout = minutes(spec["timeout"]) if "timeout" in spec else None
+        drafts.append(dict(
+            name=name, stage=stage, type=spec["type"], provider=provider, inputs=inputs,
+            outputs=tuple(spec.get("outputs", ())), namespace=spec.get("namespace"),
+            when=spec.get("when"), region=spec.get("region"), role=spec.get("role"),
+            timeout_minutes=timeout, configuration=spec.get("configuration", {}),
+            settings=spec, path=apath, p=p))
+    levels = _run_orders(ctx, drafts, names)
+    actions = []
+    for d, level in zip(drafts, levels, strict=True):
+        p = d.pop("p")
+        action = Action(run_order=level, **d)
+        p.check(action, ctx)
+        actions.append(action)
+    return tuple(actions)
+
+
+def _run_orders(ctx: BuildContext, drafts: list[dict], names: dict[str, int]) -> list[int]:
+    """RunOrder per action: explicit `run_order`, else after everything it waits for.
+
+    An action waits for the actions named in `after:` and for any action of the same stage
+    that produces one of its inputs (so artifact flow inside a stage orders itself).
+    """
+    producers = {o: i for i, d in enumerate(drafts) for o in d["outputs"]}
+    deps: list[list[int]] = []
+    for i, d in enumerate(drafts):
+        wanted = []
+        for j, other in enumerate(d["settings"].get("after", [])):
+            if other not in names:
+                ctx.error("PG311", f"after: names '{other}', which is not an action of stage "
+                          f"'{d['stage']}'", d["path"] + ("after", j), "actions in this stage: "
+                          + ", ".join(x["name"] for x in drafts))
+            elif names[other] == i:
+                ctx.error("PG310", f"action '{d['name']}' cannot run after itself",
+                          d["path"] + ("after", j))
+            else:
+                wanted.append(names[other])
+        wanted += [producers[x] for x in d["inputs"] if x in producers and producers[x] != i]
+        deps.append(list(dict.fromkeys(wanted)))
+
+    levels: list[int | None] = [None] * len(drafts)
+    state = [0] * len(drafts)  # 0 new, 1 visiting, 2 done
+
+    def visit(i: int) -> int:
+        if state[i] == 2:
+            return levels[i]
+        if state[i] == 1:
+            raise _Cycle(i)
+        state[i] = 1
+        explicit = drafts[i]["settings"].get("run_order")
+        level = 1
+        for j in deps[i]:
+            level = max(level, visit(j) + drafts[j]["p"].steps(drafts[j]["settings"]))
+        if explicit is not None:
+            level = explicit
+        state[i] = 2
+        levels[i] = level
+        return level
+
+    for i in range(len(drafts)):
+        try:
+            visit(i)
+        except _Cycle as c:
+            d = drafts[c.index]
+            ctx.error("PG310", f"action '{d['name']}' is part of an ordering cycle",
+                      d["path"] + ("after",) if "after" in d["settings"] else d["path"],
+                      "`after:` and inputs produced in the same stage must not form a loop")
+            return [1] * len(drafts)
+    return [lv or 1 for lv in levels]
+
+
+class _Cycle(Exception):
+    def __init__(self, index: int):
+        self.index = index
+
+
+def _check_artifact_flow(ctx: BuildContext, sources, stages) -> None:
+    produced: dict[str, tuple] = {}
+    for s in sources:
+        if s.output in produced:
+            ctx.error("PG301", f"two sources output the artifact '{s.output}'",
+                      s.path + ("output",), "output artifact names must be unique")
+        produced[s.output] = s.path
+    clone_refs = {s.output for s in sources if s.format == "clone-ref"}
+    registry = providers.actions()
+    for stage in stages:
+        for level in sorted({a.run_order for a in stage.actions}):
+            batch = [a for a in stage.actions if a.run_order == level]
+            for a in batch:
+                for k, name in enumerate(a.inputs):
+                    if name not in produced:
+                        ctx.error("PG302", f"input '{name}' is not produced by any earlier "
+                                  "action", a.path + ("inputs", k) if "inputs" in a.settings
+                                  else a.path, "outputs produced before this action: "
+                                  + (", ".join(produced) or "none"))
+                    elif name in clone_refs and not registry[(a.type, a.provider)]\
+                            .reads_clone_ref:
+                        ctx.error("PG312", f"input '{name}' is a clone-ref source output, which "
+                                  f"only CodeBuild actions can read; '{a.name}' is a "
+                                  f"{a.provider} action", a.path, "use `format: zip` on the "
+                                  "source, or feed it to a CodeBuild action only")
+            for a in batch:
+                for k, name in enumerate(a.outputs):
+                    if name in produced:
+                        ctx.error("PG301", f"the artifact '{name}' is already produced by "
+                                  "another action", a.path + ("outputs", k),
+                                  "output artifact names must be unique in a pipeline",
+                                  related=(ctx.loaded.span(produced[name]),))
+                    produced[name] = a.path + ("outputs", k)
+            for a in batch:
+                _check_counts(ctx, a, registry[(a.type, a.provider)])
+
+
+def _check_counts(ctx: BuildContext, a: Action, p) -> None:
+    for what, have, (lo, hi) in (("input", a.inputs, p.inputs), ("output", a.outputs,
+                                                                  p.outputs)):
+        if not lo <= len(have) <= hi:
+            allowed = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
+            key = what + "s"
+            ctx.error("PG307", f"a {a.provider} {a.type} action takes {allowed} {what}"
+                      f"{'s' if hi != 1 else ''}, and '{a.name}' has {len(have)}",
+                      a.path + ((key,) if key in a.settings else ()),
+                      f"adjust `{key}`" if key in a.settings else f"add `{key}:`")
+
+
+def _check_references(ctx: BuildContext) -> None:
+    """Every !Ref and !GetAtt in the spec names something the template will declare."""
+    declared = set(ctx.parameters) | set(ctx.resources) | set(DOCUMENTED_IDS)
+    refs = set(ctx.parameters) | set(ctx.resources) | cfn.PSEUDO_PARAMETERS | set(DOCUMENTED_IDS)
+    skip = {("resources",), ("outputs",), ("conditions",), ("overrides",), ("mappings",)}
+
+    def walk(v: Any, path: tuple) -> None:
+        if path[:1] and (path[0],) in skip:
+            return
+        if isinstance(v, dict):
+            if set(v) == {"Ref"} and isinstance(v["Ref"], str):
+                if v["Ref"] not in refs:
+                    _unknown(ctx, v["Ref"], path, sorted(refs - cfn.PSEUDO_PARAMETERS))
+                return
+            if set(v) == {"Fn::GetAtt"} and isinstance(v["Fn::GetAtt"], list) and \
+                    v["Fn::GetAtt"] and isinstance(v["Fn::GetAtt"][0], str):
+                if v["Fn::GetAtt"][0] not in declared - set(ctx.parameters):
+                    _unknown(ctx, v["Fn::GetAtt"][0], path,
+                             sorted(declared - set(ctx.parameters)))
+                return
+            for k, x in v.items():
+                walk(x, path + (k,))
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                walk(x, path + (i,))
+
+    walk(ctx.data, ())
+    for stage_i, stage in enumerate(ctx.data.get("stages", [])):
+        if "when" in stage and stage["when"] not in ctx.conditions:
+            _unknown_condition(ctx, stage["when"], ("stages", stage_i, "when"))
+        for ai, action in enumerate(stage.get("actions", [])):
+            if "when" in action and action["when"] not in ctx.conditions:
+                _unknown_condition(ctx, action["when"], ("stages", stage_i, "actions", ai,
+                                                          "when"))
+
+
+def _unknown(ctx: BuildContext, name: str, path: tuple, known: list[str]) -> None:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else (
+        "declare it under `parameters:` or `resources:`")
+    ctx.error("PG306", f"'{name}' is not a parameter, pseudo parameter or resource of this "
+              "template", path, hint)
+
+
+def _unknown_condition(ctx: BuildContext, name: str, path: tuple) -> None:
+    ctx.error("PG306", f"'{name}' is not a condition of this spec", path,
+              "declare it under `conditions:`" + (
+                  f"; declared: {', '.join(ctx.conditions)}" if ctx.conditions else ""))

@@ -1,0 +1,218 @@
+"""The command line: `compile`, `check`, `schema`. Options in, exit code out.
+
+Exit codes: 0 ok; 1 a spec, the lint gate or a staleness check failed; 2 usage; 3 internal
+error (a pipegen bug).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import click
+
+from pipegen import __version__
+from pipegen.errors import Diagnostic, SpecError, diag
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+SPEC_SUFFIXES = (".yaml", ".yml")
+_SPEC_MARK = re.compile(r"^pipegen\s*:", re.MULTILINE)
+REPORT_URL = "https://github.com/pipegen/pipegen/issues"
+
+
+def find_specs(paths: tuple[str, ...]) -> list[Path]:
+    """Files as given; directories searched (recursively) for YAML files with a `pipegen:` key."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            candidates = sorted(x for x in p.rglob("*") if x.suffix in SPEC_SUFFIXES
+                                and x.is_file())
+            specs = [x for x in candidates if _SPEC_MARK.search(
+                x.read_text("utf-8", errors="replace"))]
+            if not specs:
+                raise click.UsageError(f"no pipegen specs found in {p}")
+            found += specs
+        else:
+            found.append(p)
+    return list(dict.fromkeys(found))
+
+
+class Reporter:
+    """Collects what a run says and prints it in the chosen format."""
+
+    def __init__(self, fmt: str, strict: bool):
+        self.fmt = fmt
+        self.strict = strict
+        self.diagnostics: list[Diagnostic] = []
+        self.sources: dict[str, list[str]] = {}
+
+    def add(self, spec: Path, diagnostics: list[Diagnostic]) -> None:
+        if str(spec) not in self.sources:
+            try:
+                self.sources[str(spec)] = spec.read_text("utf-8", errors="replace").splitlines()
+            except OSError:
+                self.sources[str(spec)] = []
+        if self.strict:
+            diagnostics = [d if d.is_error else diag(d.code, d.message, d.span, d.path,
+                                                     d.hint, "error") for d in diagnostics]
+        self.diagnostics += diagnostics
+        if self.fmt == "text" and diagnostics:
+            from pipegen import report
+            click.echo(report.text(diagnostics, self.sources), err=True, nl=False)
+
+    @property
+    def failed(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    def finish(self) -> None:
+        if self.fmt == "json":
+            from pipegen import report
+            click.echo(report.as_json(self.diagnostics), nl=False)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a failure never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _compile_each(specs, fmt, lint, reporter):
+    from pipegen.compiler import compile_spec
+    from pipegen.lint import Linter
+
+    linter = Linter() if lint else None
+    for spec in specs:
+        try:
+            result = compile_spec(spec, fmt, linter)
+        except SpecError as e:
+            reporter.add(spec, e.diagnostics)
+            yield spec, None
+            continue
+        reporter.add(spec, result.warnings)
+        failed_strict = reporter.strict and result.warnings
+        yield spec, (None if failed_strict else result)
+
+
+def _report_options(f):
+    f = click.option("--output", "report_fmt", type=click.Choice(["text", "json"]),
+                     default="text", show_default=True,
+                     help="How diagnostics are printed.")(f)
+    f = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
+                     show_default=True, help="Template format.")(f)
+    return click.option("--no-lint", is_flag=True,
+                        help="Skip the cfn-lint gate (faster; for quick iteration only).")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pipegen")
+def cli() -> None:
+    """Compile declarative pipeline specs into AWS CodePipeline CloudFormation templates."""
+
+
+@cli.command("compile")
+@click.argument("specs", nargs=-1, required=True)
+@click.option("-o", "--out", help="Output directory (or file, for one spec). Default: stdout "
+              "for one spec.")
+@_report_options
+def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint):
+    """Validate, expand and lint SPECS; write one template per spec."""
+    from pipegen.render import extension
+
+    paths = find_specs(specs)
+    out_path = Path(out) if out else None
+    to_file = out_path is not None and len(paths) == 1 and not out_path.is_dir() and \
+        out_path.suffix in (".json", ".yaml", ".yml", ".template")
+    if out_path is None and len(paths) > 1:
+        raise click.UsageError("several specs need -o DIR for their templates")
+    reporter = Reporter(report_fmt, strict)
+    for spec, result in _compile_each(paths, fmt, not no_lint, reporter):
+        if result is None:
+            continue
+        if out_path is None:
+            click.echo(result.text, nl=False)
+        else:
+            target = out_path if to_file else out_path / (spec.stem + extension(fmt))
+            write_atomic(target, result.text)
+            if report_fmt == "text":
+                click.echo(f"wrote {target}", err=True)
+    reporter.finish()
+    sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
+
+
+@cli.command("check")
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--templates", "templates", required=True, type=click.Path(file_okay=False),
+              help="Directory of committed templates to compare with.")
+@_report_options
+def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint):
+    """The pull-request gate: compile and lint SPECS, and fail if a committed template is stale."""
+    from pipegen.render import extension
+
+    paths = find_specs(specs)
+    reporter = Reporter(report_fmt, strict)
+    stale = 0
+    for spec, result in _compile_each(paths, fmt, not no_lint, reporter):
+        if result is None:
+            continue
+        committed = Path(templates) / (spec.stem + extension(fmt))
+        try:
+            current = committed.read_text("utf-8")
+        except FileNotFoundError:
+            reporter.add(spec, [diag("PG602", f"no committed template {committed} for {spec}",
+                                     hint=f"run `pipegen compile {spec} -o {templates}` and "
+                                     "commit the result")])
+            stale += 1
+            continue
+        if current != result.text:
+            stale += 1
+            reporter.add(spec, [diag("PG601", f"{committed} is stale: it differs from a fresh "
+                                     f"compile of {spec}", hint=f"run `pipegen compile {spec} "
+                                     f"-o {templates}` and commit the result")])
+            diff = difflib.unified_diff(current.splitlines(True), result.text.splitlines(True),
+                                        f"{committed} (committed)", f"{committed} (compiled)")
+            if report_fmt == "text":
+                click.echo("".join(diff), err=True, nl=False)
+    reporter.finish()
+    if report_fmt == "text" and not reporter.failed:
+        click.echo(f"checked {len(paths)} spec(s): templates are up to date", err=True)
+    sys.exit(EXIT_FAIL if reporter.failed or stale else EXIT_OK)
+
+
+@cli.command("schema")
+def schema_cmd():
+    """Print the spec's JSON Schema (for editors)."""
+    from pipegen.schema import published
+
+    click.echo(published(), nl=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="pipegen", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        sys.exit(EXIT_FAIL)
+    except SystemExit:
+        raise
+    except Exception:  # a bug in pipegen: say so, with what a report needs
+        click.echo(f"pipegen {__version__}: internal error (a bug in pipegen, not in your spec)."
+                   f"\nPlease report it at {REPORT_URL} with the spec and this trace:\n"
+                   + traceback.format_exc(), err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,44 @@
+"""The phases in order: load, validate, build, emit, overrides, render, lint.
+
+Each phase stops the spec at its first failing phase (SpecError carries every diagnostic that
+phase found); later phases never run on input that failed an earlier one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipegen import build, emit, loader, overrides, render, schema
+from pipegen.cfn import plain
+from pipegen.errors import Diagnostic, SpecError
+from pipegen.lint import Linter, to_diagnostics
+
+
+@dataclass
+class Compiled:
+    spec: Path
+    text: str  # the rendered template
+    template: dict
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = None) -> Compiled:
+    """Compile one spec file; lint it when a linter is given. Raises SpecError."""
+    path = Path(path)
+    loaded = loader.load_file(path)
+    schema.validate(loaded)
+    pipeline, warnings = build.build(loaded)
+    ctx = emit.emit(pipeline, loaded)
+    doc = ctx.template.to_dict()
+    if pipeline.resources:
+        doc.setdefault("Resources", {}).update(plain(pipeline.resources))
+    overrides.apply(doc, pipeline.overrides, loaded)
+    text = render.render(doc, "json")
+    if linter is not None:
+        problems = to_diagnostics(linter.lint(text), text, ctx.origins, loaded)
+        if problems:
+            raise SpecError(problems)
+    if fmt != "json":
+        text = render.render(doc, fmt)
+    return Compiled(path, text, doc, warnings)

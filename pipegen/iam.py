@@ -1,0 +1,128 @@
+"""Least-privilege IAM: statements collected from the providers a spec uses, rendered with awacs.
+
+Providers call `Policy.allow(actions, resources)` while they emit; the policy merges statements
+that grant the same actions under the same condition, keeps first-seen order (the spec's order,
+so output is deterministic) and never widens an action to "*".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement
+from awacs.aws import ConditionElement as _ConditionElement  # noqa: F401  (type reference)
+from troposphere import AWSHelperFn, iam
+
+from pipegen import cfn
+
+POLICY_VERSION = "2012-10-17"
+
+
+def _key(v: Any) -> str:
+    return json.dumps(cfn.plain(v), sort_keys=True)
+
+
+@dataclass
+class _Grant:
+    actions: list[str]
+    resources: list[Any]
+    condition: dict | None
+
+
+@dataclass
+class Policy:
+    """The statements of one role's inline policy."""
+
+    grants: list[_Grant] = field(default_factory=list)
+
+    def allow(self, actions: list[str] | str, resources: list[Any] | Any,
+              condition: dict | None = None) -> None:
+        """Grant actions ("service:Verb") on resources (ARN strings or intrinsics)."""
+        actions = [actions] if isinstance(actions, str) else list(actions)
+        if not isinstance(resources, list):
+            resources = [resources]
+        for a in actions:
+            if a == "*" or a.endswith(":*"):
+                raise ValueError(f"refusing wildcard action {a!r}")
+        akey = (sorted(set(actions)), _key(condition))
+        for g in self.grants:
+            if (sorted(set(g.actions)), _key(g.condition)) == akey:
+                seen = {_key(r) for r in g.resources}
+                g.resources.extend(r for r in resources if _key(r) not in seen)
+                return
+        # Same resources and condition: fold the actions into one statement.
+        rkey = ([_key(r) for r in resources], _key(condition))
+        for g in self.grants:
+            if ([_key(r) for r in g.resources], _key(g.condition)) == rkey:
+                g.actions.extend(a for a in actions if a not in g.actions)
+                return
+        self.grants.append(_Grant(list(dict.fromkeys(actions)), _dedupe(resources), condition))
+
+    def __bool__(self) -> bool:
+        return bool(self.grants)
+
+    def document(self) -> PolicyDocument:
+        statements = []
+        for g in self.grants:
+            kwargs: dict[str, Any] = {
+                "Effect": Allow,
+                "Action": [Action(*a.split(":", 1)) for a in g.actions],
+                "Resource": g.resources,
+            }
+            if g.condition:
+                kwargs["Condition"] = _RawCondition(g.condition)
+            statements.append(Statement(**kwargs))
+        return PolicyDocument(Version=POLICY_VERSION, Statement=statements)
+
+
+def _dedupe(resources: list[Any]) -> list[Any]:
+    out, seen = [], set()
+    for r in resources:
+        k = _key(r)
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out
+
+
+class _RawCondition(Condition):
+    """A condition block given as a plain mapping ({"StringEquals": {...}})."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def to_dict(self):
+        return cfn.plain(self.data)
+
+
+def trust(service: str) -> PolicyDocument:
+    """A trust policy letting one AWS service principal assume the role."""
+    return PolicyDocument(
+        Version=POLICY_VERSION,
+        Statement=[Statement(Effect=Allow, Principal=Principal("Service", [service]),
+                             Action=[Action("sts", "AssumeRole")])],
+    )
+
+
+def role(title: str, service: str, policy: Policy, *, policy_name: str,
+         managed: list[Any] | None = None, boundary: Any = None, name: Any = None,
+         tags: Any = None) -> iam.Role:
+    """An IAM role for one service with one inline least-privilege policy."""
+    kwargs: dict[str, Any] = {"AssumeRolePolicyDocument": trust(service)}
+    if policy:
+        kwargs["Policies"] = [iam.Policy(PolicyName=policy_name, PolicyDocument=policy.document())]
+    if managed:
+        kwargs["ManagedPolicyArns"] = [cfn.value(m) for m in managed]
+    if boundary is not None:
+        kwargs["PermissionsBoundary"] = cfn.value(boundary)
+    if name is not None:
+        kwargs["RoleName"] = cfn.value(name)
+    if tags is not None:
+        kwargs["Tags"] = tags
+    return iam.Role(title, **kwargs)
+
+
+def is_helper(v: Any) -> bool:
+    return isinstance(v, AWSHelperFn) or cfn.is_intrinsic(v)

@@ -1,0 +1,110 @@
+"""The validated spec as a frozen model: what the emitters read.
+
+Every node keeps `path`, its place in the spec, so later phases can still point at the user's
+text. Provider-specific keys stay in `settings` (the node's validated mapping): each provider
+module reads its own keys, so adding a provider needs no change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    provider: str
+    output: str
+    trigger: str
+    format: str  # zip | clone-ref
+    namespace: str | None
+    settings: dict[str, Any]
+    path: Path
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    stage: str
+    type: str  # build | test | approval | invoke | deploy
+    provider: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    run_order: int
+    namespace: str | None
+    when: str | None
+    region: Any
+    role: Any
+    timeout_minutes: int | None
+    configuration: dict[str, Any]
+    settings: dict[str, Any]
+    path: Path
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.settings.get(key, default)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    actions: tuple[Action, ...]
+    when: str | None
+    settings: dict[str, Any]
+    path: Path
+
+
+@dataclass(frozen=True)
+class ArtifactStore:
+    bucket: Any  # None when generated, else an existing bucket name (literal or intrinsic)
+    bucket_name: Any  # fixed name for a generated bucket, or None
+    retain: bool
+    expire_days: int | None
+    encryption: str  # aws-managed | generated | arn
+    key: Any  # the KMS key (or alias) ARN when encryption == "arn"
+    grant: tuple[Any, ...]
+    regions: dict[str, dict[str, Any]]
+
+    @property
+    def generated_bucket(self) -> bool:
+        return self.bucket is None
+
+
+@dataclass(frozen=True)
+class PipelineRole:
+    arn: Any  # an existing role, or None to generate one
+    name: Any = None
+    permissions_boundary: Any = None
+    extra_policies: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    file: str
+    name: str
+    pipeline_name: Any
+    description: str | None
+    type: str  # v1 | v2
+    execution_mode: str
+    restart_on_update: bool | None
+    transform: str | None
+    tags: dict[str, Any]
+    parameters: dict[str, dict[str, Any]]
+    mappings: dict[str, Any]
+    conditions: dict[str, Any]
+    variables: dict[str, dict[str, Any]]
+    role: PipelineRole
+    artifacts: ArtifactStore
+    source_stage: str
+    sources: tuple[Source, ...]
+    stages: tuple[Stage, ...]
+    resources: dict[str, Any]
+    outputs: dict[str, Any]
+    overrides: dict[str, Any]
+    acknowledge: frozenset[str] = field(default_factory=frozenset)
+
+    def actions(self):
+        for stage in self.stages:
+            yield from stage.actions

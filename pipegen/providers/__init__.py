@@ -1,0 +1,49 @@
+"""The provider registry: discovers every provider module in this package.
+
+A module contributes by defining `PROVIDERS = [...]` with SourceProvider and ActionProvider
+instances. Nothing here is edited to add one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from pipegen.providers.base import ActionProvider, SourceProvider
+
+# Providers used when an action omits `provider:`.
+DEFAULT_PROVIDER = {"build": "codebuild", "test": "codebuild", "approval": "manual"}
+
+
+@cache
+def _discover() -> tuple[dict[str, SourceProvider], dict[tuple[str, str], ActionProvider]]:
+    sources: dict[str, SourceProvider] = {}
+    actions: dict[tuple[str, str], ActionProvider] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for p in getattr(module, "PROVIDERS", ()):
+            if isinstance(p, SourceProvider):
+                if p.provider in sources:
+                    raise RuntimeError(f"source provider {p.provider} registered twice")
+                sources[p.provider] = p
+            elif isinstance(p, ActionProvider):
+                for kind in p.kinds:
+                    if kind in actions:
+                        raise RuntimeError(f"action provider {kind} registered twice")
+                    actions[kind] = p
+    return sources, actions
+
+
+def sources() -> dict[str, SourceProvider]:
+    return _discover()[0]
+
+
+def actions() -> dict[tuple[str, str], ActionProvider]:
+    return _discover()[1]
+
+
+def providers_for(action_type: str) -> list[str]:
+    return sorted(p for t, p in actions() if t == action_type)
