@@ -142,6 +142,10 @@ CODES: dict[str, Code] = {
     "PG312": Code("invalid combination", "Keys that cannot be used together, or a value that "
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
                   "Follow the hint."),
+    # --- sources and triggers (PG320-PG339)
+    # --- actions, stages, ordering (PG340-PG369)
+    # --- CloudFormation values, parameters, conditions, resources (PG370-PG389)
+    # --- warnings (PG390-PG399)
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",
