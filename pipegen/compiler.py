@@ -36,7 +36,8 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     overrides.apply(doc, pipeline.overrides, loaded)
     text = render.render(doc, "json")
     if linter is not None:
-        problems = to_diagnostics(linter.lint(text), text, ctx.origins, loaded)
+        problems = to_diagnostics(linter.lint(text), text, doc, ctx.origins, ctx.stage_origins,
+                                   pipeline.overrides, loaded)
         if problems:
             raise SpecError(problems)
     if fmt != "json":

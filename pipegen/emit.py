@@ -73,6 +73,9 @@ class EmitContext:
         self.origins: dict[str, tuple] = {}  # logical id -> spec path
         self.triggers: list[Any] = []  # v2 pipeline Triggers
         self.problems: list = []
+        # Per template stage: the spec path of the stage and of each emitted action, so lint
+        # findings inside the pipeline can point at the action that caused them.
+        self.stage_origins: list[tuple[tuple, list[tuple]]] = []
 
     # --- resources
     def add(self, resource: AWSObject, origin: tuple) -> AWSObject:
@@ -166,10 +169,14 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
 
     source_actions = [_source_action(ctx, s) for s in pipeline.sources]
     stages = [codepipeline.Stages(Name=pipeline.source_stage, Actions=source_actions)]
+    ctx.stage_origins.append((("sources",), [s.path for s in pipeline.sources]))
     for stage in pipeline.stages:
-        actions = []
+        actions, action_paths = [], []
         for a in stage.actions:
-            actions += _actions(ctx, a)
+            emitted = _actions(ctx, a)
+            actions += emitted
+            action_paths += [a.path] * len(emitted)
+        ctx.stage_origins.append((stage.path, action_paths))
         obj = codepipeline.Stages(Name=stage.name, Actions=actions)
         stages.append(If(stage.when, obj, Ref("AWS::NoValue")) if stage.when else obj)
 

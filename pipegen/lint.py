@@ -8,9 +8,8 @@ and the emitter recorded which spec node produced each logical id.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipegen.errors import Diagnostic, diag
 
@@ -48,37 +47,71 @@ class Linter:
         return sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
 
 
-_RESOURCE_LINE = re.compile(r'^    "([A-Za-z0-9]+)": \{$')
+def line_paths(doc: Any) -> dict[int, tuple]:
+    """Line number (1-based) -> template path, for the layout render.render() produces.
+
+    Mirrors json.dumps(indent=2, sort_keys=True): every key and every list item starts a line,
+    and a non-empty container's closing bracket takes one more.
+    """
+    out: dict[int, tuple] = {}
+    line = 1
+
+    def walk(v: Any, path: tuple) -> None:
+        nonlocal line
+        items = (sorted(v.items()) if isinstance(v, dict) else list(enumerate(v))
+                 if isinstance(v, list) else None)
+        if not items:
+            return
+        for key, child in items:
+            line += 1
+            out[line] = path + (key,)
+            walk(child, path + (key,))
+        line += 1  # the closing bracket
+
+    out[1] = ()
+    walk(doc, ())
+    return out
 
 
-def resource_at(text: str, line: int) -> str | None:
-    """The logical id of the resource whose JSON block holds `line` (1-based)."""
-    lines = text.splitlines()
-    in_resources = False
-    current = None
-    for i, content in enumerate(lines[:line], start=1):
-        if content.startswith('  "') and not content.startswith("   "):
-            in_resources = content.startswith('  "Resources"')
-            current = None
-        elif in_resources and _RESOURCE_LINE.match(content):
-            current = _RESOURCE_LINE.match(content).group(1)
-        if i == line:
-            break
-    return current
+def spec_path(template_path: tuple, origins: dict[str, tuple],
+              stage_origins: list[tuple[tuple, list[tuple]]], overrides: dict) -> tuple:
+    """The spec node most responsible for a place in the template."""
+    dotted = ".".join(map(str, template_path))
+    for key in overrides:
+        if dotted == key or dotted.startswith(key + "."):
+            return ("overrides", key)
+    if template_path[:1] != ("Resources",) or len(template_path) < 2:
+        return ()
+    logical = template_path[1]
+    rest = [p for p in template_path[2:] if p not in ("Fn::If",)]
+    if logical == "Pipeline" and rest[:2] == ["Properties", "Stages"] and len(rest) > 2:
+        stage_i = rest[2]
+        if isinstance(stage_i, int) and stage_i < len(stage_origins):
+            stage_path, action_paths = stage_origins[stage_i]
+            tail = rest[3:]
+            if tail and isinstance(tail[0], int):  # the If's branch index
+                tail = tail[1:]
+            if tail[:1] == ["Actions"] and len(tail) > 1:
+                j = tail[1] if isinstance(tail[1], int) else None
+                if j is not None and j < len(action_paths):
+                    return action_paths[j]
+            return stage_path
+    return origins.get(logical, ())
 
 
-def to_diagnostics(findings: list[Finding], text: str, origins: dict[str, tuple],
-                   loaded: Loaded) -> list[Diagnostic]:
+def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[str, tuple],
+                   stage_origins: list, overrides: dict, loaded: Loaded) -> list[Diagnostic]:
+    lines = line_paths(doc)
     out = []
     for f in findings:
         if f.severity == "informational":
             continue
-        logical = resource_at(text, f.line)
-        path = origins.get(logical, ()) if logical else ()
-        where = f"Resources.{logical}" if logical else f"template line {f.line}"
+        tpath = lines.get(f.line, ())
+        path = spec_path(tpath, origins, stage_origins, overrides)
+        where = ".".join(map(str, tpath)) or f"template line {f.line}"
         code = "PG501" if f.severity == "error" else "PG502"
-        out.append(diag(code, f"cfn-lint {f.rule} in {where}: {f.message}",
-                        loaded.span(path), path,
+        span = loaded.key_span(path) if path[:1] == ("overrides",) else loaded.span(path)
+        out.append(diag(code, f"cfn-lint {f.rule} at {where}: {f.message}", span, path,
                         "the compiled template fails the lint gate; fix the spec value this "
                         "points at (if the spec is right, this is a pipegen bug: please report "
                         "it)"))
