@@ -298,6 +298,8 @@ def _actions(ctx: EmitContext, action: Action) -> list:
             kwargs["Region"] = cfn.value(action.region)
         if action.role is not None:
             kwargs["RoleArn"] = cfn.value(action.role)
+            # The action runs as its role (often in another account); the pipeline assumes it.
+            ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
         if action.timeout_minutes is not None:
             kwargs["TimeoutInMinutes"] = action.timeout_minutes
         kwargs.update(e.extra)

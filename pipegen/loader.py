@@ -77,9 +77,9 @@ class Loaded:
     def span(self, path) -> Span:
         """The span of the value at path, or of the nearest ancestor that has one."""
         path = tuple(path)
-        while path not in self.values:
+        while path and path not in self.values:
             path = path[:-1]
-        return self.values[path]
+        return self.values[path]  # the root, (), is always there
 
     def key_span(self, path) -> Span:
         """The span of the key at path if it has one, else the span of its value."""
@@ -436,8 +436,12 @@ def _syntax_error(e: MarkedYAMLError, source: str, filename: str) -> Diagnostic:
         return _tab_error(source, mark, span)
     message = _sentence(e.problem or e.context or "invalid YAML")
     message = message.replace("'<stream end>'", "the end of the file")
+    message = message.replace("end of stream", "end of the file")
     hint = None
-    if e.context and e.problem:
+    if "cannot start any token" in message:
+        # '@', '`', '%' and friends are reserved: a plain value cannot begin with them.
+        hint = "quote the value if it starts with this character"
+    elif e.context and e.problem:
         hint = _sentence(e.context)
         context = e.context_mark
         if context is not None:
