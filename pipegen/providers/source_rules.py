@@ -68,6 +68,12 @@ def check_secret(source: Source, ctx: BuildContext, key: str, generated: bool = 
     if isinstance(value, str):
         if value.startswith(DYNAMIC_SECRET):
             return
+        if value.startswith("{{resolve:"):
+            # ssm / ssm-secure references: CodePipeline cannot take ssm-secure, and a plain
+            # SSM parameter shows its value.
+            ctx.error("PG321", f"the {key} of source '{source.name}' must be a Secrets Manager "
+                      "dynamic reference or a `!Ref` to a `no_echo` parameter", path, hint)
+            return
         d = diag("PG320", f"the {key} of source '{source.name}' is written in plain text; it "
                  "would be readable in the template and the stack", ctx.loaded.span(path),
                  path, hint)
