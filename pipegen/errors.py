@@ -178,6 +178,16 @@ CODES: dict[str, Code] = {
     "PG327": Code("setting unused by this trigger", "A source key that only one trigger reads "
                   "is set while the source uses another trigger.",
                   "via: cloudtrail with trigger: poll", "Remove the key, or change `trigger`."),
+    "PG328": Code("source bucket not versioned", "An S3 source reads object versions: its "
+                  "bucket must have versioning on. pipegen checks buckets declared in "
+                  "`resources`.", "bucket: !Ref Sources, a resource without versioning",
+                  "Add `VersioningConfiguration: {Status: Enabled}` to the bucket."),
+    "PG329": Code("source bucket sends no EventBridge events", "With `via: eventbridge` the "
+                  "rule matches the bucket's own EventBridge notifications; a bucket declared "
+                  "in `resources` without them would never start the pipeline.",
+                  "bucket: !Ref Sources, a resource without EventBridgeConfiguration",
+                  "Enable `NotificationConfiguration.EventBridgeConfiguration."
+                  "EventBridgeEnabled`, or use `via: cloudtrail`."),
     "PG339": Code("nothing starts the pipeline", "Every source says `trigger: none`: the "
                   "pipeline runs only when someone starts it (console, CLI, API).",
                   "sources: [{provider: s3, ..., trigger: none}]",

@@ -444,3 +444,79 @@ def test_the_warning_can_be_acknowledged(write_spec):
           trigger: none
         """, "acknowledge: [PG339]\n")
     assert compile_spec(write_spec(text)).warnings == []
+
+
+def test_an_s3_bucket_declared_in_resources_is_checked(write_spec):
+    top = "resources:\n  Drop:\n    Type: AWS::S3::Bucket\n"
+    text = spec("""
+        - provider: s3
+          bucket: !Ref Drop
+          key: app.zip
+        """, top)
+    assert problems(write_spec, text) == [
+        ("PG328", "bucket 'Drop' is not versioned, and an S3 source needs a versioned bucket",
+         "sources[0].bucket", "add `VersioningConfiguration: {Status: Enabled}` to the "
+         "properties of resource 'Drop'", 8, 13),
+        ("PG329", "bucket 'Drop' does not send EventBridge notifications, so the rule would "
+         "never start the pipeline", "sources[0].bucket", "add `NotificationConfiguration: "
+         "{EventBridgeConfiguration: {EventBridgeEnabled: true}}` to resource 'Drop', or use "
+         "`via: cloudtrail`", 8, 13),
+    ]
+
+
+def test_a_well_configured_s3_bucket_in_resources_passes(write_spec):
+    top = ("resources:\n  Drop:\n    Type: AWS::S3::Bucket\n    Properties:\n"
+           "      VersioningConfiguration: {Status: Enabled}\n"
+           "      NotificationConfiguration: {EventBridgeConfiguration: "
+           "{EventBridgeEnabled: true}}\n")
+    text = spec("""
+        - provider: s3
+          bucket: !Ref Drop
+          key: app.zip
+        """, top)
+    result = compile_spec(write_spec(text))
+    assert result.warnings == []
+    assert result.template["Resources"]["S3SourceRule"]["Properties"]["EventPattern"][
+        "detail"]["bucket"] == {"name": [{"Ref": "Drop"}]}
+
+
+def test_connection_keys_on_other_sources_say_where_they_belong(write_spec):
+    text = spec(f"""
+        - provider: codecommit
+          repository: app
+          branch: main
+          connection: generated
+        - provider: github
+          repository: acme/app
+          branch: main
+          connection: generated
+          oauth_token: {TOKEN}
+        """)
+    assert [f[:4] for f in problems(write_spec, text)] == [
+        ("PG201", "unknown key 'connection'", "sources[0].connection",
+         "`connection` applies to github, github-enterprise, bitbucket and gitlab sources"),
+        ("PG201", "unknown key 'oauth_token'", "sources[1].oauth_token",
+         "OAuth tokens are for github-v1 sources only; connection sources use `connection`"),
+    ]
+
+
+def test_the_cli_reports_a_located_error(write_spec):
+    from conftest import run_cli
+
+    path = write_spec(spec("""
+        - provider: github-v1
+          repository: acme/app
+          branch: main
+          oauth_token: ghp_abcdef0123456789
+        """))
+    proc = run_cli("compile", str(path), "-o", str(path.parent / "out"))
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"{path}:7:18: error PG320 the oauth_token of source 'GitHub' is written in plain "
+        "text; it would be readable in the template and the stack\n"
+        "  (sources[0].oauth_token)\n"
+        "         oauth_token: ********************\n"
+        "                      ^^^^^^^^^^^^^^^^^^^^\n"
+        "  hint: store it in AWS Secrets Manager and write `{{resolve:secretsmanager:NAME:"
+        "SecretString:KEY}}`, or `!Ref` a parameter with `no_echo: true`\n")
+    assert not (path.parent / "out").exists()

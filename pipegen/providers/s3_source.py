@@ -19,6 +19,14 @@ BUCKET_READ = ["s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocatio
 CLOUDTRAIL_WRITES = ["PutObject", "CopyObject", "CompleteMultipartUpload"]
 
 
+def _get(data, *keys):
+    for k in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(k)
+    return data
+
+
 class S3Source(SourceProvider):
     provider = "s3"
     schema = "sources/s3.json"
@@ -27,7 +35,33 @@ class S3Source(SourceProvider):
 
     def check(self, source, ctx) -> None:
         source_rules.unused_with_trigger(source, ctx, "via", "events")
+        self._check_own_bucket(source, ctx)
         source_rules.common_checks(source, ctx)
+
+    def _check_own_bucket(self, source, ctx) -> None:
+        """A bucket declared in this spec's `resources` can be checked, and fixed by the user."""
+        bucket = source.settings["bucket"]
+        if not (isinstance(bucket, dict) and set(bucket) == {"Ref"}):
+            return
+        name = bucket["Ref"]
+        resource = ctx.resources.get(name)
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::S3::Bucket":
+            return
+        props = resource.get("Properties") or {}
+        path = source.path + ("bucket",)
+        if _get(props, "VersioningConfiguration", "Status") != "Enabled":
+            ctx.error("PG328", f"bucket '{name}' is not versioned, and an S3 source needs a "
+                      "versioned bucket", path, f"add `VersioningConfiguration: {{Status: "
+                      f"Enabled}}` to the properties of resource '{name}'")
+        via = source.settings.get("via", "eventbridge")
+        notifies = _get(props, "NotificationConfiguration", "EventBridgeConfiguration",
+                        "EventBridgeEnabled")
+        if source.trigger == "events" and via == "eventbridge" and notifies is not True:
+            ctx.error("PG329", f"bucket '{name}' does not send EventBridge notifications, so "
+                      "the rule would never start the pipeline", path,
+                      "add `NotificationConfiguration: {EventBridgeConfiguration: "
+                      f"{{EventBridgeEnabled: true}}}}` to resource '{name}', or use "
+                      "`via: cloudtrail`")
 
     def emit(self, source, ctx) -> Emitted:
         s = source.settings
