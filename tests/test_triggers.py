@@ -123,6 +123,7 @@ def test_ecr_push_rule_and_role():
                    "repository-name": ["acme/orders-api"], "image-tag": ["release"]},
     }
     assert_starts_pipeline(rule)
+    assert rule["Properties"]["Tags"] == [{"Key": "team", "Value": "platform"}]
     assert_events_role(r)
     assert config(r) == {"RepositoryName": "acme/orders-api", "ImageTag": "release"}
     assert role_statements(r)[0] == {
@@ -221,6 +222,7 @@ def test_github_v1_webhook_with_generated_secret():
             "Fn::Sub": "{{resolve:secretsmanager:${PortalWebhookSecret}:SecretString}}"}},
         "Filters": [{"JsonPath": "$.ref", "MatchEquals": "refs/heads/{Branch}"}],
         "RegisterWithThirdParty": True,
+        "Tags": [{"Key": "team", "Value": "web"}],
         "TargetAction": "Portal",
         "TargetPipeline": {"Ref": "Pipeline"},
     }}

@@ -100,6 +100,7 @@ class GitHubV1Source(SourceProvider):
             # TargetPipelineVersion is optional (cfn-lint and the API do not need it), and a
             # fixed number would go stale as the pipeline changes: left out.
             RegisterWithThirdParty=s.get("register_webhook", True),
+            **({"Tags": ctx.tags()} if ctx.tags() else {}),
         ), source.path)
 
 

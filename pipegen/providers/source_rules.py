@@ -103,9 +103,11 @@ def check_secret(source: Source, ctx: BuildContext, key: str, generated: bool = 
 def start_rule(source: Source, ctx: EmitContext, pattern: dict, description: str) -> None:
     """The EventBridge rule that starts the pipeline, through the shared events role (which
     may only call codepipeline:StartPipelineExecution on this pipeline)."""
+    tags = ctx.tags()
     ctx.add(events.Rule(
         logical_id(source.name, "SourceRule"),
         Description=description,
         EventPattern=cfn.value(pattern),
         Targets=[events.Target(Id="Pipeline", Arn=ctx.pipeline_arn, RoleArn=ctx.events_role())],
+        **({"Tags": tags} if tags else {}),
     ), source.path)
