@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from troposphere import events
 
-from pipegen import cfn
+from pipegen import cfn, providers
 from pipegen.errors import diag
 from pipegen.naming import logical_id
 
@@ -32,8 +32,6 @@ def common_checks(source: Source, ctx: BuildContext) -> None:
 
 def _nothing_starts(source: Source, ctx: BuildContext) -> None:
     """PG339 once per spec (when the last source is checked): every source says trigger: none."""
-    from pipegen import providers
-
     specs = ctx.data["sources"]
     if source.path[1] != len(specs) - 1:
         return
