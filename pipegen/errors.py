@@ -35,6 +35,7 @@ class Diagnostic:
     hint: str | None = None
     severity: str = "error"  # error | warning
     related: tuple[Span, ...] = field(default=())  # other places the message names
+    redact: bool = False  # the span holds a secret: reports mask it instead of quoting it
 
     @property
     def is_error(self) -> bool:
@@ -143,6 +144,54 @@ CODES: dict[str, Code] = {
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
                   "Follow the hint."),
     # --- sources and triggers (PG320-PG339)
+    "PG320": Code("secret in plain text", "A token or webhook secret is written into the spec; "
+                  "it would end up in the template, the stack and every log that shows them. "
+                  "The message never repeats the value, and the excerpt masks it.",
+                  "oauth_token: ghp_0123456789abcdef",
+                  "Store it in Secrets Manager and write `{{resolve:secretsmanager:NAME:"
+                  "SecretString:KEY}}`, or `!Ref` a parameter with `no_echo: true`."),
+    "PG321": Code("secret from an unsafe source", "A secret comes from something CloudFormation "
+                  "shows in plain text: a parameter without `no_echo`, a resource's id, or an "
+                  "intrinsic that is not a dynamic reference.",
+                  "oauth_token: !Ref GitHubToken (a parameter without no_echo)",
+                  "Set `no_echo: true` on the parameter, or use a dynamic reference."),
+    "PG322": Code("filters without push detection", "`filters` describe what starts the "
+                  "pipeline, and `trigger: none` says nothing does.",
+                  "trigger: none with filters: {tags: ...}",
+                  "Remove `trigger: none`, or remove `filters`."),
+    "PG323": Code("connection host needed", "A generated GitHub Enterprise Server connection "
+                  "must name the CodeConnections host of the installation.",
+                  "provider: github-enterprise, connection: generated, no host",
+                  "Add `host: arn:aws:codeconnections:REGION:ACCOUNT:host/...`."),
+    "PG324": Code("host not used", "`host` is read only with `connection: generated` on "
+                  "github-enterprise and gitlab sources, and all sources sharing one generated "
+                  "connection must agree on it.", "host with connection: !Ref ConnectionArn",
+                  "Remove `host`, or pass the second connection's ARN instead."),
+    "PG325": Code("event trigger on a cross-account source", "A cross-account CodeCommit "
+                  "repository cannot be watched by this account's EventBridge rules: the rule "
+                  "would have to live in the repository's account.",
+                  "role: arn:aws:iam::333333333333:role/reader with trigger: events (the default)",
+                  "Use `trigger: poll` or `trigger: none`."),
+    "PG326": Code("repository owner", "A github-v1 source needs exactly one owner: "
+                  "`owner:` or `repository: owner/repo`.", "repository: orders (no owner)",
+                  "Write `repository: owner/repo`, or add `owner:`."),
+    "PG327": Code("setting unused by this trigger", "A source key that only one trigger reads "
+                  "is set while the source uses another trigger.",
+                  "via: cloudtrail with trigger: poll", "Remove the key, or change `trigger`."),
+    "PG328": Code("source bucket not versioned", "An S3 source reads object versions: its "
+                  "bucket must have versioning on. pipegen checks buckets declared in "
+                  "`resources`.", "bucket: !Ref Sources, a resource without versioning",
+                  "Add `VersioningConfiguration: {Status: Enabled}` to the bucket."),
+    "PG329": Code("source bucket sends no EventBridge events", "With `via: eventbridge` the "
+                  "rule matches the bucket's own EventBridge notifications; a bucket declared "
+                  "in `resources` without them would never start the pipeline.",
+                  "bucket: !Ref Sources, a resource without EventBridgeConfiguration",
+                  "Enable `NotificationConfiguration.EventBridgeConfiguration."
+                  "EventBridgeEnabled`, or use `via: cloudtrail`."),
+    "PG339": Code("nothing starts the pipeline", "Every source says `trigger: none`: the "
+                  "pipeline runs only when someone starts it (console, CLI, API).",
+                  "sources: [{provider: s3, ..., trigger: none}]",
+                  "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
     # --- actions, stages, ordering (PG340-PG369)
     # --- CloudFormation values, parameters, conditions, resources (PG370-PG389)
     # --- warnings (PG390-PG399)

@@ -34,6 +34,10 @@ def _excerpt(d: Diagnostic, sources: dict[str, list[str]]) -> list[str]:
         return []
     src = lines[d.span.line - 1].rstrip("\n").expandtabs(1)
     start = max(d.span.col - 1, 0)
+    if d.redact:
+        # Never quote a secret back: mask the value (to the end of the line if unbounded).
+        end = d.span.end_col - 1 if d.span.end_line == d.span.line and d.span.end_col else len(src)
+        src = src[:start] + "*" * max(end - start, 0) + src[end:]
     if d.span.end_line == d.span.line and d.span.end_col and d.span.end_col > d.span.col:
         width = d.span.end_col - d.span.col
     else:

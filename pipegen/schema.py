@@ -23,12 +23,36 @@ if TYPE_CHECKING:
     from pipegen.loader import Loaded
 
 # Hints for keys users reach for that the spec language deliberately lacks.
+_NO_INTERVAL = ("CodePipeline polling has no interval or frequency: remove the key (codecommit, "
+                "s3 and github-v1 sources poll with `trigger: poll`)")
 KEY_HINTS = {
-    "poll_interval": "CodePipeline polling has no interval or frequency; use `trigger: poll`",
-    "polling_interval": "CodePipeline polling has no interval or frequency; use `trigger: poll`",
-    "poll_frequency": "CodePipeline polling has no interval or frequency; use `trigger: poll`",
-    "frequency": "CodePipeline polling has no interval or frequency; use `trigger: poll`",
+    "poll_interval": _NO_INTERVAL,
+    "polling_interval": _NO_INTERVAL,
+    "poll_frequency": _NO_INTERVAL,
+    "frequency": _NO_INTERVAL,
     "branches": "one branch per pipeline: write `branch: NAME` and compile one spec per branch",
+    "filters": "`filters` (v2 triggers) apply to connection sources only: github, "
+               "github-enterprise, bitbucket, gitlab",
+    "connection": "`connection` applies to github, github-enterprise, bitbucket and gitlab "
+                  "sources",
+    "webhook": "webhooks exist for github-v1 sources only (`trigger: webhook`); connection "
+               "sources detect pushes with `trigger: push`",
+    "webhook_secret": "webhooks exist for github-v1 sources only (`trigger: webhook`); "
+                      "connection sources detect pushes with `trigger: push`",
+    "oauth_token": "OAuth tokens are for github-v1 sources only; connection sources use "
+                   "`connection`",
+}
+# Hints for a value a key does not allow, by (key, value).
+VALUE_HINTS = {
+    ("trigger", "webhook"): "webhooks exist for github-v1 sources only; connection sources "
+                            "detect pushes with `trigger: push`, and codecommit, ecr and s3 "
+                            "sources use `trigger: events`",
+    ("trigger", "poll"): "only codecommit, s3 and github-v1 sources poll; connection sources use "
+                         "`trigger: push`, ecr sources `trigger: events`",
+    ("trigger", "events"): "EventBridge rules serve codecommit, ecr and s3 sources; connection "
+                           "sources use `trigger: push`, github-v1 `trigger: webhook`",
+    ("trigger", "push"): "`push` is for connection sources; codecommit, ecr and s3 sources use "
+                         "`trigger: events`, github-v1 `trigger: webhook`",
 }
 # Hints for a wrong type at a key, by key name.
 TYPE_HINTS = {
@@ -217,6 +241,8 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded, validator) -> l
     if v in ("enum", "const"):
         options = error.validator_value if v == "enum" else [error.validator_value]
         hint = _suggest(inst, options) if isinstance(inst, str) else None
+        if isinstance(last, str) and isinstance(inst, str):
+            hint = VALUE_HINTS.get((last, inst), hint)
         if isinstance(inst, (dict, list)):
             return [diag("PG203", f"expected {_expected(error.schema)}, got {_type_name(inst)}",
                          span, path)]

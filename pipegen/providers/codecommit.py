@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from troposphere import events
-
 from pipegen import cfn
-from pipegen.naming import logical_id
+from pipegen.providers import source_rules
 from pipegen.providers.base import Emitted, SourceProvider
 
 PULL = ["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:UploadArchive",
@@ -26,11 +24,14 @@ class CodeCommitSource(SourceProvider):
 
     def check(self, source, ctx) -> None:
         if "role" in source.settings and source.trigger == "events":
-            ctx.error("PG312", "a cross-account CodeCommit source cannot be watched by this "
-                      "account's EventBridge rules", source.path + (
-                          ("trigger",) if "trigger" in source.settings else ("role",)),
+            explicit = "trigger" in source.settings
+            ctx.error("PG325", f"source '{source.name}' reads a repository in another account, "
+                      "which this account's EventBridge rules cannot watch"
+                      + ("" if explicit else " (`trigger` defaults to events)"),
+                      source.path + ("trigger" if explicit else "role",),
                       "use `trigger: poll` or `trigger: none` (a rule would have to live in "
-                      "the repository's account)")
+                      "the repository's account)", key=not explicit)
+        source_rules.common_checks(source, ctx)
 
     def emit(self, source, ctx) -> Emitted:
         s = source.settings
@@ -61,13 +62,8 @@ class CodeCommitSource(SourceProvider):
             "detail": {"event": ["referenceCreated", "referenceUpdated"],
                        "referenceType": ["branch"], "referenceName": [s["branch"]]},
         }
-        ctx.add(events.Rule(
-            logical_id(source.name, "SourceRule"),
-            Description=f"Start the pipeline on pushes to {s['branch']}",
-            EventPattern=cfn.value(pattern),
-            Targets=[events.Target(Id="Pipeline", Arn=ctx.pipeline_arn,
-                                   RoleArn=ctx.events_role())],
-        ), source.path)
+        source_rules.start_rule(source, ctx, pattern,
+                                f"Start the pipeline on pushes to {s['branch']}")
 
     def consumer_permissions(self, source, ctx, policy) -> None:
         policy.allow("codecommit:GitPull", repository_arn(source))
