@@ -21,10 +21,13 @@ def acts(action) -> bool:
     return action.role is None
 
 
-def arn(action, service: str, resource: str, **values: Any) -> Any:
-    """An ARN in the action's region (its literal `region`, else the stack's) and account."""
+def arn(action, prefix: str, resource: str, /, **values: Any) -> Any:
+    """An ARN in the action's region (its literal `region`, else the stack's) and account.
+
+    `prefix` is the service's ARN prefix; `resource` may hold {name} placeholders for values.
+    """
     region = action.region if isinstance(action.region, str) else "${AWS::Region}"
-    return cfn.sub(f"arn:${{AWS::Partition}}:{service}:{region}:${{AWS::AccountId}}:{resource}",
+    return cfn.sub(f"arn:${{AWS::Partition}}:{prefix}:{region}:${{AWS::AccountId}}:{resource}",
                    **values)
 
 
