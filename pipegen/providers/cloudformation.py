@@ -125,17 +125,17 @@ class CloudFormationAction(ActionProvider):
                 ctx.error("PG360", f"`{key}` applies to `mode: change-set`, not {mode}",
                           path + (key,), "set `mode: change-set`, or remove it", key=True)
         if mode == "change-set" and not s.get("approve"):
-            for key, what in (("approval", "approval"), ("names", "names")):
-                if key == "names" and "approve" not in s.get("names", {}):
-                    continue
-                ctx.error("PG360", f"`{what}` configures the approval step, and this action "
-                          "has no `approve: true`", path + ((key, "approve") if key == "names"
-                                                            else (key,)),
-                          "add `approve: true`, or remove it", key=True)
+            for where in (("approval",), ("names", "approve")):
+                if where[0] in s and (len(where) == 1 or where[1] in s[where[0]]):
+                    ctx.error("PG360", f"`{'.'.join(where)}` configures the approval step, and "
+                              "this action has no `approve: true`", path + where,
+                              "add `approve: true`, or remove it", key=True)
         if "output_file" in s and not action.outputs:
             ctx.error("PG362", "`output_file` is written to the action's output artifact, and "
                       "the action has no `outputs`", path + ("output_file",),
                       "add `outputs: [NAME]`", key=True)
+        if mode in ("delete", "change-set-execute"):
+            return
         for key in ("template", "template_configuration"):
             if key in s:
                 check_artifact_path(ctx, action, s[key], path + (key,))
