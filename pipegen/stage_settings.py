@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pipegen.model import Stage
 
 KEYS = ("on_failure", "before_entry", "on_success")
-RULE_KINDS = {  # spec key -> (rule provider, default rule name prefix)
+RULE_KINDS = {  # spec key -> rule provider (also the default rule name prefix)
     "alarm": "CloudWatchAlarm",
     "deployment_window": "DeploymentWindow",
     "lambda": "LambdaInvoke",
@@ -45,46 +45,51 @@ def check(ctx: BuildContext, stage: dict, path: tuple) -> None:
                 "result": "fail"}):
             ctx.v2_only(f"`{key}` (a stage condition)", path + (key,))
     parallel = ctx.data.get("execution_mode") == "parallel"
+    for key in stage:  # in the spec's order, so errors come out in file order
+        if key in KEYS:
+            CHECKS[key](ctx, stage[key], path + (key,), parallel)
 
-    if "on_failure" in stage:
-        spec = _failure(stage["on_failure"])
-        fpath = path + ("on_failure",)
-        result = spec.get("result", "fail")
-        if "retry_mode" in spec and result != "retry":
-            ctx.error("PG355", f"retry_mode applies to `result: retry`, and this on_failure "
-                      f"says `result: {result}`", fpath + ("retry_mode",),
-                      "remove retry_mode, or set `result: retry`", key=True)
-        if "rules" in spec and result != "rollback":
-            ctx.error("PG355", f"on_failure rules can only roll the stage back, and this "
-                      f"on_failure says `result: {result}`", fpath + ("rules",),
-                      "set `result: rollback`, or remove the rules (CodePipeline cannot combine "
-                      "automatic retry with failure conditions)", key=True)
-        if result == "rollback" and parallel:
-            ctx.error("PG355", "a stage cannot roll back in a pipeline with `execution_mode: "
-                      "parallel`", fpath, "use `execution_mode: queued` or `superseded`, or "
-                      "another on_failure result")
-        _check_rules(ctx, spec.get("rules", []), fpath + ("rules",))
 
-    if "before_entry" in stage:
-        spec = stage["before_entry"]
-        bpath = path + ("before_entry",)
-        if spec.get("result", "fail") == "skip":
-            for i, rule in enumerate(spec["rules"]):
-                kind = _kind(rule)
-                if kind is not None and kind not in SKIP_RULES:
-                    ctx.error("PG355", f"a before_entry condition that skips the stage takes "
-                              f"lambda and variable_check rules only, not {kind}",
-                              bpath + ("rules", i, kind), "use `result: fail` with this rule, "
-                              "or move it to another condition", key=True)
-        _check_rules(ctx, spec["rules"], bpath + ("rules",))
+def _check_on_failure(ctx: BuildContext, spec: Any, fpath: tuple, parallel: bool) -> None:
+    spec = _failure(spec)
+    result = spec.get("result", "fail")
+    if "retry_mode" in spec and result != "retry":
+        ctx.error("PG355", f"retry_mode applies to `result: retry`, and this on_failure "
+                  f"says `result: {result}`", fpath + ("retry_mode",),
+                  "remove retry_mode, or set `result: retry`", key=True)
+    if "rules" in spec and result != "rollback":
+        ctx.error("PG355", f"on_failure rules can only roll the stage back, and this "
+                  f"on_failure says `result: {result}`", fpath + ("rules",),
+                  "set `result: rollback`, or remove the rules (CodePipeline cannot combine "
+                  "automatic retry with failure conditions)", key=True)
+    if result == "rollback" and parallel:
+        ctx.error("PG355", "a stage cannot roll back in a pipeline with `execution_mode: "
+                  "parallel`", fpath, "use `execution_mode: queued` or `superseded`, or "
+                  "another on_failure result")
+    _check_rules(ctx, spec.get("rules", []), fpath + ("rules",))
 
-    if "on_success" in stage:
-        spec = stage["on_success"]
-        spath = path + ("on_success",)
-        if spec.get("result", "rollback") == "rollback" and parallel:
-            ctx.error("PG355", "a stage cannot roll back in a pipeline with `execution_mode: "
-                      "parallel`", spath, "use `result: fail`, or `execution_mode: queued`")
-        _check_rules(ctx, spec["rules"], spath + ("rules",))
+
+def _check_before_entry(ctx: BuildContext, spec: dict, bpath: tuple, parallel: bool) -> None:
+    if spec.get("result", "fail") == "skip":
+        for i, rule in enumerate(spec["rules"]):
+            kind = _kind(rule)
+            if kind is not None and kind not in SKIP_RULES:
+                ctx.error("PG355", f"a before_entry condition that skips the stage takes "
+                          f"lambda and variable_check rules only, not {kind}",
+                          bpath + ("rules", i, kind), "use `result: fail` with this rule, "
+                          "or move it to another condition", key=True)
+    _check_rules(ctx, spec["rules"], bpath + ("rules",))
+
+
+def _check_on_success(ctx: BuildContext, spec: dict, spath: tuple, parallel: bool) -> None:
+    if spec.get("result", "rollback") == "rollback" and parallel:
+        ctx.error("PG355", "a stage cannot roll back in a pipeline with `execution_mode: "
+                  "parallel`", spath, "use `result: fail`, or `execution_mode: queued`")
+    _check_rules(ctx, spec["rules"], spath + ("rules",))
+
+
+CHECKS = {"on_failure": _check_on_failure, "before_entry": _check_before_entry,
+          "on_success": _check_on_success}
 
 
 def _kind(rule: dict) -> str | None:
