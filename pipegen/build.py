@@ -374,9 +374,12 @@ def is_home_region(region: Any) -> bool:
 
 def _check_regions(ctx: BuildContext, stages) -> None:
     """A cross-region action needs an artifact store in its region (artifacts.regions)."""
-    regions = ctx.data.get("artifacts", {}).get("regions", {})
+    artifacts = ctx.data.get("artifacts", {})
+    regions = artifacts.get("regions", {})
     for stage in stages:
         for a in stage.actions:
+            if a.role is not None:
+                _check_cross_account_key(ctx, a, artifacts)
             if is_home_region(a.region) or a.region in regions:
                 continue
             listed = ", ".join(regions) if regions else "none"
@@ -384,6 +387,22 @@ def _check_regions(ctx: BuildContext, stages) -> None:
                       "store", a.path + ("region",), f"add `artifacts: {{regions: {{{a.region}: "
                       f"{{bucket: ...}}}}}}` (regions with a store: {listed}); use `!Ref "
                       "AWS::Region` for the pipeline's own region")
+
+
+def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
+    """An action role (cross-account) must be able to decrypt the artifacts it reads."""
+    if is_home_region(a.region):
+        managed = artifacts.get("encryption", "aws-managed") == "aws-managed"
+        fix = "set `artifacts: {encryption: generated}` or a KMS key ARN"
+    else:
+        store = artifacts.get("regions", {}).get(a.region)
+        managed = store is not None and "encryption" not in store
+        fix = f"give artifacts.regions.{a.region} an `encryption` key ARN"
+    if managed:
+        ctx.error("PG369", f"action '{a.name}' runs as another role (`role`), and its artifact "
+                  "store uses the AWS-managed aws/s3 key, whose key policy cannot be changed to "
+                  "let another account decrypt the artifacts", a.path + ("role",),
+                  f"{fix}, and list the role in `artifacts.grant`", key=True)
 
 
 def _check_references(ctx: BuildContext) -> None:

@@ -204,7 +204,7 @@ def _emit_store(ctx: EmitContext) -> None:
         ctx.add(kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
                         EnableKeyRotation=True, KeyPolicy=key_policy,
                         DeletionPolicy=policy, UpdateReplacePolicy=policy,
-                        Tags=ctx.tags()), origin)
+                        **({"Tags": ctx.tags()} if ctx.tags() else {})), origin)
     if not store.generated_bucket:
         return
     if ctx.key_arn is not None:

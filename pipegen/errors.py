@@ -197,6 +197,12 @@ CODES: dict[str, Code] = {
     "PG368": Code("wildcard action in a generated role", "Roles pipegen generates grant named "
                   "actions only.", "permissions: [{actions: ['s3:*'], ...}]",
                   "Name the actions, or attach a managed policy."),
+    "PG369": Code("cross-account action with the aws/s3 key", "An action with a `role` runs "
+                  "as that role, typically in another account; the AWS-managed aws/s3 key's "
+                  "policy cannot let another account decrypt artifacts.",
+                  "role: arn:aws:iam::222222222222:role/x with the default encryption",
+                  "Use `artifacts: {encryption: generated}` or a KMS key ARN (per region for "
+                  "cross-region actions), and grant the role."),
     # --- CloudFormation values, parameters, conditions, resources (PG370-PG389)
     # --- warnings (PG390-PG399)
     # --- expansion and emit

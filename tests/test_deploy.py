@@ -166,7 +166,7 @@ def test_change_set_expansion(tmp_path, linter):
         - name: After
           type: approval
           after: [Stack]
-    """), linter)
+    """, "artifacts: {encryption: generated}"), linter)
     create, approve, execute, after = actions(t, "Deploy")
     role = "arn:aws:iam::111111111111:role/deployer"
     assert create == {

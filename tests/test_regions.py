@@ -97,16 +97,47 @@ def test_cross_account_action_role(tmp_path, linter):
               provider: s3
               bucket: other-account-site
               extract: true
-              region: us-west-2
+              region: eu-west-1
               role: arn:aws:iam::222222222222:role/site-deployer
     """, REGIONS + "  encryption: generated\n  grant: [arn:aws:iam::222222222222:role/"
-         "site-deployer]\ntags: {team: demo}"), linter)
+         "site-deployer]"), linter)
     [a] = actions(t, "Deploy")
     assert a["RoleArn"] == "arn:aws:iam::222222222222:role/site-deployer"
-    assert a["Region"] == "us-west-2"
+    assert a["Region"] == "eu-west-1"
     grants = statements(t)
     assert {"Action": ["sts:AssumeRole"], "Effect": "Allow",
             "Resource": ["arn:aws:iam::222222222222:role/site-deployer"]} in grants
     # The action role does the upload: the pipeline role gets no s3:PutObject on the target.
     assert not [s for s in grants if any("other-account-site" in str(r)
                                          for r in s["Resource"])]
+
+
+def test_cross_account_action_needs_a_customer_managed_key(tmp_path):
+    found = errors(tmp_path, spec("""
+        - name: Deploy
+          actions:
+            - name: Home
+              type: deploy
+              provider: s3
+              bucket: site
+              extract: true
+              role: arn:aws:iam::222222222222:role/site-deployer
+            - name: West
+              type: deploy
+              provider: s3
+              bucket: site
+              extract: true
+              region: us-west-2
+              role: arn:aws:iam::222222222222:role/site-deployer
+    """, REGIONS))
+    message = ("runs as another role (`role`), and its artifact store uses the AWS-managed "
+               "aws/s3 key, whose key policy cannot be changed to let another account decrypt "
+               "the artifacts")
+    assert [(f[0], f[1], f[2], f[5]) for f in found] == [
+        ("PG369", f"action 'Home' {message}", "stages[0].actions[0].role",
+         "set `artifacts: {encryption: generated}` or a KMS key ARN, and list the role in "
+         "`artifacts.grant`"),
+        ("PG369", f"action 'West' {message}", "stages[0].actions[1].role",
+         "give artifacts.regions.us-west-2 an `encryption` key ARN, and list the role in "
+         "`artifacts.grant`"),
+    ]
