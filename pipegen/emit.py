@@ -271,6 +271,13 @@ def _actions(ctx: EmitContext, action: Action) -> list:
     p = providers.actions()[(action.type, action.provider)]
     out = []
     emitted = p.emit(action, ctx)
+    if action.region is not None and any(e.owner != "AWS" for e in emitted):
+        # CodePipeline runs custom and third-party actions in the pipeline's region only.
+        path = action.path + ("region",)
+        ctx.problems.append(diag(
+            "PG312", f"a {action.provider} action cannot run in another region",
+            ctx.loaded.span(path), path, "remove `region`: custom and third-party actions run "
+            "in the pipeline's region"))
     for e in emitted:
         configuration = {**e.configuration}
         # Raw keys belong to the action's own provider, not to steps an expansion adds

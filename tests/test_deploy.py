@@ -623,3 +623,49 @@ def test_lambda_deploy_is_v2_only(tmp_path):
     assert [(f[0], f[1], f[2]) for f in found] == [
         ("PG305", "the lambda deploy action needs a v2 pipeline, and this spec says `type: v1`",
          "stages[1].actions[0].provider")]
+
+
+def test_parameter_overrides_over_1000_characters(tmp_path):
+    params = "\n".join(f"            P{i}: {'x' * 60}" for i in range(16))
+    found = errors(tmp_path, deploy(f"""
+        - name: Stack
+          type: deploy
+          provider: cloudformation
+          stack: demo
+          template: Built::stack.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+          parameter_overrides:
+{params}
+    """))
+    assert [(f[0], f[1], f[2]) for f in found] == [
+        ("PG205", "parameter_overrides compile to 1095 characters of JSON; CodePipeline takes "
+         "at most 1000", "stages[1].actions[0].parameter_overrides")]
+
+
+def test_custom_actions_cannot_run_in_another_region(tmp_path):
+    from pipegen import providers
+    from pipegen.providers.base import Emitted
+
+    class Custom:  # a stand-in for a custom-action provider such as Jenkins
+        def emit(self, action, ctx):
+            return [Emitted("Deploy", "Custom", "MyDeployer", {})]
+
+    registry = providers.actions()
+    original = registry[("deploy", "beanstalk")]
+    registry[("deploy", "beanstalk")] = type("P", (Custom, type(original)), {})()
+    try:
+        found = errors(tmp_path, deploy("""
+            - name: Web
+              type: deploy
+              provider: beanstalk
+              application: demo
+              environment: prod
+              region: eu-west-1
+              inputs: [Built]
+        """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}"))
+    finally:
+        registry[("deploy", "beanstalk")] = original
+    assert [(f[0], f[1], f[2]) for f in found] == [
+        ("PG312", "a beanstalk action cannot run in another region",
+         "stages[1].actions[0].region")]

@@ -139,7 +139,13 @@ class CloudFormationAction(ActionProvider):
         for key in ("template", "template_configuration"):
             if key in s:
                 check_artifact_path(ctx, action, s[key], path + (key,))
-        for name, value in s.get("parameter_overrides", {}).items():
+        overrides = s.get("parameter_overrides", {})
+        text = json.dumps(_body(overrides), separators=(",", ":"), ensure_ascii=False)
+        if len(text) > 1000 and not _has_intrinsic(overrides):
+            ctx.error("PG205", f"parameter_overrides compile to {len(text)} characters of JSON; "
+                      "CodePipeline takes at most 1000", path + ("parameter_overrides",),
+                      "move parameters to a `template_configuration` file", key=True)
+        for name, value in overrides.items():
             if isinstance(value, dict) and "get_param" in value:
                 artifact, file = value["get_param"][0], value["get_param"][1]
                 check_artifact_path(ctx, action, f"{artifact}::{file}",
@@ -243,15 +249,24 @@ class CloudFormationAction(ActionProvider):
                        step=1, extra=extra)
 
 
-def _overrides(params: dict) -> Any:
-    """ParameterOverrides JSON; {get_param: [...]} becomes CodePipeline's Fn::GetParam."""
+def _has_intrinsic(params: dict) -> bool:
+    return any(cfn.is_intrinsic(v) for v in params.values())
+
+
+def _body(params: dict) -> dict:
+    """{get_param: [...]} becomes CodePipeline's own Fn::GetParam inside the JSON."""
     body = {}
     for name, value in params.items():
         if isinstance(value, dict) and "get_param" in value:
             body[name] = {"Fn::GetParam": list(value["get_param"])}
         else:
             body[name] = value
-    return cfn.json_string(body)
+    return body
+
+
+def _overrides(params: dict) -> Any:
+    """ParameterOverrides: JSON text, with intrinsics spliced in by Fn::Join."""
+    return cfn.json_string(_body(params))
 
 
 PROVIDERS = [CloudFormationAction()]

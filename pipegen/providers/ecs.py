@@ -85,6 +85,10 @@ class EcsDeploy(ActionProvider):
                                  service=service))
             ctx.policy.allow(["ecs:DescribeTasks"],
                              arn(action, "ecs", "task/{cluster}/*", cluster=cluster))
+            # ListTasks is authorized on container instances, which the spec does not name;
+            # the ecs:cluster condition keeps it to the service's cluster.
+            ctx.policy.allow(["ecs:ListTasks"], "*", {"ArnEquals": {
+                "ecs:cluster": arn(action, "ecs", "cluster/{cluster}", cluster=cluster)}})
             self._grant_task_definitions(ctx)
         return [Emitted("Deploy", "AWS", "ECS", {
             "ClusterName": cluster, "ServiceName": service,
