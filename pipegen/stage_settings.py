@@ -43,7 +43,7 @@ def check(ctx: BuildContext, stage: dict, path: tuple) -> None:
     for key in KEYS:
         if key in stage and not (key == "on_failure" and _failure(stage[key]) == {
                 "result": "fail"}):
-            ctx.v2_only(f"`{key}` (a stage condition)", path + (key,))
+            ctx.v2_only(f"the stage setting `{key}`", path + (key,))
     parallel = ctx.data.get("execution_mode") == "parallel"
     for key in stage:  # in the spec's order, so errors come out in file order
         if key in KEYS:

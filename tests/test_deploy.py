@@ -669,3 +669,21 @@ def test_custom_actions_cannot_run_in_another_region(tmp_path):
     assert [(f[0], f[1], f[2]) for f in found] == [
         ("PG312", "a beanstalk action cannot run in another region",
          "stages[1].actions[0].region")]
+
+
+def test_appconfig_runs_where_its_resources_are(tmp_path):
+    found = errors(tmp_path, deploy("""
+        - name: Settings
+          type: deploy
+          provider: appconfig
+          application: demo
+          environment: prod
+          profile: settings
+          path: settings.json
+          region: eu-west-1
+          inputs: [Built]
+    """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}"))
+    assert [(f[0], f[1], f[2]) for f in found] == [
+        ("PG312", "pipegen creates the AppConfig application, environment and profile in the "
+         "pipeline's own account and region, so this action cannot run elsewhere (`region`)",
+         "stages[1].actions[0].region")]

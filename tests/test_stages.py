@@ -102,9 +102,9 @@ def test_v1_pipelines_reject_stage_conditions(tmp_path):
           rules: [{lambda: gate}]
     """, "type: v1"))
     assert [(f[0], f[1], f[2], f[5]) for f in found] == [
-        ("PG305", "`on_failure` (a stage condition) needs a v2 pipeline, and this spec says "
+        ("PG305", "the stage setting `on_failure` needs a v2 pipeline, and this spec says "
          "`type: v1`", "stages[0].on_failure", "remove it, or set `type: v2`"),
-        ("PG305", "`before_entry` (a stage condition) needs a v2 pipeline, and this spec says "
+        ("PG305", "the stage setting `before_entry` needs a v2 pipeline, and this spec says "
          "`type: v1`", "stages[0].before_entry", "remove it, or set `type: v2`"),
     ]
 

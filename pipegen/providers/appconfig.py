@@ -13,6 +13,7 @@ from typing import Any
 from troposphere import GetAtt, appconfig
 
 from pipegen import cfn
+from pipegen.build import is_home_region
 from pipegen.naming import logical_id
 from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts, arn
@@ -24,6 +25,14 @@ class AppConfigDeploy(ActionProvider):
     inputs = (1, 1)
 
     def check(self, action, ctx) -> None:
+        elsewhere = [k for k, off in (("role", action.role is not None),
+                                      ("region", not is_home_region(action.region))) if off]
+        for key in elsewhere:
+            ctx.error("PG312", "pipegen creates the AppConfig application, environment and "
+                      "profile in the pipeline's own account and region, so this action "
+                      f"cannot run elsewhere (`{key}`)", action.path + (key,),
+                      f"remove `{key}`, or deploy to an AppConfig application there with a "
+                      "cloudformation action", key=True)
         if action.get("flags"):
             ctx.error("PG363", "AWS AppConfig feature-flag profiles cannot be fed by a "
                       "pipeline: they take hosted configurations only", action.path + ("flags",),
