@@ -687,3 +687,32 @@ def test_appconfig_runs_where_its_resources_are(tmp_path):
         ("PG312", "pipegen creates the AppConfig application, environment and profile in the "
          "pipeline's own account and region, so this action cannot run elsewhere (`region`)",
          "stages[1].actions[0].region")]
+
+
+def test_two_expansions_must_not_clash(tmp_path):
+    found = errors(tmp_path, deploy("""
+        - name: A
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {execute: Apply}
+          stack: a
+          template: Built::a.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+        - name: B
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {execute: Apply}
+          stack: b
+          template: Built::b.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+    """))
+    assert [(f[0], f[1], f[2]) for f in found] == [
+        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
+         "stages[1].actions[0].names.execute"),
+        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
+         "stages[1].actions[1].names.execute"),
+    ]

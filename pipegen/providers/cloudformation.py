@@ -63,10 +63,16 @@ def _created_role(settings: dict) -> bool:
     return isinstance(role, dict) and not cfn.is_intrinsic(role)
 
 
-def step_names(action) -> dict[str, str]:
-    names = action.get("names", {})
-    return {step: names.get(step, f"{action.name}-{default}") for step, default in (
+def _names_of(spec: dict) -> dict[str, str]:
+    """The action names an action spec becomes: its steps' names for mode change-set."""
+    if spec.get("provider") != "cloudformation" or _mode(spec) != "change-set":
+        return {"action": spec["name"]}
+    names = spec.get("names", {})
+    out = {step: names.get(step, f"{spec['name']}-{default}") for step, default in (
         ("create", "CreateChangeSet"), ("approve", "Approve"), ("execute", "ExecuteChangeSet"))}
+    if not spec.get("approve"):
+        del out["approve"]
+    return out
 
 
 class CloudFormationAction(ActionProvider):
@@ -85,6 +91,14 @@ class CloudFormationAction(ActionProvider):
         return _mode(settings) not in ("delete", "change-set-execute")
 
     def check(self, action, ctx) -> None:
+        self._check_roles(action, ctx)
+        self._check_mode_keys(action, ctx)
+        if _mode(action.settings) not in ("delete", "change-set-execute"):
+            self._check_template(action, ctx)
+        if _mode(action.settings) == "change-set":
+            self._check_names(action, ctx)
+
+    def _check_roles(self, action, ctx) -> None:
         s, path, mode = action.settings, action.path, _mode(action.settings)
         if mode != "change-set-execute" and "deploy_role" not in s:
             ctx.error("PG358", f"a cloudformation action in mode {mode} needs `deploy_role`, "
@@ -95,19 +109,24 @@ class CloudFormationAction(ActionProvider):
             ctx.error("PG360", "executing a change set uses the role the change set was "
                       "created with; `deploy_role` is not used in mode change-set-execute",
                       path + ("deploy_role",), "remove it", key=True)
-        if _created_role(s) and action.role is not None:
+        if not _created_role(s):
+            return
+        if action.role is not None:
             ctx.error("PG359", "a deploy role pipegen creates lives in the pipeline's account, "
                       "and this action runs in another account (`role`)",
                       path + ("deploy_role",), "give the ARN of a deploy role in the target "
                       "account (it must be in the same account as the action role)", key=True)
-        if _created_role(s):
-            for i, statement in enumerate(s["deploy_role"].get("permissions", [])):
-                for j, a in enumerate(statement["actions"]):
-                    if a == "*" or a.endswith("*"):
-                        ctx.error("PG368", f"'{a}' is a wildcard action; generated roles grant "
-                                  "named actions only", path + ("deploy_role", "permissions",
-                                                                i, "actions", j),
-                                  "name the actions, or attach a policy with `managed_policies`")
+        for i, statement in enumerate(s["deploy_role"].get("permissions", [])):
+            for j, a in enumerate(statement["actions"]):
+                if a.endswith("*"):
+                    ctx.error("PG368", f"'{a}' is a wildcard action; generated roles grant "
+                              "named actions only", path + ("deploy_role", "permissions", i,
+                                                            "actions", j),
+                              "name the actions, or attach a policy with `managed_policies`")
+
+    def _check_mode_keys(self, action, ctx) -> None:
+        """Keys the action's mode does not use are errors, never silently ignored."""
+        s, path, mode = action.settings, action.path, _mode(action.settings)
         if mode in ("delete", "change-set-execute"):
             for key in TEMPLATE_KEYS:
                 if key in s:
@@ -130,12 +149,18 @@ class CloudFormationAction(ActionProvider):
                     ctx.error("PG360", f"`{'.'.join(where)}` configures the approval step, and "
                               "this action has no `approve: true`", path + where,
                               "add `approve: true`, or remove it", key=True)
+        timeout = s.get("approval", {}).get("timeout")
+        if timeout is not None and not 5 <= minutes(timeout) <= 86400:
+            ctx.error("PG205", f"an approval waits 5m to 60d; {timeout} is outside that",
+                      path + ("approval", "timeout"))
         if "output_file" in s and not action.outputs:
             ctx.error("PG362", "`output_file` is written to the action's output artifact, and "
                       "the action has no `outputs`", path + ("output_file",),
                       "add `outputs: [NAME]`", key=True)
-        if mode in ("delete", "change-set-execute"):
-            return
+
+    def _check_template(self, action, ctx) -> None:
+        """ARTIFACT::path values name inputs; ParameterOverrides fit CodePipeline's limit."""
+        s, path = action.settings, action.path
         for key in ("template", "template_configuration"):
             if key in s:
                 check_artifact_path(ctx, action, s[key], path + (key,))
@@ -150,23 +175,22 @@ class CloudFormationAction(ActionProvider):
                 artifact, file = value["get_param"][0], value["get_param"][1]
                 check_artifact_path(ctx, action, f"{artifact}::{file}",
                                     path + ("parameter_overrides", name, "get_param", 0))
-        if mode == "change-set":
-            self._check_names(action, ctx)
 
     def _check_names(self, action, ctx) -> None:
-        steps = step_names(action)
-        if not action.get("approve"):
-            steps.pop("approve")
+        """The expanded actions' names must be valid and unique in the stage."""
         stage = ctx.data["stages"][action.path[1]]
-        others = {a["name"] for a in stage["actions"]} - {action.name}
+        taken: set[str] = set()
+        for other in stage["actions"]:
+            if other is not action.settings:
+                taken |= set(_names_of(other).values())
         seen: set[str] = set()
-        for step, name in steps.items():
+        for step, name in _names_of(action.settings).items():
             where = action.path + (("names", step) if step in action.get("names", {})
                                    else ("name",))
             if len(name) > 100:
                 ctx.error("PG366", f"the expanded action name '{name}' is longer than 100 "
                           "characters", where, f"set `names: {{{step}: SHORTER}}`")
-            elif name in others or name in seen:
+            elif name in taken or name in seen:
                 ctx.error("PG366", f"the expanded action name '{name}' is already used in "
                           f"stage '{action.stage}'", where,
                           f"set `names: {{{step}: OTHER}}`, or rename the other action")
@@ -177,7 +201,7 @@ class CloudFormationAction(ActionProvider):
         if mode != "change-set":
             e = Emitted("Deploy", "AWS", "CloudFormation", self._config(action, ctx, MODES[mode]))
             return [e]
-        names = step_names(action)
+        names = _names_of(action.settings)
         out = [Emitted("Deploy", "AWS", "CloudFormation",
                        self._config(action, ctx, "CHANGE_SET_REPLACE", output=False),
                        name=names["create"], outputs=(), step=0)]
