@@ -165,7 +165,9 @@ def _rule(rule: dict, index: int, ctx: EmitContext) -> codepipeline.RuleDeclarat
         if "wait" in rule:
             from pipegen.build import minutes
             config["WaitTime"] = str(minutes(rule["wait"]))
-        # The rule reads the alarm's state through the pipeline role.
+        # The rule reads the alarm's state through the pipeline role. DescribeAlarms scoped to
+        # the alarm covers metric alarms; CloudWatch shows composite alarms only to a "*"
+        # grant, which a spec can add with role.extra_policies.
         ctx.policy.allow("cloudwatch:DescribeAlarms",
                          cfn.arn("cloudwatch", "alarm:{alarm}", alarm=rule["alarm"]))
     elif kind == "deployment_window":
