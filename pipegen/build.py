@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING, Any
 
-from pipegen import cfn, providers
+from pipegen import cfn, providers, stage_settings
 from pipegen.errors import Diagnostic, SpecError, diag
 from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
 
@@ -77,6 +77,7 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
     source_stage = data.get("source_stage", "Source")
     stages = tuple(_build_stages(ctx, source_stage))
     _check_artifact_flow(ctx, sources, stages)
+    _check_regions(ctx, stages)
     _check_references(ctx)
     if ctx.errors:
         raise SpecError(ctx.errors)
@@ -196,6 +197,7 @@ def _build_stages(ctx: BuildContext, source_stage: str):
                       "stage names must be unique in a pipeline (the source stage is "
                       f"'{source_stage}')")
         seen[name] = path
+        stage_settings.check(ctx, spec, path)
         actions = _build_actions(ctx, name, spec["actions"], path + ("actions",))
         yield Stage(name=name, actions=actions, when=spec.get("when"), settings=spec, path=path)
 
@@ -351,6 +353,56 @@ def _check_counts(ctx: BuildContext, a: Action, p) -> None:
                       f"{'s' if hi != 1 else ''}, and '{a.name}' has {len(have)}",
                       a.path + ((key,) if key in a.settings else ()),
                       f"adjust `{key}`" if key in a.settings else f"add `{key}:`")
+
+
+def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tuple) -> None:
+    """An `ARTIFACT::path` value must name one of the action's inputs (PG309)."""
+    if not isinstance(value, str) or "::" not in value:
+        return
+    artifact = value.split("::", 1)[0]
+    if artifact not in action.inputs:
+        inputs = ", ".join(action.inputs) if action.inputs else "none"
+        ctx.error("PG309", f"'{artifact}' in '{value}' is not one of the inputs of action "
+                  f"'{action.name}'", path, f"the action's inputs: {inputs}; name one of them, "
+                  "or add the artifact to `inputs`")
+
+
+def is_home_region(region: Any) -> bool:
+    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region."""
+    return region is None or region == {"Ref": "AWS::Region"}
+
+
+def _check_regions(ctx: BuildContext, stages) -> None:
+    """A cross-region action needs an artifact store in its region (artifacts.regions)."""
+    artifacts = ctx.data.get("artifacts", {})
+    regions = artifacts.get("regions", {})
+    for stage in stages:
+        for a in stage.actions:
+            if a.role is not None:
+                _check_cross_account_key(ctx, a, artifacts)
+            if is_home_region(a.region) or a.region in regions:
+                continue
+            listed = ", ".join(regions) if regions else "none"
+            ctx.error("PG356", f"action '{a.name}' runs in {a.region}, which has no artifact "
+                      "store", a.path + ("region",), f"add `artifacts: {{regions: {{{a.region}: "
+                      f"{{bucket: ...}}}}}}` (regions with a store: {listed}); use `!Ref "
+                      "AWS::Region` for the pipeline's own region")
+
+
+def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
+    """An action role (cross-account) must be able to decrypt the artifacts it reads."""
+    if is_home_region(a.region):
+        managed = artifacts.get("encryption", "aws-managed") == "aws-managed"
+        fix = "set `artifacts: {encryption: generated}` or a KMS key ARN"
+    else:
+        store = artifacts.get("regions", {}).get(a.region)
+        managed = store is not None and "encryption" not in store
+        fix = f"give artifacts.regions.{a.region} an `encryption` key ARN"
+    if managed:
+        ctx.error("PG369", f"action '{a.name}' runs as another role (`role`), and its artifact "
+                  "store uses the AWS-managed aws/s3 key, whose key policy cannot be changed to "
+                  "let another account decrypt the artifacts", a.path + ("role",),
+                  f"{fix}, and list the role in `artifacts.grant`", key=True)
 
 
 def _check_references(ctx: BuildContext) -> None:

@@ -36,7 +36,7 @@ from troposphere import (
     s3,
 )
 
-from pipegen import cfn, iam, providers
+from pipegen import cfn, iam, providers, stage_settings
 from pipegen.errors import SpecError, diag
 from pipegen.model import Action, Pipeline, Source
 
@@ -76,6 +76,8 @@ class EmitContext:
         # Per template stage: the spec path of the stage and of each emitted action, so lint
         # findings inside the pipeline can point at the action that caused them.
         self.stage_origins: list[tuple[tuple, list[tuple]]] = []
+        self.managed_policies: list[Any] = []  # extra managed policies for the pipeline role
+        self.shared: dict[str, Any] = {}  # providers' memo: one resource for equal definitions
 
     # --- resources
     def add(self, resource: AWSObject, origin: tuple) -> AWSObject:
@@ -177,7 +179,8 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
             actions += emitted
             action_paths += [a.path] * len(emitted)
         ctx.stage_origins.append((stage.path, action_paths))
-        obj = codepipeline.Stages(Name=stage.name, Actions=actions)
+        obj = codepipeline.Stages(Name=stage.name, Actions=actions,
+                                  **stage_settings.emit(stage, ctx))
         stages.append(If(stage.when, obj, Ref("AWS::NoValue")) if stage.when else obj)
 
     _emit_pipeline(ctx, stages)
@@ -208,7 +211,7 @@ def _emit_store(ctx: EmitContext) -> None:
         ctx.add(kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
                         EnableKeyRotation=True, KeyPolicy=key_policy,
                         DeletionPolicy=policy, UpdateReplacePolicy=policy,
-                        Tags=ctx.tags()), origin)
+                        **({"Tags": ctx.tags()} if ctx.tags() else {})), origin)
     if not store.generated_bucket:
         return
     if ctx.key_arn is not None:
@@ -274,10 +277,20 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
 def _actions(ctx: EmitContext, action: Action) -> list:
     p = providers.actions()[(action.type, action.provider)]
     out = []
-    for e in p.emit(action, ctx):
+    emitted = p.emit(action, ctx)
+    if action.region is not None and any(e.owner != "AWS" for e in emitted):
+        # CodePipeline runs custom and third-party actions in the pipeline's region only.
+        path = action.path + ("region",)
+        ctx.problems.append(diag(
+            "PG312", f"a {action.provider} action cannot run in another region",
+            ctx.loaded.span(path), path, "remove `region`: custom and third-party actions run "
+            "in the pipeline's region"))
+    for e in emitted:
         configuration = {**e.configuration}
-        for k, v in action.configuration.items():
-            configuration[k] = v
+        # Raw keys belong to the action's own provider, not to steps an expansion adds
+        # (the approval inside a change-set expansion).
+        if e.provider == emitted[0].provider:
+            configuration.update(action.configuration)
         kwargs: dict[str, Any] = dict(
             Name=e.name or action.name,
             ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
@@ -298,7 +311,7 @@ def _actions(ctx: EmitContext, action: Action) -> list:
             kwargs["Region"] = cfn.value(action.region)
         if action.role is not None:
             kwargs["RoleArn"] = cfn.value(action.role)
-            # The action runs as its role (often in another account); the pipeline assumes it.
+            # The pipeline role assumes the action role; the provider's grants live there.
             ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
         if action.timeout_minutes is not None:
             kwargs["TimeoutInMinutes"] = action.timeout_minutes
@@ -319,7 +332,12 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
         ExecutionMode=pl.execution_mode.upper(),
         Stages=stages,
     )
-    kwargs["ArtifactStore"] = store
+    regional = _regional_stores(ctx)
+    if regional:
+        home = codepipeline.ArtifactStoreMap(Region=Ref("AWS::Region"), ArtifactStore=store)
+        kwargs["ArtifactStores"] = [home] + regional
+    else:
+        kwargs["ArtifactStore"] = store
     if pl.restart_on_update is not None:
         kwargs["RestartExecutionOnUpdate"] = pl.restart_on_update
     if pl.variables:
@@ -339,9 +357,64 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
         role = pl.role
         ctx.add(iam.role(PIPELINE_ROLE, "codepipeline.amazonaws.com", ctx.policy,
                          policy_name="PipelineLeastPrivilege",
-                         managed=list(role.extra_policies), boundary=role.permissions_boundary,
+                         managed=_unique(list(role.extra_policies) + ctx.managed_policies),
+                         boundary=role.permissions_boundary,
                          name=role.name, tags=tags), ("role",))
         kwargs["RoleArn"] = GetAtt(PIPELINE_ROLE, "Arn")
     else:
         kwargs["RoleArn"] = cfn.value(pl.role.arn)
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())
+
+
+def _unique(values: list) -> list:
+    seen, out = set(), []
+    for v in values:
+        k = iam._key(v)
+        if k not in seen:
+            seen.add(k)
+            out.append(v)
+    return out
+
+
+def home_condition(region: str) -> str:
+    """The template condition that is true when the stack's own region is `region`."""
+    return "PipegenHomeIs" + "".join(p.capitalize() for p in region.split("-"))
+
+
+def _regional_stores(ctx: EmitContext) -> list:
+    """ArtifactStores entries for the regions cross-region actions use (artifacts.regions).
+
+    The home region's entry is emitted by the caller. A listed region may turn out to be the
+    stack's own region when the template is deployed: its entry is then dropped (Fn::If), since
+    CodePipeline allows one store per region.
+    """
+    pl = ctx.pipeline
+    used = []
+    for a in pl.actions():
+        if isinstance(a.region, str) and a.region not in used:
+            used.append(a.region)
+    out = []
+    for region in sorted(used):
+        spec = pl.artifacts.regions[region]
+        bucket = cfn.value(spec["bucket"])
+        store = codepipeline.ArtifactStore(Type="S3", Location=bucket)
+        key = spec.get("encryption")
+        if key is not None:
+            store.EncryptionKey = codepipeline.EncryptionKey(Id=cfn.value(key), Type="KMS")
+        condition = home_condition(region)
+        if condition in pl.conditions:
+            ctx.problems.append(diag(
+                "PG357", f"the condition name '{condition}' is reserved for the {region} "
+                "artifact store", ctx.loaded.span(("conditions", condition)),
+                ("conditions", condition), "rename the condition"))
+        ctx.template.add_condition(condition, {"Fn::Equals": [Ref("AWS::Region"), region]})
+        entry = codepipeline.ArtifactStoreMap(Region=region, ArtifactStore=store)
+        out.append(If(condition, Ref("AWS::NoValue"), entry))
+        # The pipeline role reads and writes artifacts in every store its actions use.
+        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        ctx.policy.allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], objects)
+        ctx.policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                         cfn.sub("arn:${AWS::Partition}:s3:::{bucket}", bucket=spec["bucket"]))
+        if key is not None:
+            ctx.policy.allow(KMS_USE, cfn.value(key))
+    return out

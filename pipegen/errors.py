@@ -193,6 +193,65 @@ CODES: dict[str, Code] = {
                   "sources: [{provider: s3, ..., trigger: none}]",
                   "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
     # --- actions, stages, ordering (PG340-PG369)
+    "PG355": Code("invalid stage condition", "A v2 stage setting (on_failure, before_entry, "
+                  "on_success) or one of its rules does not fit CodePipeline's rules: skip takes "
+                  "Lambda and variable-check rules only, on_failure rules only roll back, a "
+                  "parallel pipeline cannot roll back, a rule names exactly one check.",
+                  "before_entry: {result: skip, rules: [{alarm: x}]}", "Follow the hint."),
+    "PG356": Code("no artifact store in the action's region", "A cross-region action (`region`) "
+                  "needs an artifact store in that region, listed under artifacts.regions.",
+                  "region: eu-west-1 with no artifacts.regions entry",
+                  "Add `artifacts: {regions: {eu-west-1: {bucket: ...}}}`, or use `!Ref "
+                  "AWS::Region` for the pipeline's own region."),
+    "PG357": Code("reserved condition name", "pipegen declares a condition per cross-region "
+                  "store (PipegenHomeIs<Region>); the spec declares one of the same name.",
+                  "conditions: {PipegenHomeIsEuWest1: ...}", "Rename the condition."),
+    "PG358": Code("deploy role required", "A CloudFormation action needs the role "
+                  "CloudFormation assumes (`deploy_role`) in every mode but change-set-execute.",
+                  "provider: cloudformation without deploy_role",
+                  "Add `deploy_role: ARN`, or `deploy_role: {managed_policies: [...]}`."),
+    "PG359": Code("created deploy role in a cross-account action", "A deploy role pipegen "
+                  "creates lives in the pipeline's account; a cross-account action's deploy role "
+                  "must live in the target account, beside its action role.",
+                  "role: ARN in 222222222222 with deploy_role: {managed_policies: [...]}",
+                  "Give the ARN of a deploy role in the target account."),
+    "PG360": Code("key not used in this mode", "A CloudFormation key that the action's `mode` "
+                  "does not use (template keys for delete, approve outside change-set, ...).",
+                  "mode: delete with template", "Remove the key, or change `mode`."),
+    "PG361": Code("template required", "CloudFormation modes that read a template need "
+                  "`template: ARTIFACT::path`.", "mode: create-update without template",
+                  "Add `template`."),
+    "PG362": Code("output file needs an output artifact", "`output_file` is written to the "
+                  "action's output artifact, so the action needs `outputs`.",
+                  "output_file: out.json without outputs", "Add `outputs: [NAME]`."),
+    "PG363": Code("feature flags not deployable from a pipeline", "AWS AppConfig feature-flag "
+                  "profiles take hosted configurations only; the pipeline's AppConfig action "
+                  "feeds freeform profiles (codepipeline:// location).", "flags: true",
+                  "Remove `flags`, or deploy the flags document from a stack with a "
+                  "cloudformation action."),
+    "PG364": Code("object key required", "An S3 deploy with `extract: false` uploads the zip "
+                  "as one object and needs its `key`.", "extract: false without key",
+                  "Add `key`."),
+    "PG365": Code("lambda deploy needs a version or an input", "A Lambda deploy without an "
+                  "input artifact deploys a published `version` to an `alias`.",
+                  "inputs: [] without version", "Add `version` and `alias`, or an input."),
+    "PG366": Code("expanded action name clash", "An action that expands into several actions "
+                  "(mode change-set) would create a name already used in the stage, or one "
+                  "longer than 100 characters.", "two actions named Stack-CreateChangeSet",
+                  "Set the expanded names with `names:`, or rename the other action."),
+    "PG367": Code("ECS blue/green keys", "task_definition, appspec and images belong to "
+                  "blue/green ECS deploys, which name an existing CodeDeploy application and "
+                  "deployment group; image_definitions belongs to rolling deploys.",
+                  "images without application", "Follow the hint."),
+    "PG368": Code("wildcard action in a generated role", "Roles pipegen generates grant named "
+                  "actions only.", "permissions: [{actions: ['s3:*'], ...}]",
+                  "Name the actions, or attach a managed policy."),
+    "PG369": Code("cross-account action with the aws/s3 key", "An action with a `role` runs "
+                  "as that role, typically in another account; the AWS-managed aws/s3 key's "
+                  "policy cannot let another account decrypt artifacts.",
+                  "role: arn:aws:iam::222222222222:role/x with the default encryption",
+                  "Use `artifacts: {encryption: generated}` or a KMS key ARN (per region for "
+                  "cross-region actions), and grant the role."),
     # --- CloudFormation values, parameters, conditions, resources (PG370-PG389)
     # --- warnings (PG390-PG399)
     # --- expansion and emit

@@ -1,0 +1,143 @@
+"""Cross-region actions: one artifact store per region used (the home store included), the
+regions without a store, and cross-account action roles."""
+
+from __future__ import annotations
+
+from _compile import actions, compile_text, errors, spec, statements
+
+REGIONS = """
+artifacts:
+  regions:
+    eu-west-1: {bucket: demo-euw1, encryption: "arn:aws:kms:eu-west-1:111111111111:key/k1"}
+    us-west-2: {bucket: demo-usw2}
+    ap-south-1: {bucket: demo-aps1}
+"""
+
+
+def deploy_in(*regions, extra=REGIONS) -> str:
+    body = "- name: Deploy\n  actions:\n"
+    for i, region in enumerate(regions):
+        body += (f"    - name: D{i}\n      type: deploy\n      provider: s3\n"
+                 f"      bucket: target-{i}\n      extract: true\n      region: {region}\n")
+    return spec(body, extra)
+
+
+def test_artifact_stores_for_the_regions_used(tmp_path, linter):
+    t = compile_text(tmp_path, deploy_in("eu-west-1", "us-west-2", "eu-west-1",
+                                         "!Ref AWS::Region"), linter)
+    props = t["Resources"]["Pipeline"]["Properties"]
+    assert "ArtifactStore" not in props
+    assert props["ArtifactStores"] == [
+        {"Region": {"Ref": "AWS::Region"},
+         "ArtifactStore": {"Type": "S3", "Location": {"Ref": "ArtifactBucket"}}},
+        {"Fn::If": ["PipegenHomeIsEuWest1", {"Ref": "AWS::NoValue"}, {
+            "Region": "eu-west-1",
+            "ArtifactStore": {"Type": "S3", "Location": "demo-euw1", "EncryptionKey": {
+                "Id": "arn:aws:kms:eu-west-1:111111111111:key/k1", "Type": "KMS"}}}]},
+        {"Fn::If": ["PipegenHomeIsUsWest2", {"Ref": "AWS::NoValue"}, {
+            "Region": "us-west-2",
+            "ArtifactStore": {"Type": "S3", "Location": "demo-usw2"}}]},
+    ]
+    # ap-south-1 is listed but unused: no store. A listed region that turns out to be the
+    # stack's own region drops out, since CodePipeline takes one store per region.
+    assert t["Conditions"] == {
+        "PipegenHomeIsEuWest1": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]},
+        "PipegenHomeIsUsWest2": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-west-2"]}}
+    assert [a.get("Region") for a in actions(t, "Deploy")] == [
+        "eu-west-1", "us-west-2", "eu-west-1", {"Ref": "AWS::Region"}]
+    grants = statements(t)
+    assert {"Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            "Effect": "Allow", "Resource": [
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-euw1/*"},
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-usw2/*"},
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ArtifactBucket}/*"}]} in grants
+    assert any(s["Resource"] == ["arn:aws:kms:eu-west-1:111111111111:key/k1"]
+               and "kms:Decrypt" in s["Action"] for s in grants)
+
+
+def test_home_region_actions_need_no_store(tmp_path):
+    t = compile_text(tmp_path, deploy_in("!Ref AWS::Region", extra=""))
+    props = t["Resources"]["Pipeline"]["Properties"]
+    assert "ArtifactStores" not in props
+    assert props["ArtifactStore"] == {"Type": "S3", "Location": {"Ref": "ArtifactBucket"}}
+    assert "Conditions" not in t
+
+
+def test_region_without_a_store_is_an_error(tmp_path):
+    found = errors(tmp_path, deploy_in("eu-central-1"))
+    assert found == [(
+        "PG356", "action 'D0' runs in eu-central-1, which has no artifact store",
+        "stages[0].actions[0].region", 21, 17,
+        "add `artifacts: {regions: {eu-central-1: {bucket: ...}}}` (regions with a store: "
+        "eu-west-1, us-west-2, ap-south-1); use `!Ref AWS::Region` for the pipeline's own "
+        "region")]
+
+
+def test_region_must_be_literal_or_the_home_region(tmp_path):
+    found = errors(tmp_path, deploy_in("!Ref Other", extra="parameters: {Other: {type: String}}"))
+    assert [(f[0], f[2]) for f in found] == [("PG203", "stages[0].actions[0].region")]
+
+
+def test_reserved_condition_name(tmp_path):
+    found = errors(tmp_path, deploy_in("us-west-2", extra=REGIONS + """
+conditions:
+  PipegenHomeIsUsWest2: !Equals [a, b]
+"""))
+    assert [(f[0], f[1]) for f in found] == [
+        ("PG357", "the condition name 'PipegenHomeIsUsWest2' is reserved for the us-west-2 "
+         "artifact store")]
+
+
+def test_cross_account_action_role(tmp_path, linter):
+    t = compile_text(tmp_path, spec("""
+        - name: Deploy
+          actions:
+            - name: Site
+              type: deploy
+              provider: s3
+              bucket: other-account-site
+              extract: true
+              region: eu-west-1
+              role: arn:aws:iam::222222222222:role/site-deployer
+    """, REGIONS + "  encryption: generated\n  grant: [arn:aws:iam::222222222222:role/"
+         "site-deployer]"), linter)
+    [a] = actions(t, "Deploy")
+    assert a["RoleArn"] == "arn:aws:iam::222222222222:role/site-deployer"
+    assert a["Region"] == "eu-west-1"
+    grants = statements(t)
+    assert {"Action": ["sts:AssumeRole"], "Effect": "Allow",
+            "Resource": ["arn:aws:iam::222222222222:role/site-deployer"]} in grants
+    # The action role does the upload: the pipeline role gets no s3:PutObject on the target.
+    assert not [s for s in grants if any("other-account-site" in str(r)
+                                         for r in s["Resource"])]
+
+
+def test_cross_account_action_needs_a_customer_managed_key(tmp_path):
+    found = errors(tmp_path, spec("""
+        - name: Deploy
+          actions:
+            - name: Home
+              type: deploy
+              provider: s3
+              bucket: site
+              extract: true
+              role: arn:aws:iam::222222222222:role/site-deployer
+            - name: West
+              type: deploy
+              provider: s3
+              bucket: site
+              extract: true
+              region: us-west-2
+              role: arn:aws:iam::222222222222:role/site-deployer
+    """, REGIONS))
+    message = ("runs as another role (`role`), and its artifact store uses the AWS-managed "
+               "aws/s3 key, whose key policy cannot be changed to let another account decrypt "
+               "the artifacts")
+    assert [(f[0], f[1], f[2], f[5]) for f in found] == [
+        ("PG369", f"action 'Home' {message}", "stages[0].actions[0].role",
+         "set `artifacts: {encryption: generated}` or a KMS key ARN, and list the role in "
+         "`artifacts.grant`"),
+        ("PG369", f"action 'West' {message}", "stages[0].actions[1].role",
+         "give artifacts.regions.us-west-2 an `encryption` key ARN, and list the role in "
+         "`artifacts.grant`"),
+    ]
