@@ -290,7 +290,16 @@ def _actions(ctx: EmitContext, action: Action) -> list:
         # Raw keys belong to the action's own provider, not to steps an expansion adds
         # (the approval inside a change-set expansion).
         if e.provider == emitted[0].provider:
-            configuration.update(action.configuration)
+            for key, raw in action.configuration.items():
+                if key in configuration:
+                    path = action.path + ("configuration", key)
+                    ctx.problems.append(diag(
+                        "PG312", f"configuration key '{key}' clashes with a value pipegen sets "
+                        f"from the action's typed keys", ctx.loaded.key_span(path), path,
+                        "set it through the typed key instead; `configuration` is for keys "
+                        "pipegen does not model"))
+                else:
+                    configuration[key] = raw
         kwargs: dict[str, Any] = dict(
             Name=e.name or action.name,
             ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
