@@ -8,10 +8,9 @@ parameters, conditions and resources. Every problem is collected; SpecError is r
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, Any
 
-from pipegen import cfn, providers
+from pipegen import cfn, providers, references, store
 from pipegen.errors import Diagnostic, SpecError, diag
 from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
 
@@ -20,8 +19,9 @@ if TYPE_CHECKING:
 
 DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
 
-# Logical ids pipegen generates that specs may reference (SPEC.md section 8).
-DOCUMENTED_IDS = ("Pipeline", "PipelineRole", "ArtifactBucket", "ArtifactKey")
+# Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
+# spec actually generates is references.generated_ids(data).
+DOCUMENTED_IDS = tuple(references.CORE_IDS)
 
 
 def minutes(duration: str) -> int:
@@ -122,9 +122,11 @@ def _build_role(role: Any) -> PipelineRole:
     if role == "generated":
         return PipelineRole(arn=None)
     if isinstance(role, dict) and not cfn.is_intrinsic(role):
+        managed = [*role.get("extra_policies", ()), *role.get("managed_policies", ())]
         return PipelineRole(arn=None, name=role.get("name"),
                             permissions_boundary=role.get("permissions_boundary"),
-                            extra_policies=tuple(role.get("extra_policies", ())))
+                            extra_policies=tuple(managed),
+                            permissions=tuple(role.get("permissions", ())))
     return PipelineRole(arn=role)
 
 
@@ -135,7 +137,8 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
         bucket_name = bucket.get("name")
         retain = bucket.get("retain", True)
         if "expire_after" in bucket:
-            expire = max(1, minutes(bucket["expire_after"]) // 1440)
+            # S3 lifecycle rules count whole days: round up.
+            expire = max(1, -(-minutes(bucket["expire_after"]) // 1440))
         bucket = None
     elif bucket == "generated":
         bucket = None
@@ -354,50 +357,6 @@ def _check_counts(ctx: BuildContext, a: Action, p) -> None:
 
 
 def _check_references(ctx: BuildContext) -> None:
-    """Every !Ref and !GetAtt in the spec names something the template will declare."""
-    declared = set(ctx.parameters) | set(ctx.resources) | set(DOCUMENTED_IDS)
-    refs = set(ctx.parameters) | set(ctx.resources) | cfn.PSEUDO_PARAMETERS | set(DOCUMENTED_IDS)
-    skip = {("resources",), ("outputs",), ("conditions",), ("overrides",), ("mappings",)}
-
-    def walk(v: Any, path: tuple) -> None:
-        if path[:1] and (path[0],) in skip:
-            return
-        if isinstance(v, dict):
-            if set(v) == {"Ref"} and isinstance(v["Ref"], str):
-                if v["Ref"] not in refs:
-                    _unknown(ctx, v["Ref"], path, sorted(refs - cfn.PSEUDO_PARAMETERS))
-                return
-            if set(v) == {"Fn::GetAtt"} and isinstance(v["Fn::GetAtt"], list) and \
-                    v["Fn::GetAtt"] and isinstance(v["Fn::GetAtt"][0], str):
-                if v["Fn::GetAtt"][0] not in declared - set(ctx.parameters):
-                    _unknown(ctx, v["Fn::GetAtt"][0], path,
-                             sorted(declared - set(ctx.parameters)))
-                return
-            for k, x in v.items():
-                walk(x, path + (k,))
-        elif isinstance(v, list):
-            for i, x in enumerate(v):
-                walk(x, path + (i,))
-
-    walk(ctx.data, ())
-    for stage_i, stage in enumerate(ctx.data.get("stages", [])):
-        if "when" in stage and stage["when"] not in ctx.conditions:
-            _unknown_condition(ctx, stage["when"], ("stages", stage_i, "when"))
-        for ai, action in enumerate(stage.get("actions", [])):
-            if "when" in action and action["when"] not in ctx.conditions:
-                _unknown_condition(ctx, action["when"], ("stages", stage_i, "actions", ai,
-                                                          "when"))
-
-
-def _unknown(ctx: BuildContext, name: str, path: tuple, known: list[str]) -> None:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else (
-        "declare it under `parameters:` or `resources:`")
-    ctx.error("PG306", f"'{name}' is not a parameter, pseudo parameter or resource of this "
-              "template", path, hint)
-
-
-def _unknown_condition(ctx: BuildContext, name: str, path: tuple) -> None:
-    ctx.error("PG306", f"'{name}' is not a condition of this spec", path,
-              "declare it under `conditions:`" + (
-                  f"; declared: {', '.join(ctx.conditions)}" if ctx.conditions else ""))
+    """CloudFormation values: intrinsic shapes, the names they use, conditions (references.py)."""
+    references.check(ctx)
+    store.check(ctx)
