@@ -250,10 +250,12 @@ def _emit_store(ctx: EmitContext) -> None:
             Sid="AccountAdministers", Effect=Allow,
             Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
             Action=[IamAction("kms", "*")], Resource=["*"]), *store_rules.key_statements(grant)])
-        ctx.add(kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
-                        EnableKeyRotation=True, KeyPolicy=key_policy,
-                        DeletionPolicy=policy, UpdateReplacePolicy=policy,
-                        Tags=ctx.tags()), origin)
+        key = kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
+                      EnableKeyRotation=True, KeyPolicy=key_policy,
+                      DeletionPolicy=policy, UpdateReplacePolicy=policy)
+        if ctx.tags() is not None:
+            key.Tags = ctx.tags()
+        ctx.add(key, origin)
     if not store.generated_bucket:
         if grant:
             # The policy replaces the existing bucket's own (PG390 warns about that).
