@@ -208,7 +208,7 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded, validator) -> l
     if cfn.is_intrinsic(inst) and last in LITERAL_KEYS | {"provider"}:
         return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function",
                      span, path, "pipegen reads this key to decide the pipeline's structure")]
-    intrinsic = _intrinsic_problem(inst, path, span)
+    intrinsic = _intrinsic_problem(_value_at(loaded.data, path), path, span)
     if intrinsic is not None:
         return [intrinsic]
     if v in ("anyOf", "oneOf"):
@@ -226,6 +226,16 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded, validator) -> l
         return [diag("PG204", f"{json.dumps(inst)} is not allowed here; expected "
                      f"{_expected(error.schema)}", span, path, hint)]
     return [diag("PG205", _bound_message(error), span, path)]
+
+
+def _value_at(data: Any, path: tuple) -> Any:
+    """The spec value at path (an error's instance may be a key, as with propertyNames)."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _intrinsic_problem(inst: Any, path: tuple, span) -> Diagnostic | None:

@@ -69,8 +69,9 @@ def line_of(text: str, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in spec")
 
 
-def col_of(text: str, needle: str) -> int:
-    return text.splitlines()[line_of(text, needle) - 1].index(needle) + 1
+def col_of(text: str, needle: str, line: str | None = None) -> int:
+    """1-based column of needle in the first line containing `line` (default: needle)."""
+    return text.splitlines()[line_of(text, line or needle) - 1].index(needle) + 1
 
 
 def lint_clean(linter, result) -> None:
