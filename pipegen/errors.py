@@ -191,6 +191,11 @@ CODES: dict[str, Code] = {
                   "action itself may exist without that condition.",
                   "a Deploy reading Bundle, made by an action with `when: IsProd`",
                   "Give the reading action (or its stage) the same `when:`."),
+    "PG381": Code("condition leaves the pipeline or a stage empty", "Every stage (or every "
+                  "action of a stage) has the same `when:`; when that condition is false "
+                  "CloudFormation would get a pipeline with only its source stage, or a stage "
+                  "with no actions.", "a single stage with `when: IsProd`",
+                  "Leave a stage unconditional, or move the action's `when:` to its stage."),
     "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; '*' or "
                   "'service:*' would grant everything a service can do.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",

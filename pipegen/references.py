@@ -94,7 +94,7 @@ class Checker:
         for key, value in data.items():
             if key in ("conditions", "mappings", "resources", "outputs", "parameters"):
                 continue
-            self.value(value, (key,))
+            self.value(value, (key,), raw=key == "overrides")
         for name, body in self.conditions.items():
             self.condition(name, body, ("conditions", name))
         self._condition_cycles()
@@ -107,6 +107,7 @@ class Checker:
         self._permissions(data, ())
         self._when()
         self._conditional_flow()
+        self._conditional_emptiness()
         self._parameter_clashes()
         self._unused()
 
@@ -413,7 +414,7 @@ class Checker:
                                    f"{CORE_IDS[dep]}", dpath, _core_hint(dep))
         if "Condition" in body:
             self.condition_name(body["Condition"], path + ("Condition",))
-        for attr in ("Properties", "CreationPolicy", "UpdatePolicy"):
+        for attr in ("Properties", "Metadata", "CreationPolicy", "UpdatePolicy"):
             if attr in body:
                 self.value(body[attr], path + (attr,), raw=True)
 
@@ -530,6 +531,31 @@ class Checker:
             for ai, action in enumerate(stage.get("actions", [])):
                 if "when" in action:
                     self.condition_name(action["when"], ("stages", si, "actions", ai, "when"))
+
+    def _conditional_emptiness(self) -> None:
+        """PG381: when one condition is false the pipeline or a stage would be left empty.
+
+        Only the plain case is checked (everything under one and the same condition); mixes of
+        conditions are left to cfn-lint, which evaluates every scenario.
+        """
+        stages = self.ctx.data.get("stages", [])
+        whens = {s.get("when") for s in stages}
+        if stages and len(whens) == 1 and isinstance(next(iter(whens)), str):
+            name = next(iter(whens))
+            self.error("PG381", f"every stage has `when: {name}`: when it is false the "
+                       "pipeline has no stage after the source stage", ("stages", 0, "when"),
+                       "leave at least one stage unconditional (a pipeline needs two stages)")
+        for si, stage in enumerate(stages):
+            actions = stage.get("actions", [])
+            whens = {a.get("when") for a in actions}
+            if "when" in stage or not actions or len(whens) != 1:
+                continue
+            name = next(iter(whens))
+            if isinstance(name, str):
+                self.error("PG381", f"every action of stage '{stage.get('name')}' has "
+                           f"`when: {name}`: when it is false the stage has no actions",
+                           ("stages", si, "actions", 0, "when"),
+                           f"put `when: {name}` on the stage instead")
 
     def _conditional_flow(self) -> None:
         """PG380: an input made only when a condition holds, read by an action that may run

@@ -370,3 +370,42 @@ def test_parameter_used_only_by_a_condition_counts_as_used(tmp_path):
           IsProd: !Equals [!Ref Env, prod]
         """, stages(A="!If [IsProd, a, b]"))
     compile_text(tmp_path, text)
+
+
+def test_condition_that_would_empty_a_stage(tmp_path):
+    text = spec("""\
+        parameters:
+          Env: {type: String}
+        conditions:
+          IsProd: !Equals [!Ref Env, prod]
+        stages:
+          - name: Build
+            actions:
+              - name: Package
+                type: build
+                when: IsProd
+                project: {buildspec: b.yml}
+        """)
+    assert errors(tmp_path, text) == [(
+        "PG381", "every action of stage 'Build' has `when: IsProd`: when it is false the stage "
+        "has no actions", "stages[0].actions[0].when", line_of(text, "when: IsProd"),
+        col_of(text, "IsProd", "when: IsProd"), "put `when: IsProd` on the stage instead")]
+
+
+def test_condition_that_would_empty_the_pipeline(tmp_path):
+    text = spec("""\
+        parameters:
+          Env: {type: String}
+        conditions:
+          IsProd: !Equals [!Ref Env, prod]
+        stages:
+          - name: Build
+            when: IsProd
+            actions:
+              - name: Package
+                type: build
+                project: {buildspec: b.yml}
+        """)
+    assert [f[:3] for f in errors(tmp_path, text)] == [(
+        "PG381", "every stage has `when: IsProd`: when it is false the pipeline has no stage "
+        "after the source stage", "stages[0].when")]
