@@ -242,6 +242,9 @@ def test_input_made_under_a_condition_needs_the_condition(tmp_path):
         stages:
           - name: Build
             actions:
+              - name: Lint
+                type: test
+                project: lint
               - name: Package
                 type: build
                 when: IsProd
