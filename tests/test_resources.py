@@ -253,3 +253,25 @@ def test_transform_for_sam_resources(tmp_path, linter):
     assert result.template["Transform"] == "AWS::Serverless-2016-10-31"
     assert result.template["Resources"]["Notifier"]["Type"] == "AWS::Serverless::Function"
     lint_clean(linter, result)
+
+
+def test_references_in_overrides_are_checked_and_count_as_uses(tmp_path, linter):
+    text = spec("""\
+        parameters:
+          Reason: {type: String, default: frozen}
+        overrides:
+          Resources.Pipeline.Properties.DisableInboundStageTransitions:
+            - {StageName: Build, Reason: !Ref Reason}
+        """)
+    result = compile_text(tmp_path, text, linter)
+    assert result.template["Resources"]["Pipeline"]["Properties"][
+        "DisableInboundStageTransitions"] == [{"StageName": "Build", "Reason": {"Ref": "Reason"}}]
+    lint_clean(linter, result)
+    text = text.replace("!Ref Reason}", "!Ref Reasons}")
+    assert [f[:3] for f in errors(tmp_path, text)] == [
+        ("PG375", "parameter 'Reason' is declared but never used", "parameters.Reason")]
+    text = text.replace("  Reason: {type: String, default: frozen}\n", "  R: {type: String}\n")
+    text = text.replace("!Ref Reasons}", "!Ref R}\n    - {StageName: X, Reason: !Ref Nope}")
+    assert [f[:3] for f in errors(tmp_path, text)] == [
+        ("PG306", "'Nope' is not a parameter, pseudo parameter or resource of this template",
+         "overrides.Resources.Pipeline.Properties.DisableInboundStageTransitions[1].Reason")]
