@@ -42,6 +42,15 @@ CORE_IDS = {
                             "existing bucket",
     "ArtifactKey": "generated only with `artifacts.encryption: generated`",
 }
+# The attributes !GetAtt may read from them (CloudFormation's resource schemas).
+CORE_ATTRIBUTES = {
+    "Pipeline": ("Version",),
+    "PipelineRole": ("Arn", "RoleId"),
+    "ArtifactBucket": ("Arn", "DomainName", "DualStackDomainName", "RegionalDomainName",
+                       "WebsiteURL"),
+    "ArtifactBucketPolicy": (),
+    "ArtifactKey": ("Arn", "KeyId"),
+}
 # Ids whose generation depends on providers (events rules, projects): checked after emitting.
 PROVIDER_IDS_NOTE = "see docs/logical-ids.md for the ids pipegen generates"
 
@@ -287,7 +296,15 @@ class Checker:
                 self.error("PG306", f"'{name}' is a pseudo parameter; it has no attributes",
                            path, f"use ${{{name}}}" if sub else f"use !Ref {name}")
             return
-        if name in self.resources or name in self.generated:
+        if name in self.resources:
+            return
+        if name in self.generated:
+            allowed = CORE_ATTRIBUTES[name]
+            if isinstance(attribute, str) and attribute not in allowed:
+                self.error("PG306", f"'{name}' has no attribute '{attribute}'", path,
+                           _did_you_mean(attribute, list(allowed)) or (
+                               "attributes: " + ", ".join(allowed) if allowed else
+                               f"it has no attributes: use !Ref {name}"))
             return
         if name in self.conditions:
             self.error("PG306", f"'{name}' is a condition, not a parameter or resource", path,

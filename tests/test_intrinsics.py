@@ -378,3 +378,15 @@ def test_misspelled_generated_id(tmp_path):
     assert (code, message, hint) == (
         "PG306", "'BuildPackageProjct' is not a parameter, pseudo parameter or resource of "
         "this template", "did you mean 'BuildPackageProject'?")
+
+
+def test_attribute_of_a_generated_resource(tmp_path):
+    text = spec(_stages_plain("!GetAtt ArtifactBucket.Ar"))
+    assert errors(tmp_path, text) == [(
+        "PG306", "'ArtifactBucket' has no attribute 'Ar'",
+        "stages[0].actions[0].project.environment.A", line_of(text, "A: "),
+        col_of(text, "!GetAtt"), "did you mean 'Arn'?")]
+    text = spec(_stages_plain('!Sub "${PipelineRole.Name}"'))
+    assert errors(tmp_path, text)[0][1:] == (
+        "'PipelineRole' has no attribute 'Name'", "stages[0].actions[0].project.environment.A",
+        line_of(text, "A: "), col_of(text, "!Sub"), "attributes: Arn, RoleId")
