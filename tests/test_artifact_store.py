@@ -4,7 +4,7 @@ rules that keep cross-account pipelines working (a customer-managed key, a key A
 from __future__ import annotations
 
 import pytest
-from helpers import compile_text, errors, line_of, lint_clean, spec
+from cfn_spec_helpers import compile_text, errors, line_of, lint_clean, spec
 
 from pipegen import build, loader, schema
 

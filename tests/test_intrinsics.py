@@ -4,7 +4,7 @@ and what can be checked about them is checked, with located errors."""
 from __future__ import annotations
 
 import pytest
-from helpers import col_of, compile_text, errors, line_of, lint_clean, spec
+from cfn_spec_helpers import col_of, compile_text, errors, line_of, lint_clean, spec
 
 PARAMS = """\
 parameters:

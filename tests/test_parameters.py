@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import col_of, compile_text, errors, line_of, lint_clean, spec
+from cfn_spec_helpers import col_of, compile_text, errors, line_of, lint_clean, spec
 
 USES = """\
 stages:
