@@ -8,10 +8,9 @@ parameters, conditions and resources. Every problem is collected; SpecError is r
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, Any
 
-from pipegen import cfn, providers, stage_settings
+from pipegen import cfn, providers, references, stage_settings, store
 from pipegen.errors import Diagnostic, SpecError, diag
 from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
 
@@ -20,8 +19,9 @@ if TYPE_CHECKING:
 
 DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
 
-# Logical ids pipegen generates that specs may reference (SPEC.md section 8).
-DOCUMENTED_IDS = ("Pipeline", "PipelineRole", "ArtifactBucket", "ArtifactKey")
+# Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
+# spec actually generates is references.generated_ids(data).
+DOCUMENTED_IDS = tuple(references.CORE_IDS)
 
 
 def minutes(duration: str) -> int:
@@ -80,7 +80,7 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
     _check_regions(ctx, stages)
     _check_references(ctx)
     if ctx.errors:
-        raise SpecError(ctx.errors)
+        raise SpecError(sorted(ctx.errors, key=_location))
 
     pipeline = Pipeline(
         file=loaded.file,
@@ -123,9 +123,11 @@ def _build_role(role: Any) -> PipelineRole:
     if role == "generated":
         return PipelineRole(arn=None)
     if isinstance(role, dict) and not cfn.is_intrinsic(role):
+        managed = [*role.get("extra_policies", ()), *role.get("managed_policies", ())]
         return PipelineRole(arn=None, name=role.get("name"),
                             permissions_boundary=role.get("permissions_boundary"),
-                            extra_policies=tuple(role.get("extra_policies", ())))
+                            extra_policies=tuple(managed),
+                            permissions=tuple(role.get("permissions", ())))
     return PipelineRole(arn=role)
 
 
@@ -136,7 +138,8 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
         bucket_name = bucket.get("name")
         retain = bucket.get("retain", True)
         if "expire_after" in bucket:
-            expire = max(1, minutes(bucket["expire_after"]) // 1440)
+            # S3 lifecycle rules count whole days: round up.
+            expire = max(1, -(-minutes(bucket["expire_after"]) // 1440))
         bucket = None
     elif bucket == "generated":
         bucket = None
@@ -392,12 +395,10 @@ def _check_regions(ctx: BuildContext, stages) -> None:
 def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
     """An action role (cross-account) must be able to decrypt the artifacts it reads."""
     if is_home_region(a.region):
-        managed = artifacts.get("encryption", "aws-managed") == "aws-managed"
-        fix = "set `artifacts: {encryption: generated}` or a KMS key ARN"
-    else:
-        store = artifacts.get("regions", {}).get(a.region)
-        managed = store is not None and "encryption" not in store
-        fix = f"give artifacts.regions.{a.region} an `encryption` key ARN"
+        return  # the home store's key is checked with every other role in store.check
+    store = artifacts.get("regions", {}).get(a.region)
+    managed = store is not None and "encryption" not in store
+    fix = f"give artifacts.regions.{a.region} an `encryption` key ARN"
     if managed:
         ctx.error("PG369", f"action '{a.name}' runs as another role (`role`), and its artifact "
                   "store uses the AWS-managed aws/s3 key, whose key policy cannot be changed to "
@@ -406,50 +407,11 @@ def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> N
 
 
 def _check_references(ctx: BuildContext) -> None:
-    """Every !Ref and !GetAtt in the spec names something the template will declare."""
-    declared = set(ctx.parameters) | set(ctx.resources) | set(DOCUMENTED_IDS)
-    refs = set(ctx.parameters) | set(ctx.resources) | cfn.PSEUDO_PARAMETERS | set(DOCUMENTED_IDS)
-    skip = {("resources",), ("outputs",), ("conditions",), ("overrides",), ("mappings",)}
-
-    def walk(v: Any, path: tuple) -> None:
-        if path[:1] and (path[0],) in skip:
-            return
-        if isinstance(v, dict):
-            if set(v) == {"Ref"} and isinstance(v["Ref"], str):
-                if v["Ref"] not in refs:
-                    _unknown(ctx, v["Ref"], path, sorted(refs - cfn.PSEUDO_PARAMETERS))
-                return
-            if set(v) == {"Fn::GetAtt"} and isinstance(v["Fn::GetAtt"], list) and \
-                    v["Fn::GetAtt"] and isinstance(v["Fn::GetAtt"][0], str):
-                if v["Fn::GetAtt"][0] not in declared - set(ctx.parameters):
-                    _unknown(ctx, v["Fn::GetAtt"][0], path,
-                             sorted(declared - set(ctx.parameters)))
-                return
-            for k, x in v.items():
-                walk(x, path + (k,))
-        elif isinstance(v, list):
-            for i, x in enumerate(v):
-                walk(x, path + (i,))
-
-    walk(ctx.data, ())
-    for stage_i, stage in enumerate(ctx.data.get("stages", [])):
-        if "when" in stage and stage["when"] not in ctx.conditions:
-            _unknown_condition(ctx, stage["when"], ("stages", stage_i, "when"))
-        for ai, action in enumerate(stage.get("actions", [])):
-            if "when" in action and action["when"] not in ctx.conditions:
-                _unknown_condition(ctx, action["when"], ("stages", stage_i, "actions", ai,
-                                                          "when"))
+    """CloudFormation values: intrinsic shapes, the names they use, conditions (references.py)."""
+    references.check(ctx)
+    store.check(ctx)
 
 
-def _unknown(ctx: BuildContext, name: str, path: tuple, known: list[str]) -> None:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else (
-        "declare it under `parameters:` or `resources:`")
-    ctx.error("PG306", f"'{name}' is not a parameter, pseudo parameter or resource of this "
-              "template", path, hint)
-
-
-def _unknown_condition(ctx: BuildContext, name: str, path: tuple) -> None:
-    ctx.error("PG306", f"'{name}' is not a condition of this spec", path,
-              "declare it under `conditions:`" + (
-                  f"; declared: {', '.join(ctx.conditions)}" if ctx.conditions else ""))
+def _location(d: Diagnostic) -> tuple:
+    """Report errors in the order they appear in the file."""
+    return (d.span.line, d.span.col) if d.span else (0, 0)

@@ -23,6 +23,7 @@ from awacs.aws import (
 )
 from troposphere import (
     AWSObject,
+    Export,
     GetAtt,
     If,
     Output,
@@ -36,7 +37,8 @@ from troposphere import (
     s3,
 )
 
-from pipegen import cfn, iam, providers, stage_settings
+from pipegen import cfn, iam, providers, references, stage_settings
+from pipegen import store as store_rules
 from pipegen.errors import SpecError, diag
 from pipegen.model import Action, Pipeline, Source
 
@@ -81,7 +83,18 @@ class EmitContext:
 
     # --- resources
     def add(self, resource: AWSObject, origin: tuple) -> AWSObject:
-        if resource.title in self.origins or resource.title in self.pipeline.resources:
+        title = resource.title
+        if title in self.pipeline.resources or title in self.pipeline.parameters:
+            section = "resources" if title in self.pipeline.resources else "parameters"
+            path = (section, title)
+            what = "resource" if section == "resources" else "parameter"
+            self.problems.append(diag(
+                "PG401", f"{what} '{title}' has the logical id pipegen generates for "
+                f"{_describe_origin(origin)}", self.loaded.key_span(path), path,
+                f"rename the {what}; to use the generated resource instead, reference "
+                f"!Ref {title} (docs/logical-ids.md lists the generated ids)"))
+            return resource
+        if resource.title in self.origins:
             self.problems.append(diag(
                 "PG401", f"two resources would have the logical id '{resource.title}'",
                 self.loaded.span(origin), origin,
@@ -133,8 +146,8 @@ class EmitContext:
         store = self.pipeline.artifacts
         if store.encryption == "arn" and isinstance(store.key, str) and ":alias/" in store.key:
             # IAM cannot name a key by alias: allow the account's keys behind that alias only.
-            region, account, alias = _alias_parts(store.key)
-            policy.allow(KMS_USE, f"arn:aws:kms:{region}:{account}:key/*",
+            partition, region, account, alias = _alias_parts(store.key)
+            policy.allow(KMS_USE, f"arn:{partition}:kms:{region}:{account}:key/*",
                          {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}})
         elif self.key_arn is not None:
             policy.allow(KMS_USE, self.key_arn)
@@ -149,9 +162,22 @@ class EmitContext:
         return GetAtt(EVENTS_ROLE, "Arn")
 
 
-def _alias_parts(alias_arn: str) -> tuple[str, str, str]:
+def _alias_parts(alias_arn: str) -> tuple[str, str, str, str]:
     parts = alias_arn.split(":")
-    return parts[3], parts[4], parts[5]
+    return parts[1], parts[3], parts[4], parts[5]
+
+
+def _describe_origin(origin: tuple) -> str:
+    """Words for the spec part a generated resource came from."""
+    from pipegen.errors import format_path
+
+    if not origin:
+        return "the pipeline"
+    if origin[0] == "artifacts":
+        return "the artifact store"
+    if origin[0] == "role":
+        return "the pipeline role"
+    return format_path(origin)
 
 
 def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
@@ -184,8 +210,11 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
         stages.append(If(stage.when, obj, Ref("AWS::NoValue")) if stage.when else obj)
 
     _emit_pipeline(ctx, stages)
-    for name, body in pipeline.outputs.items():
-        t.add_output(Output(name, **{k: cfn.value(v) for k, v in body.items()}))
+    _emit_outputs(ctx)
+    for name in pipeline.resources:
+        # Merged into the template by the compiler; recorded so lint findings point here.
+        ctx.origins.setdefault(name, ("resources", name))
+    references.check_generated(ctx)
     if ctx.problems:
         raise SpecError(ctx.problems)
     return ctx
@@ -194,25 +223,58 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
 def _emit_parameters(ctx: EmitContext) -> None:
     for name, spec in ctx.pipeline.parameters.items():
         kwargs = {PARAMETER_KEYS[k]: v for k, v in spec.items()}
+        if isinstance(kwargs.get("Default"), bool):
+            # CloudFormation parameter values are strings; YAML's true is "true" to it.
+            kwargs["Default"] = str(kwargs["Default"]).lower()
         if "NoEcho" in kwargs:
             kwargs["NoEcho"] = bool(kwargs["NoEcho"])
         ctx.template.add_parameter(Parameter(name, **kwargs))
+
+
+def _emit_outputs(ctx: EmitContext) -> None:
+    """`outputs`: NAME: value, or NAME: {value, description, export, condition}."""
+    for name, body in ctx.pipeline.outputs.items():
+        if not isinstance(body, dict) or cfn.is_intrinsic(body):
+            body = {"value": body}
+        kwargs: dict[str, Any] = {"Value": cfn.value(body["value"])}
+        if "description" in body:
+            kwargs["Description"] = cfn.value(body["description"])
+        if "export" in body:
+            kwargs["Export"] = Export(cfn.value(body["export"]))
+        if "condition" in body:
+            kwargs["Condition"] = body["condition"]
+        ctx.template.add_output(Output(name, **kwargs))
 
 
 def _emit_store(ctx: EmitContext) -> None:
     store = ctx.pipeline.artifacts
     origin = ("artifacts",)
     policy = "Retain" if store.retain else "Delete"
+    grant = list(store.grant)
     if store.encryption == "generated":
+        # The account administers the key, which also lets IAM policies in this account (the
+        # pipeline and project roles) grant its use; `grant` roles of other accounts need the
+        # key policy itself to allow them. kms:* on "*" is the key's own administration: in a
+        # key policy, "*" means this key.
         key_policy = PolicyDocument(Version=iam.POLICY_VERSION, Statement=[Statement(
             Sid="AccountAdministers", Effect=Allow,
             Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
-            Action=[IamAction("kms", "*")], Resource=["*"])])
-        ctx.add(kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
-                        EnableKeyRotation=True, KeyPolicy=key_policy,
-                        DeletionPolicy=policy, UpdateReplacePolicy=policy,
-                        **({"Tags": ctx.tags()} if ctx.tags() else {})), origin)
+            Action=[IamAction("kms", "*")], Resource=["*"]), *store_rules.key_statements(grant)])
+        key = kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
+                      EnableKeyRotation=True, KeyPolicy=key_policy,
+                      DeletionPolicy=policy, UpdateReplacePolicy=policy)
+        if ctx.tags() is not None:
+            key.Tags = ctx.tags()
+        ctx.add(key, origin)
     if not store.generated_bucket:
+        if grant:
+            # The policy replaces the existing bucket's own (PG390 warns about that).
+            statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
+                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
+            ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=ctx.bucket,
+                                    PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
+                                                                  Statement=statements)),
+                    origin + ("grant",))
         return
     if ctx.key_arn is not None:
         default = s3.ServerSideEncryptionByDefault(SSEAlgorithm="aws:kms",
@@ -242,13 +304,18 @@ def _emit_store(ctx: EmitContext) -> None:
     if tags:
         kwargs["Tags"] = tags
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
-    statements = [Statement(
-        Sid="DenyInsecureConnections", Effect=Deny, Principal=Principal("*"),
-        Action=[IamAction("s3", "*")], Resource=[ctx.bucket_arn(), ctx.bucket_arn(objects=True)],
-        Condition=Condition(Bool("aws:SecureTransport", "false")))]
+    statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
+        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
                             PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                           Statement=statements)), origin)
+
+
+def _deny_insecure(ctx: EmitContext) -> Statement:
+    return Statement(
+        Sid="DenyInsecureConnections", Effect=Deny, Principal=Principal("*"),
+        Action=[IamAction("s3", "*")], Resource=[ctx.bucket_arn(), ctx.bucket_arn(objects=True)],
+        Condition=Condition(Bool("aws:SecureTransport", "false")))
 
 
 def _artifacts(cls, names) -> list:
@@ -364,6 +431,7 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
     if pl.role.arn is None:
         ctx.grant_store(ctx.policy)
         role = pl.role
+        iam.add_permissions(ctx.policy, role.permissions)
         ctx.add(iam.role(PIPELINE_ROLE, "codepipeline.amazonaws.com", ctx.policy,
                          policy_name="PipelineLeastPrivilege",
                          managed=_unique(list(role.extra_policies) + ctx.managed_policies),

@@ -246,14 +246,79 @@ CODES: dict[str, Code] = {
     "PG368": Code("wildcard action in a generated role", "Roles pipegen generates grant named "
                   "actions only.", "permissions: [{actions: ['s3:*'], ...}]",
                   "Name the actions, or attach a managed policy."),
-    "PG369": Code("cross-account action with the aws/s3 key", "An action with a `role` runs "
-                  "as that role, typically in another account; the AWS-managed aws/s3 key's "
-                  "policy cannot let another account decrypt artifacts.",
+    "PG369": Code("cross-account action with the aws/s3 key in its region", "An action with "
+                  "a `role` in another region runs as that role, typically in another account; "
+                  "that region's store uses the AWS-managed aws/s3 key, whose policy cannot let "
+                  "another account decrypt artifacts (PG378 covers the home region).",
                   "role: arn:aws:iam::222222222222:role/x with the default encryption",
                   "Use `artifacts: {encryption: generated}` or a KMS key ARN (per region for "
                   "cross-region actions), and grant the role."),
     # --- CloudFormation values, parameters, conditions, resources (PG370-PG389)
+    "PG370": Code("generated id not generated", "A reference names one of pipegen's documented "
+                  "logical ids (docs/logical-ids.md), but this spec does not generate that "
+                  "resource.", "encryption: aws-managed with !GetAtt ArtifactKey.Arn",
+                  "Change the spec so pipegen generates it (`encryption: generated`), or "
+                  "reference the existing resource directly."),
+    "PG371": Code("malformed intrinsic function", "An intrinsic function's argument does not "
+                  "have the shape CloudFormation requires, or conditions refer to each other in "
+                  "a loop.", "!Select [a, [x, y]]", "Follow the shape named in the message."),
+    "PG372": Code("condition function out of place", "Condition functions (!Equals, !And, !Or, "
+                  "!Not, !Condition) may be used only under `conditions:`, and conditions may "
+                  "reference parameters only (they are evaluated before any resource exists).",
+                  "branch: !Equals [!Ref Env, prod]", "Declare a condition and choose the value "
+                  "with !If [CONDITION, a, b]."),
+    "PG373": Code("unknown intrinsic function", "A one-key mapping whose key looks like an "
+                  "intrinsic function (Fn::...) that CloudFormation does not have.",
+                  "{Fn::Subb: x}", "Use the function the hint names."),
+    "PG374": Code("inconsistent parameter or mapping lookup", "A parameter's properties "
+                  "contradict each other (a default outside its allowed values, min above "
+                  "max, a length bound on a Number), or !FindInMap names a key the mapping "
+                  "lacks.", "Env: {type: String, default: qa, allowed_values: [dev, prod]}",
+                  "Fix the property or key named."),
+    "PG375": Code("unused declaration", "A parameter, condition or mapping is declared but "
+                  "never used; cfn-lint rejects the template.", "parameters: {Unused: ...}",
+                  "Remove it, or use it."),
+    "PG376": Code("no_echo parameter with a default", "A no_echo parameter holds a secret; its "
+                  "default would be stored in the template in plain text.",
+                  "Token: {type: String, no_echo: true, default: abc}", "Remove the default; "
+                  "pass the value at deploy time or use a dynamic reference."),
+    "PG377": Code("parameter clashes with a resource", "Parameters and resources share one "
+                  "namespace in a template.", "parameters: {Pipeline: ...}",
+                  "Rename the parameter."),
+    "PG378": Code("cross-account role with the aws/s3 key", "A source or action runs as a role "
+                  "that may be in another account (or `grant` names one), and the artifacts "
+                  "are encrypted with the AWS-managed aws/s3 key, whose policy cannot be "
+                  "changed: the other account could never decrypt them.",
+                  "role: arn:aws:iam::222222222222:role/deployer with no `encryption`",
+                  "Set `artifacts.encryption: generated` (or a customer-managed key ARN) and "
+                  "list the role under `artifacts.grant`."),
+    "PG379": Code("KMS alias across accounts", "Another account cannot resolve this account's "
+                  "KMS aliases.", "encryption: arn:aws:kms:us-east-1:111111111111:alias/x with "
+                  "a cross-account role", "Name the key by its key ARN."),
+    "PG380": Code("conditional input read unconditionally", "An action reads an artifact that "
+                  "is produced only when a condition holds (its producer has `when:`), but the "
+                  "action itself may exist without that condition.",
+                  "a Deploy reading Bundle, made by an action with `when: IsProd`",
+                  "Give the reading action (or its stage) the same `when:`."),
+    "PG381": Code("condition leaves the pipeline or a stage empty", "Every stage (or every "
+                  "action of a stage) has the same `when:`; when that condition is false "
+                  "CloudFormation would get a pipeline with only its source stage, or a stage "
+                  "with no actions.", "a single stage with `when: IsProd`",
+                  "Leave a stage unconditional, or move the action's `when:` to its stage."),
+    "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; '*' or "
+                  "'service:*' would grant everything a service can do.",
+                  "permissions: [{actions: ['s3:*'], resources: [...]}]",
+                  "List the actions the role needs."),
     # --- warnings (PG390-PG399)
+    "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
+                  "bucket makes pipegen write the bucket's policy, which replaces the policy "
+                  "the bucket has.", "bucket: shared-artifacts with grant: [...]",
+                  "Make sure nothing else needs the old policy, then acknowledge PG390."),
+    "PG391": Code("assumed role not granted artifact access", "A source or action runs as a "
+                  "role that may be in another account, and the bucket and key policies "
+                  "pipegen writes do not name it, so it cannot read or write artifacts.",
+                  "role: arn:aws:iam::222222222222:role/deployer missing from grant",
+                  "Add the role to `artifacts.grant`."),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",

@@ -124,5 +124,14 @@ def role(title: str, service: str, policy: Policy, *, policy_name: str,
     return iam.Role(title, **kwargs)
 
 
+def add_permissions(policy: Policy, statements: Any) -> None:
+    """A spec's `permissions:` ([{actions, resources}]) added to a generated role's policy.
+
+    Wildcard actions ("*", "service:*") were refused by the build phase (PG383).
+    """
+    for statement in statements or ():
+        policy.allow(list(statement["actions"]), [cfn.value(r) for r in statement["resources"]])
+
+
 def is_helper(v: Any) -> bool:
     return isinstance(v, AWSHelperFn) or cfn.is_intrinsic(v)

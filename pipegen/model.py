@@ -78,6 +78,7 @@ class PipelineRole:
     name: Any = None
     permissions_boundary: Any = None
     extra_policies: tuple[Any, ...] = ()
+    permissions: tuple[dict[str, Any], ...] = ()  # extra statements: {actions, resources}
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,9 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded, validator) -> l
     if cfn.is_intrinsic(inst) and last in LITERAL_KEYS | {"provider"}:
         return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function",
                      span, path, "pipegen reads this key to decide the pipeline's structure")]
+    intrinsic = _intrinsic_problem(_value_at(loaded.data, path), path, span)
+    if intrinsic is not None:
+        return [intrinsic]
     if v in ("anyOf", "oneOf"):
         return [_diagnose_alternatives(error, loaded, validator)]
     if v == "type":
@@ -249,6 +252,40 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded, validator) -> l
         return [diag("PG204", f"{json.dumps(inst)} is not allowed here; expected "
                      f"{_expected(error.schema)}", span, path, hint)]
     return [diag("PG205", _bound_message(error), span, path)]
+
+
+def _value_at(data: Any, path: tuple) -> Any:
+    """The spec value at path (an error's instance may be a key, as with propertyNames)."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _intrinsic_problem(inst: Any, path: tuple, span) -> Diagnostic | None:
+    """PG372/PG373: a condition function outside `conditions:`, or an unknown Fn:: key."""
+    if not (isinstance(inst, dict) and len(inst) == 1):
+        return None
+    from pipegen.references import CONDITION_FUNCTIONS, short
+
+    key = next(iter(inst))
+    if path[:1] == ("conditions",) and len(path) == 2:
+        if key in cfn.INTRINSIC_KEYS and key not in CONDITION_FUNCTIONS:
+            return diag("PG372", f"condition '{path[1]}' must be a condition function, not "
+                        f"{short(key)}", span, path,
+                        "write !Equals [a, b], !And [...], !Or [...] or !Not [...]")
+        return None
+    if key in CONDITION_FUNCTIONS:
+        return diag("PG372", f"{short(key)} is a condition function; it may be used only under "
+                    "`conditions:`", span, path, "declare a condition under `conditions:` and "
+                    "choose a value here with !If [CONDITION, value, other value]")
+    if isinstance(key, str) and key.startswith("Fn::") and key not in cfn.INTRINSIC_KEYS:
+        close = difflib.get_close_matches(key, sorted(cfn.INTRINSIC_KEYS), n=1)
+        return diag("PG373", f"'{key}' is not a CloudFormation intrinsic function", span, path,
+                    f"did you mean '{close[0]}'?" if close else None)
+    return None
 
 
 def _bound_message(error: jsonschema.ValidationError) -> str:

@@ -41,6 +41,11 @@ def _parameter_resource(ref: Any) -> Any:
     return ref
 
 
+def _compute(compute: Any) -> Any:
+    # An intrinsic (!Ref, !FindInMap) is passed through; it cannot be a dict key.
+    return COMPUTE.get(compute, compute) if isinstance(compute, str) else compute
+
+
 class CodeBuildAction(ActionProvider):
     kinds = (("build", "codebuild"), ("test", "codebuild"))
     schema = "actions/codebuild.json"
@@ -102,8 +107,7 @@ class CodeBuildAction(ActionProvider):
 
         environment = codebuild.Environment(
             Type=CONTAINER[arch],
-            ComputeType=cfn.value(COMPUTE.get(spec.get("compute", "small"),
-                                              spec.get("compute"))),
+            ComputeType=cfn.value(_compute(spec.get("compute", "small"))),
             Image=cfn.value(spec.get("image", IMAGE[arch])),
         )
         if variables:

@@ -1,0 +1,135 @@
+"""The artifact store's cross-account rules: checks before emitting, and the policy statements
+that `artifacts.grant` adds to the bucket policy and to a generated key's policy.
+
+AWS's recipe for cross-account actions: the store is encrypted with a customer-managed key
+(the aws/s3 key's policy cannot be edited, so no other account can ever use it); the bucket
+policy and the key policy both allow the other account's roles; and a key is named by its key
+ARN, because another account cannot resolve this account's aliases.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from awacs.aws import Action as IamAction
+from awacs.aws import Allow, Principal, Statement
+
+from pipegen import cfn
+from pipegen.references import same_json
+
+if TYPE_CHECKING:
+    from pipegen.build import BuildContext
+
+# What a granted role may do with artifacts: read and write objects, list the bucket (so a
+# missing object is a 404, not a 403). Object ownership is enforced by the bucket, so no ACLs.
+GRANT_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+GRANT_BUCKET_ACTIONS = ["s3:ListBucket"]
+GRANT_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+                     "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom",
+                     "kms:ReEncryptTo"]
+
+
+def may_be_cross_account(role: Any) -> bool:
+    """Whether a role ARN may live in another account (any ARN pipegen cannot place here).
+
+    A role made in this template (`!GetAtt Role.Arn`) or written with `${AWS::AccountId}` is
+    this account's; a literal ARN or a parameter may name any account.
+    """
+    if isinstance(role, dict) and len(role) == 1:
+        fn, arg = next(iter(role.items()))
+        if fn in ("Fn::GetAtt", "Ref"):
+            return False
+        if fn == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg \
+                else ""
+            return not (isinstance(text, str) and ":${AWS::AccountId}:role/" in text)
+    return True
+
+
+def assumed_roles(data: dict) -> list[tuple[tuple, Any, str]]:
+    """(path, role, description) for every source and action that runs as its own role."""
+    out = []
+    for i, s in enumerate(data.get("sources", [])):
+        if "role" in s:
+            out.append((("sources", i, "role"), s["role"],
+                        f"source '{s.get('name', s.get('provider'))}'"))
+    for si, stage in enumerate(data.get("stages", [])):
+        for ai, a in enumerate(stage.get("actions", [])):
+            # An action in another region reads that region's store (build.py checks its key).
+            if "role" in a and a.get("region", {"Ref": "AWS::Region"}) == {"Ref": "AWS::Region"}:
+                out.append((("stages", si, "actions", ai, "role"), a["role"],
+                            f"action '{a.get('name')}'"))
+    return out
+
+
+def _generated_bucket(store: dict) -> bool:
+    bucket = store.get("bucket", "generated")
+    return bucket == "generated" or (isinstance(bucket, dict) and not cfn.is_intrinsic(bucket))
+
+
+def check(ctx: BuildContext) -> None:
+    store = ctx.data.get("artifacts", {})
+    encryption = store.get("encryption", "aws-managed")
+    grant = store.get("grant", [])
+    cross = [r for r in assumed_roles(ctx.data) if may_be_cross_account(r[1])]
+
+    if encryption == "aws-managed":
+        why = ("the artifacts are encrypted with the AWS-managed aws/s3 key, whose key policy "
+               "cannot be changed, so no other account can decrypt them")
+        fix = ("set `artifacts.encryption: generated` (or the ARN of a customer-managed key) and "
+               "list the role under `artifacts.grant`")
+        for path, _, who in cross:
+            ctx.error("PG378", f"{who} runs as a role that may be in another account, and {why}",
+                      path, fix + "; a role in this account can be written "
+                      "!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/NAME")
+        for i, _ in enumerate(grant):
+            ctx.error("PG378", f"`grant` shares the artifacts with another account's role, and "
+                      f"{why}", ("artifacts", "grant", i),
+                      "set `artifacts.encryption: generated` or the ARN of a customer-managed "
+                      "key")
+        return
+
+    if isinstance(encryption, str) and ":alias/" in encryption and (cross or grant):
+        ctx.error("PG379", "another account cannot use a KMS key named by its alias",
+                  ("artifacts", "encryption"), "name the key by its key ARN "
+                  "(arn:aws:kms:REGION:ACCOUNT:key/ID)")
+
+    generated_bucket = _generated_bucket(store)
+    if grant and not generated_bucket:
+        ctx.warn("PG390", "`grant` on an existing bucket makes pipegen write the bucket's "
+                 "policy, which replaces the policy the bucket has now",
+                 ("artifacts", "grant"), "copy any statements the bucket needs into this "
+                 "template's `overrides`, or acknowledge PG390")
+    if generated_bucket or encryption == "generated":
+        for path, role, who in cross:
+            if not any(same_json(role, g) for g in grant):
+                ctx.warn("PG391", f"{who} runs as a role that is not in `artifacts.grant`, so "
+                         "the bucket and key policies do not let it read or write artifacts",
+                         path, "add the role to `artifacts.grant` (a role in this account "
+                         "needs no grant: write its ARN with ${AWS::AccountId})")
+
+
+def principal(roles: list[Any]) -> Principal:
+    return Principal("AWS", [cfn.value(r) for r in roles])
+
+
+def bucket_statements(roles: list[Any], bucket_arn: Any, objects_arn: Any) -> list[Statement]:
+    if not roles:
+        return []
+    return [
+        Statement(Sid="GrantedRolesUseArtifacts", Effect=Allow, Principal=principal(roles),
+                  Action=[IamAction(*a.split(":")) for a in GRANT_OBJECT_ACTIONS],
+                  Resource=[objects_arn]),
+        Statement(Sid="GrantedRolesListArtifacts", Effect=Allow, Principal=principal(roles),
+                  Action=[IamAction(*a.split(":")) for a in GRANT_BUCKET_ACTIONS],
+                  Resource=[bucket_arn]),
+    ]
+
+
+def key_statements(roles: list[Any]) -> list[Statement]:
+    if not roles:
+        return []
+    # In a key policy, Resource "*" means this key and nothing else.
+    return [Statement(Sid="GrantedRolesUseKey", Effect=Allow, Principal=principal(roles),
+                      Action=[IamAction(*a.split(":")) for a in GRANT_KEY_ACTIONS],
+                      Resource=["*"])]
