@@ -270,6 +270,12 @@ def _actions(ctx: EmitContext, action: Action) -> list:
     for e in p.emit(action, ctx):
         configuration = {**e.configuration}
         for k, v in action.configuration.items():
+            if k in configuration:
+                path = action.path + ("configuration", k)
+                ctx.problems.append(diag(
+                    "PG352", f"configuration key '{k}' is already set by the action's typed "
+                    "keys", ctx.loaded.key_span(path), path,
+                    "remove it from `configuration:` and use the typed key"))
             configuration[k] = v
         kwargs: dict[str, Any] = dict(
             Name=e.name or action.name,
