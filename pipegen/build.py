@@ -258,9 +258,12 @@ def _run_orders(ctx: BuildContext, drafts: list[dict], names: dict[str, int]) ->
         wanted = []
         for j, other in enumerate(d["settings"].get("after", [])):
             if other not in names:
+                others = [x["name"] for x in drafts if x is not d]
                 ctx.error("PG311", f"after: names '{other}', which is not an action of stage "
-                          f"'{d['stage']}'", d["path"] + ("after", j), "actions in this stage: "
-                          + ", ".join(x["name"] for x in drafts if x is not d))
+                          f"'{d['stage']}'", d["path"] + ("after", j),
+                          "other actions in this stage: " + ", ".join(others) if others else
+                          "this stage has no other action; stages already run one after "
+                          "another, so `after:` orders actions within one stage only")
             elif names[other] == i:
                 ctx.error("PG310", f"action '{d['name']}' cannot run after itself",
                           d["path"] + ("after", j))
@@ -306,10 +309,10 @@ def _run_orders(ctx: BuildContext, drafts: list[dict], names: dict[str, int]) ->
         except _Cycle as c:
             d = drafts[c.members[0]]
             loop = " -> ".join(f"'{drafts[k]['name']}'" for k in c.members)
+            where = "after" if "after" in d["settings"] else "inputs"
             ctx.error("PG310", f"actions {loop} wait for each other in a cycle",
-                      d["path"] + ("after",) if "after" in d["settings"] else d["path"],
-                      "`after:` and inputs produced in the same stage must not form a loop",
-                      key="after" not in d["settings"])
+                      d["path"] + (where,), "`after:` and inputs produced in the same stage "
+                      "must not form a loop", key=where == "inputs")
             return [1] * len(drafts)
     return levels
 
