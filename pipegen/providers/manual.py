@@ -7,6 +7,8 @@ is one, else the AWS managed key for SNS; the pipeline role may publish to it an
 
 from __future__ import annotations
 
+import re
+
 from troposphere import GetAtt, Ref, sns
 
 from pipegen import cfn
@@ -14,6 +16,7 @@ from pipegen.naming import logical_id
 from pipegen.providers.base import ActionProvider, Emitted
 
 SNS_MANAGED_KEY = "alias/aws/sns"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ManualApproval(ActionProvider):
@@ -26,6 +29,12 @@ class ManualApproval(ActionProvider):
         if minutes is not None and not 5 <= minutes <= 86400:
             ctx.error("PG205", f"an approval waits 5m to 60d; {action.get('timeout')} is "
                       "outside that", action.path + ("timeout",))
+        notify = action.get("notify")
+        if isinstance(notify, dict) and "emails" in notify:
+            for i, email in enumerate(notify["emails"]):
+                if isinstance(email, str) and not EMAIL.match(email):
+                    ctx.error("PG205", f"{email!r} is not an email address",
+                              action.path + ("notify", "emails", i))
 
     def emit(self, action, ctx) -> list[Emitted]:
         config = {}

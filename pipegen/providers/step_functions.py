@@ -51,8 +51,7 @@ class StepFunctionsAction(ActionProvider):
         elif "input_file" in action.settings and not action.inputs:
             ctx.error("PG350", f"input_file is read from the action's input artifact, and "
                       f"'{action.name}' has no inputs", action.path + ("input_file",),
-                      "add `inputs: [ARTIFACT]`; artifacts produced before this action: "
-                      + (", ".join(ctx.source_outputs) or "none"), key=True)
+                      "add `inputs: [ARTIFACT]`, the artifact that holds the file", key=True)
         if "input" in action.settings:
             actionutil.check_length(ctx, parameters_value(action.get("input")),
                                     action.path + ("input",), "input")
