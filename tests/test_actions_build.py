@@ -253,6 +253,64 @@ def test_codebuild_existing_service_role(write_spec):
     assert "BuildCompileProjectRole" not in t["Resources"]
 
 
+def test_codebuild_action_secrets_and_batch(write_spec, linter):
+    t = compile_stages(write_spec, """\
+      - name: Build
+        actions:
+          - name: Inline
+            type: build
+            inputs: [AppSource]
+            project: {buildspec: buildspec.yml}
+            secrets: {TOKEN: arn:aws:secretsmanager:us-east-1:111111111111:secret:ci/token}
+            environment_variables: {MODE: fast}
+            batch: true
+          - name: Existing
+            type: test
+            inputs: [AppSource]
+            project: legacy-tests
+            secrets: {PASSWORD: {parameter_store: /legacy/password}}
+    """, linter=linter)
+    assert action(t, "Inline")["Configuration"] == {
+        "BatchEnabled": "true",
+        "EnvironmentVariables": '[{"name":"MODE","value":"fast","type":"PLAINTEXT"},'
+                                '{"name":"TOKEN","value":"arn:aws:secretsmanager:us-east-1:'
+                                '111111111111:secret:ci/token","type":"SECRETS_MANAGER"}]',
+        "ProjectName": {"Ref": "BuildInlineProject"}}
+    assert action(t, "Existing")["Configuration"] == {
+        "EnvironmentVariables": '[{"name":"PASSWORD","value":"/legacy/password",'
+                                '"type":"PARAMETER_STORE"}]',
+        "ProjectName": "legacy-tests"}
+    # The inline project's role reads the action's secret; an existing project's role is the
+    # user's own, and the pipeline role never reads secrets for CodeBuild.
+    assert grants(t, "BuildInlineProjectRole")["secretsmanager:GetSecretValue"] == [
+        "arn:aws:secretsmanager:us-east-1:111111111111:secret:ci/token",
+        "arn:aws:secretsmanager:us-east-1:111111111111:secret:ci/token-??????"]
+    g = grants(t)
+    assert "secretsmanager:GetSecretValue" not in g and "ssm:GetParameters" not in g
+    assert g["codebuild:StartBuildBatch"] == [{"Fn::GetAtt": ["BuildInlineProject", "Arn"]}]
+    assert g["codebuild:BatchGetBuildBatches"] == [
+        {"Fn::GetAtt": ["BuildInlineProject", "Arn"]}]
+
+
+def test_codebuild_action_secret_needs_a_store(write_spec):
+    text = errors(write_spec, """\
+      - name: Build
+        actions:
+          - name: Compile
+            type: build
+            inputs: [AppSource]
+            project: c
+            secrets: {TOKEN: !Ref TokenArn}
+    """, with_parameters("TokenArn"))
+    assert text == (
+        "spec.yaml:21:24: error PG347 secret 'TOKEN' is an intrinsic function, so pipegen "
+        "cannot tell which store it names\n"
+        "  (stages[0].actions[0].secrets.TOKEN)\n"
+        "           secrets: {TOKEN: !Ref TokenArn}\n"
+        "                            ^^^^^^^^^^^^^\n"
+        "  hint: write `{secrets_manager: ...}` or `{parameter_store: ...}`\n")
+
+
 def test_codebuild_several_inputs_need_primary_source(write_spec):
     assert errors(write_spec, """\
       - name: Build

@@ -75,6 +75,14 @@ def parameter_resources(ref: Any) -> list[Any]:
             cfn.arn("ssm", "parameter/{name}", name=ref)]
 
 
+def _check_secrets(secrets: dict, path: tuple, ctx) -> None:
+    for name, ref in secrets.items():
+        if secret_store(ref)[0] is None:
+            ctx.error("PG347", f"secret '{name}' is an intrinsic function, so pipegen cannot "
+                      "tell which store it names", path + (name,),
+                      "write `{secrets_manager: ...}` or `{parameter_store: ...}`")
+
+
 def _has_intrinsic(v: Any) -> bool:
     if cfn.is_intrinsic(v):
         return True
@@ -107,6 +115,7 @@ class CodeBuildAction(ActionProvider):
         project = action.get("project")
         if isinstance(project, dict) and not cfn.is_intrinsic(project):
             self._check_project(action, project, ctx)
+        _check_secrets(action.get("secrets", {}), action.path + ("secrets",), ctx)
 
     def _check_project(self, action, spec: dict, ctx) -> None:
         path = action.path + ("project",)
@@ -122,11 +131,7 @@ class CodeBuildAction(ActionProvider):
                               "`service_role` names an existing one", path + (key,),
                               "remove `service_role` to let pipegen generate the role, or "
                               f"grant these in your role and drop `{key}`", key=True)
-        for name, ref in spec.get("secrets", {}).items():
-            if secret_store(ref)[0] is None:
-                ctx.error("PG347", f"secret '{name}' is an intrinsic function, so pipegen "
-                          "cannot tell which store it names", path + ("secrets", name),
-                          "write `{secrets_manager: ...}` or `{parameter_store: ...}`")
+        _check_secrets(spec.get("secrets", {}), path + ("secrets",), ctx)
         buildspec = spec.get("buildspec")
         if isinstance(buildspec, dict) and not cfn.is_intrinsic(buildspec) \
                 and _has_intrinsic(buildspec):
@@ -147,10 +152,18 @@ class CodeBuildAction(ActionProvider):
         config: dict[str, Any] = {"ProjectName": name}
         if "primary_source" in action.settings:
             config["PrimarySource"] = action.get("primary_source")
-        env = action.get("environment_variables")
-        if env:
-            config["EnvironmentVariables"] = cfn.json_string(
-                [{"name": k, "value": v, "type": "PLAINTEXT"} for k, v in env.items()])
+        if action.get("batch") or action.configuration.get("BatchEnabled") == "true":
+            if action.get("batch"):
+                config["BatchEnabled"] = "true"
+            ctx.policy.allow(["codebuild:BatchGetBuildBatches", "codebuild:StartBuildBatch"],
+                             project_arn)
+        variables = [{"name": k, "value": v, "type": "PLAINTEXT"}
+                     for k, v in action.get("environment_variables", {}).items()]
+        for k, ref in action.get("secrets", {}).items():
+            store, value = secret_store(ref)
+            variables.append({"name": k, "value": value, "type": store})
+        if variables:
+            config["EnvironmentVariables"] = cfn.json_string(variables)
         category = "Build" if action.type == "build" else "Test"
         return [Emitted(category, "AWS", "CodeBuild", config)]
 
@@ -170,6 +183,9 @@ class CodeBuildAction(ActionProvider):
             store, value = secret_store(ref)
             variables.append(codebuild.EnvironmentVariable(Name=k, Value=cfn.value(value),
                                                            Type=store))
+        # The project's own secrets and the action's: the build reads both with this role.
+        for ref in [*spec.get("secrets", {}).values(), *action.get("secrets", {}).values()]:
+            store, value = secret_store(ref)
             if store == "SECRETS_MANAGER":
                 policy.allow("secretsmanager:GetSecretValue", secret_resources(value))
             else:
