@@ -333,6 +333,11 @@ def _check_artifact_flow(ctx: BuildContext, sources, stages) -> None:
     # Who produces what anywhere, to tell "produced later" from "produced nowhere".
     producer = {o: f"'{a.name}' in stage '{st.name}'" for st in stages for a in st.actions
                 for o in a.outputs}
+    # The CloudFormation conditions an action exists under (its own `when` and its stage's).
+    conditions = {a.path: frozenset(c for c in (st.when, a.when) if c) for st in stages
+                  for a in st.actions}
+    made_under = {o: (a, conditions[a.path]) for st in stages for a in st.actions
+                  for o in a.outputs}
     clone_refs = {s.output for s in sources if s.format == "clone-ref"}
     registry = providers.actions()
     for stage in stages:
@@ -347,6 +352,7 @@ def _check_artifact_flow(ctx: BuildContext, sources, stages) -> None:
             for a in batch:
                 _check_inputs(ctx, a, produced, producer, clone_refs, registry,
                               skip=stage_outputs if unordered else set())
+                _check_input_conditions(ctx, a, conditions[a.path], made_under)
             for a in batch:
                 for k, name in enumerate(a.outputs):
                     path = a.path + ("outputs", k)
@@ -388,6 +394,22 @@ def _check_inputs(ctx: BuildContext, a: Action, produced: dict, producer: dict,
                       f"CodeBuild actions can read; '{a.name}' is a {a.provider} action",
                       a.path, "use `format: zip` on the source, or feed it to a CodeBuild "
                       "action only")
+
+
+def _check_input_conditions(ctx: BuildContext, a: Action, mine: frozenset,
+                            made_under: dict) -> None:
+    """An input made by a conditional action must not feed an action that outlives it."""
+    for k, name in enumerate(a.inputs):
+        if name not in made_under:
+            continue
+        producer, theirs = made_under[name]
+        missing = sorted(theirs - mine)
+        if missing:
+            ctx.error("PG353", f"input '{name}' exists only when {' and '.join(missing)} "
+                      f"holds ('{producer.name}' has `when:`), and '{a.name}' does not share "
+                      "that condition", a.path + ("inputs", k) if "inputs" in a.settings
+                      else a.path, f"add `when: {missing[0]}` to '{a.name}' or its stage, or "
+                      "produce the artifact unconditionally")
 
 
 def _check_counts(ctx: BuildContext, a: Action, p, available: list[str] = ()) -> None:

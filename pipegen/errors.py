@@ -188,6 +188,11 @@ CODES: dict[str, Code] = {
                   "Configuration value that a typed key of the action already sets.",
                   "project: x with configuration: {ProjectName: y}",
                   "Remove the raw key and use the typed one."),
+    "PG353": Code("input from a conditional action", "An action's input is produced by an "
+                  "action (or stage) that has `when:`, and the consumer does not share that "
+                  "condition: when it is false the input does not exist.",
+                  "A: {when: IsProd, outputs: [Built]}; B: {inputs: [Built]}",
+                  "Give the consumer (or its stage) the same `when:`."),
     # --- CloudFormation values, parameters, conditions, resources (PG370-PG389)
     # --- warnings (PG390-PG399)
     # --- expansion and emit

@@ -36,8 +36,8 @@ stages:
 """
 
 
-def compile_stages(write_spec, stages: str, head: str = HEAD) -> dict:
-    return compile_spec(write_spec(head + textwrap.dedent(stages))).template
+def compile_stages(write_spec, stages: str, head: str = HEAD, linter=None) -> dict:
+    return compile_spec(write_spec(head + textwrap.dedent(stages)), linter=linter).template
 
 
 def errors(write_spec, stages: str, head: str = HEAD) -> str:
@@ -193,6 +193,60 @@ spec.yaml:14:27: error PG346 'Twice' lists the input 'AppSource' twice
                                ^^^^^^^^^
   hint: list each input once
 """
+
+
+COND_HEAD = HEAD.replace("sources:\n", """\
+parameters:
+  Env: {type: String}
+conditions:
+  IsProd: !Equals [!Ref Env, prod]
+sources:
+""")
+
+
+def test_input_from_a_conditional_action(write_spec):
+    assert errors(write_spec, """\
+      - name: Build
+        actions:
+          - {name: Always, type: build, project: a}
+          - {name: Sign, type: build, project: s, outputs: [Signed], when: IsProd}
+      - name: Deploy
+        actions:
+          - name: Ship
+            type: deploy
+            provider: codedeploy
+            application: a
+            deployment_group: g
+            inputs: [Signed]
+    """, COND_HEAD) == """\
+spec.yaml:24:16: error PG353 input 'Signed' exists only when IsProd holds ('Sign' has \
+`when:`), and 'Ship' does not share that condition
+  (stages[1].actions[0].inputs[0])
+           inputs: [Signed]
+                    ^^^^^^
+  hint: add `when: IsProd` to 'Ship' or its stage, or produce the artifact unconditionally
+"""
+
+
+def test_conditional_inputs_flow_under_the_same_condition(write_spec, linter):
+    t = compile_stages(write_spec, """\
+      - name: Build
+        actions:
+          - {name: Always, type: build, project: a}
+          - {name: Sign, type: build, project: s, outputs: [Signed], when: IsProd}
+      - name: Deploy
+        when: IsProd
+        actions:
+          - {name: Ship, type: deploy, provider: codedeploy, application: a,
+             deployment_group: g, inputs: [Signed]}
+      - name: Verify
+        actions:
+          - {name: Check, type: test, project: c, inputs: [Signed], when: IsProd}
+          - {name: Other, type: test, project: o}
+    """, COND_HEAD, linter=linter)
+    stages = t["Resources"]["Pipeline"]["Properties"]["Stages"]
+    assert stages[2]["Fn::If"][0] == "IsProd"
+    assert stages[3]["Actions"][0]["Fn::If"][0] == "IsProd"
 
 
 # --- unique outputs
