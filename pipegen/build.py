@@ -412,7 +412,7 @@ def _check_input_conditions(ctx: BuildContext, a: Action, mine: frozenset,
                       "produce the artifact unconditionally")
 
 
-def _check_counts(ctx: BuildContext, a: Action, p, available: list[str] = ()) -> None:
+def _check_counts(ctx: BuildContext, a: Action, p, available: tuple | list = ()) -> None:
     for what, have, (lo, hi) in (("input", a.inputs, p.inputs), ("output", a.outputs,
                                                                   p.outputs)):
         if lo <= len(have) <= hi:

@@ -639,3 +639,22 @@ def test_commands_are_single_lines(write_spec):
         "  (stages[0].actions[0].commands[0])\n"
         '           commands: ["echo one\\ntwo"]\n'
         "                      ^^^^^^^^^^^^^^^\n")
+
+
+def test_secret_naming_both_stores_is_located(write_spec):
+    # A schema error nested two alternatives deep still points at the offending mapping.
+    assert errors(write_spec, """\
+      - name: Build
+        actions:
+          - name: Compile
+            type: build
+            inputs: [AppSource]
+            project:
+              secrets:
+                TOKEN: {secrets_manager: a, parameter_store: b}
+    """) == """\
+spec.yaml:20:18: error PG205 this value takes at most 1 entries
+  (stages[0].actions[0].project.secrets.TOKEN)
+               TOKEN: {secrets_manager: a, parameter_store: b}
+                      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+"""
