@@ -361,10 +361,9 @@ def _actions(ctx: EmitContext, action: Action) -> list:
                 if key in configuration:
                     path = action.path + ("configuration", key)
                     ctx.problems.append(diag(
-                        "PG312", f"configuration key '{key}' clashes with a value pipegen sets "
-                        f"from the action's typed keys", ctx.loaded.key_span(path), path,
-                        "set it through the typed key instead; `configuration` is for keys "
-                        "pipegen does not model"))
+                        "PG352", f"configuration key '{key}' is already set by the action's "
+                        "typed keys", ctx.loaded.key_span(path), path,
+                        "remove it from `configuration:` and use the typed key"))
                 else:
                     configuration[key] = raw
         kwargs: dict[str, Any] = dict(

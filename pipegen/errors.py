@@ -193,6 +193,55 @@ CODES: dict[str, Code] = {
                   "sources: [{provider: s3, ..., trigger: none}]",
                   "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
     # --- actions, stages, ordering (PG340-PG369)
+    "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
+                  "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "
+                  "under their provider's own limits.", "type: build\ntimeout: 30m",
+                  "Remove `timeout`; for CodeBuild set `project: {timeout: 30m}`."),
+    "PG341": Code("value out of range", "A provider setting is outside what AWS accepts "
+                  "(a CodeBuild timeout, a configuration value's length, a list's size).",
+                  "project: {timeout: 2m}", "Use a value inside the range the message names."),
+    "PG342": Code("primary_source needed", "A CodeBuild action with several inputs must say "
+                  "which one it checks out as its primary source.", "inputs: [App, Config]",
+                  "Add `primary_source: App`."),
+    "PG343": Code("primary_source not an input", "`primary_source` must name one of the "
+                  "action's own inputs.", "inputs: [App]\nprimary_source: Config",
+                  "Name one of the inputs, or add the artifact to `inputs`."),
+    "PG344": Code("conflicting keys", "Two keys of an action cannot be used together, or one "
+                  "needs another.", "input: '{}' with input_file: in.json",
+                  "Keep one of them, as the hint says."),
+    "PG345": Code("run_order contradicts ordering", "An explicit `run_order` puts an action "
+                  "before (or beside) an action it must wait for, by `after:` or because that "
+                  "action produces one of its inputs.", "run_order: 1\nafter: [Build]",
+                  "Drop `run_order` and let `after:` decide, or raise it."),
+    "PG346": Code("artifact listed twice", "An action lists the same artifact twice in its "
+                  "inputs or outputs.", "inputs: [App, App]", "List each artifact once."),
+    "PG347": Code("secret store unknown", "A secret given as an intrinsic function does not "
+                  "say whether it lives in Secrets Manager or Parameter Store.",
+                  "secrets: {TOKEN: !Ref TokenArn}",
+                  "Write `{secrets_manager: !Ref TokenArn}` or `{parameter_store: ...}`."),
+    "PG348": Code("cross-region not allowed", "Custom (Jenkins) and third-party (partner) "
+                  "actions cannot run in another region.", "provider: jenkins\nregion: eu-west-1",
+                  "Remove `region`, or use `region: !Ref AWS::Region`."),
+    "PG349": Code("intrinsic in inline buildspec", "An inline buildspec becomes one YAML text; "
+                  "CloudFormation intrinsics cannot be placed inside it.",
+                  "buildspec: {phases: {build: {commands: [!Ref Cmd]}}}",
+                  "Pass the value as a project `environment` variable and read it in the "
+                  "buildspec."),
+    "PG350": Code("input needed for this setting", "A setting reads a file from an input "
+                  "artifact, and the action has none.", "input_file: input.json with inputs: []",
+                  "Add the artifact to `inputs`."),
+    "PG351": Code("commands output needs files", "A Commands action's output artifact holds "
+                  "the files its `files` globs match; without them it is empty.",
+                  "outputs: [Built] without files", "Add `files: [dist/**]`."),
+    "PG352": Code("configuration clashes with a typed key", "A raw `configuration` key sets a "
+                  "Configuration value that a typed key of the action already sets.",
+                  "project: x with configuration: {ProjectName: y}",
+                  "Remove the raw key and use the typed one."),
+    "PG353": Code("input from a conditional action", "An action's input is produced by an "
+                  "action (or stage) that has `when:`, and the consumer does not share that "
+                  "condition: when it is false the input does not exist.",
+                  "A: {when: IsProd, outputs: [Built]}; B: {inputs: [Built]}",
+                  "Give the consumer (or its stage) the same `when:`."),
     "PG355": Code("invalid stage condition", "A v2 stage setting (on_failure, before_entry, "
                   "on_success) or one of its rules does not fit CodePipeline's rules: skip takes "
                   "Lambda and variable-check rules only, on_failure rules only roll back, a "
@@ -295,11 +344,6 @@ CODES: dict[str, Code] = {
     "PG379": Code("KMS alias across accounts", "Another account cannot resolve this account's "
                   "KMS aliases.", "encryption: arn:aws:kms:us-east-1:111111111111:alias/x with "
                   "a cross-account role", "Name the key by its key ARN."),
-    "PG380": Code("conditional input read unconditionally", "An action reads an artifact that "
-                  "is produced only when a condition holds (its producer has `when:`), but the "
-                  "action itself may exist without that condition.",
-                  "a Deploy reading Bundle, made by an action with `when: IsProd`",
-                  "Give the reading action (or its stage) the same `when:`."),
     "PG381": Code("condition leaves the pipeline or a stage empty", "Every stage (or every "
                   "action of a stage) has the same `when:`; when that condition is false "
                   "CloudFormation would get a pipeline with only its source stage, or a stage "

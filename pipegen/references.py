@@ -115,7 +115,6 @@ class Checker:
         self._parameter_properties()
         self._permissions(data, ())
         self._when()
-        self._conditional_flow()
         self._conditional_emptiness()
         self._parameter_clashes()
         self._unused()
@@ -573,26 +572,6 @@ class Checker:
                            f"`when: {name}`: when it is false the stage has no actions",
                            ("stages", si, "actions", 0, "when"),
                            f"put `when: {name}` on the stage instead")
-
-    def _conditional_flow(self) -> None:
-        """PG380: an input made only when a condition holds, read by an action that may run
-        without it (CloudFormation would build a pipeline whose input is never produced)."""
-        made: dict[str, set[str]] = {}
-        for si, stage in enumerate(self.ctx.data.get("stages", [])):
-            for ai, action in enumerate(stage.get("actions", [])):
-                conds = {c for c in (stage.get("when"), action.get("when")) if
-                         isinstance(c, str)}
-                for k, name in enumerate(action.get("inputs", [])):
-                    missing = sorted(made.get(name, set()) - conds)
-                    if missing:
-                        self.error("PG380", f"input '{name}' is produced only when "
-                                   f"{_and(missing)} holds, and action '{action.get('name')}' "
-                                   "does not depend on it", ("stages", si, "actions", ai,
-                                                            "inputs", k),
-                                   f"add `when: {missing[0]}` to this action or its stage, or "
-                                   "read an artifact that always exists")
-                for name in action.get("outputs", []):
-                    made.setdefault(name, conds)
 
     def _parameter_clashes(self) -> None:
         for name in self.parameters:

@@ -325,7 +325,11 @@ def _diagnose_alternatives(error, loaded: Loaded, validator) -> Diagnostic:
                 sub = list(validator.evolve(schema=b).iter_errors(inst))
                 if sub:
                     best = jsonschema.exceptions.best_match(sub)
-                    best.path.extendleft(reversed(error.absolute_path))
+                    # best may be nested in sub's anyOf context: re-root its whole path.
+                    full = [*error.absolute_path, *best.absolute_path]
+                    best.parent = None
+                    best.path.clear()
+                    best.path.extend(full)
                     return _diagnose(best, loaded, validator)[0]
     if isinstance(inst, str):
         # A string: explain against a string alternative that failed for a reason beyond type.

@@ -38,6 +38,6 @@ def test_raw_key_clashing_with_a_typed_key_is_an_error(tmp_path):
     proc = run_cli("compile", "spec.yaml", "--no-lint", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[:2] == [
-        "spec.yaml:14:25: error PG312 configuration key 'ProjectName' clashes with a value "
-        "pipegen sets from the action's typed keys",
+        "spec.yaml:14:25: error PG352 configuration key 'ProjectName' is already set by the "
+        "action's typed keys",
         "  (stages[0].actions[0].configuration.ProjectName)"]

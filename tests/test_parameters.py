@@ -260,11 +260,10 @@ def test_input_made_under_a_condition_needs_the_condition(tmp_path):
                 inputs: [Bundle]
         """)
     assert errors(tmp_path, text) == [(
-        "PG380", "input 'Bundle' is produced only when 'IsProd' holds, and action 'Hosts' "
-        "does not depend on it", "stages[1].actions[0].inputs[0]",
+        "PG353", "input 'Bundle' exists only when IsProd holds ('Package' has `when:`), and "
+        "'Hosts' does not share that condition", "stages[1].actions[0].inputs[0]",
         line_of(text, "inputs: [Bundle]"), col_of(text, "Bundle", "inputs: [Bundle]"),
-        "add `when: IsProd` to this action or its stage, or read an artifact that always "
-        "exists")]
+        "add `when: IsProd` to 'Hosts' or its stage, or produce the artifact unconditionally")]
 
 
 @pytest.mark.parametrize("condition,code,message,where", [

@@ -12,7 +12,9 @@ import yaml
 from troposphere import GetAtt, Ref, Sub, codebuild
 
 from pipegen import cfn, iam
+from pipegen.build import minutes
 from pipegen.naming import logical_id
+from pipegen.providers import actionutil
 from pipegen.providers.base import ActionProvider, Emitted
 
 COMPUTE = {"small": "BUILD_GENERAL1_SMALL", "medium": "BUILD_GENERAL1_MEDIUM",
@@ -24,21 +26,71 @@ CONTAINER = {"x86-64": "LINUX_CONTAINER", "arm64": "ARM_CONTAINER"}
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
 
-def _is_secrets_manager(ref: Any) -> bool:
-    return isinstance(ref, str) and ref.startswith("arn:") and ":secretsmanager:" in ref
+TIMEOUT_RANGE = (5, 2160)  # CodeBuild TimeoutInMinutes bounds
 
 
-def _secret_resource(ref: str) -> str:
-    # arn:aws:secretsmanager:region:acct:secret:name[:json-key:stage:version] -> the secret
-    return ":".join(ref.split(":")[:7]) + ("*" if ref.count(":") == 6 else "")
+def secret_store(ref: Any) -> tuple[str | None, Any]:
+    """('SECRETS_MANAGER' | 'PARAMETER_STORE' | None, value) for one `secrets` entry.
+
+    A Secrets Manager ARN goes to Secrets Manager; any other literal (a parameter name or ARN)
+    to Parameter Store; `{secrets_manager: X}` / `{parameter_store: X}` say it outright. An
+    intrinsic alone is ambiguous (None).
+    """
+    if isinstance(ref, dict) and "secrets_manager" in ref:
+        return "SECRETS_MANAGER", ref["secrets_manager"]
+    if isinstance(ref, dict) and "parameter_store" in ref:
+        return "PARAMETER_STORE", ref["parameter_store"]
+    if cfn.is_intrinsic(ref):
+        return None, ref
+    if actionutil.is_arn(ref, "secretsmanager"):
+        return "SECRETS_MANAGER", ref
+    return "PARAMETER_STORE", ref
 
 
-def _parameter_resource(ref: Any) -> Any:
+def secret_resources(ref: Any) -> list[Any]:
+    """The secret a Secrets Manager reference names, for secretsmanager:GetSecretValue.
+
+    A reference may carry `:json-key:stage:version` after the secret; a partial ARN or a name
+    lacks the 6-character suffix Secrets Manager appends, hence the `-??????` form beside the
+    exact one.
+    """
     if isinstance(ref, str) and ref.startswith("arn:"):
-        return ref
+        base = ":".join(ref.split(":")[:7])
+        return [base, base + "-??????"]
     if isinstance(ref, str):
-        return cfn.arn("ssm", "parameter/{name}", name=ref.lstrip("/"))
-    return ref
+        name = ref.split(":")[0]
+        return [cfn.arn("secretsmanager", "secret:{name}", name=name),
+                cfn.arn("secretsmanager", "secret:{name}-??????", name=name)]
+    return [ref]
+
+
+def parameter_resources(ref: Any) -> list[Any]:
+    """The Parameter Store parameter a reference names, for ssm:GetParameters."""
+    if isinstance(ref, str) and ref.startswith("arn:"):
+        return [ref]
+    if isinstance(ref, str):
+        return [cfn.arn("ssm", "parameter/{name}", name=ref.lstrip("/"))]
+    # An intrinsic name may or may not start with '/': grant the one ARN each form maps to.
+    return [cfn.arn("ssm", "parameter{name}", name=ref),
+            cfn.arn("ssm", "parameter/{name}", name=ref)]
+
+
+def _check_secrets(secrets: dict, path: tuple, ctx) -> None:
+    for name, ref in secrets.items():
+        if secret_store(ref)[0] is None:
+            ctx.error("PG347", f"secret '{name}' is an intrinsic function, so pipegen cannot "
+                      "tell which store it names", path + (name,),
+                      "write `{secrets_manager: ...}` or `{parameter_store: ...}`")
+
+
+def _has_intrinsic(v: Any) -> bool:
+    if cfn.is_intrinsic(v):
+        return True
+    if isinstance(v, dict):
+        return any(_has_intrinsic(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_intrinsic(x) for x in v)
+    return False
 
 
 def _compute(compute: Any) -> Any:
@@ -54,14 +106,43 @@ class CodeBuildAction(ActionProvider):
     reads_clone_ref = True
 
     def check(self, action, ctx) -> None:
+        actionutil.no_action_timeout(action, ctx)
         if len(action.inputs) > 1 and "primary_source" not in action.settings:
-            ctx.error("PG303", f"action '{action.name}' has {len(action.inputs)} inputs and "
-                      "needs `primary_source`", action.path, "name the input CodeBuild checks "
-                      "out as its primary source: one of " + ", ".join(action.inputs), key=True)
+            ctx.error("PG342", f"action '{action.name}' has {len(action.inputs)} inputs and "
+                      "needs `primary_source`", action.path + ("inputs",), "name the input "
+                      "CodeBuild checks out as its primary source: one of "
+                      + ", ".join(action.inputs), key=True)
         primary = action.get("primary_source")
         if primary is not None and primary not in action.inputs:
-            ctx.error("PG309", f"primary_source '{primary}' is not one of the action's inputs",
-                      action.path + ("primary_source",), "inputs: " + ", ".join(action.inputs))
+            ctx.error("PG343", f"primary_source '{primary}' is not one of the action's inputs",
+                      action.path + ("primary_source",), "inputs: "
+                      + (", ".join(action.inputs) or "none"))
+        project = action.get("project")
+        if isinstance(project, dict) and not cfn.is_intrinsic(project):
+            self._check_project(action, project, ctx)
+        _check_secrets(action.get("secrets", {}), action.path + ("secrets",), ctx)
+
+    def _check_project(self, action, spec: dict, ctx) -> None:
+        path = action.path + ("project",)
+        if "timeout" in spec:
+            lo, hi = TIMEOUT_RANGE
+            if not lo <= minutes(spec["timeout"]) <= hi:
+                ctx.error("PG341", f"a CodeBuild timeout is 5m to 36h; {spec['timeout']} is "
+                          "outside that", path + ("timeout",))
+        if "service_role" in spec:
+            for key in ("permissions", "managed_policies"):
+                if key in spec:
+                    ctx.error("PG344", f"`{key}` extends the role pipegen generates, and "
+                              "`service_role` names an existing one", path + (key,),
+                              "remove `service_role` to let pipegen generate the role, or "
+                              f"grant these in your role and drop `{key}`", key=True)
+        _check_secrets(spec.get("secrets", {}), path + ("secrets",), ctx)
+        buildspec = spec.get("buildspec")
+        if isinstance(buildspec, dict) and not cfn.is_intrinsic(buildspec) \
+                and _has_intrinsic(buildspec):
+            ctx.error("PG349", "an inline buildspec cannot hold CloudFormation intrinsic "
+                      "functions", path + ("buildspec",), "pass the value in the project's "
+                      "`environment` and read the variable in the buildspec")
 
     def emit(self, action, ctx) -> list[Emitted]:
         project = action.get("project")
@@ -76,10 +157,18 @@ class CodeBuildAction(ActionProvider):
         config: dict[str, Any] = {"ProjectName": name}
         if "primary_source" in action.settings:
             config["PrimarySource"] = action.get("primary_source")
-        env = action.get("environment_variables")
-        if env:
-            config["EnvironmentVariables"] = cfn.json_string(
-                [{"name": k, "value": v, "type": "PLAINTEXT"} for k, v in env.items()])
+        if action.get("batch") or action.configuration.get("BatchEnabled") == "true":
+            if action.get("batch"):
+                config["BatchEnabled"] = "true"
+            ctx.policy.allow(["codebuild:BatchGetBuildBatches", "codebuild:StartBuildBatch"],
+                             project_arn)
+        variables = [{"name": k, "value": v, "type": "PLAINTEXT"}
+                     for k, v in action.get("environment_variables", {}).items()]
+        for k, ref in action.get("secrets", {}).items():
+            store, value = secret_store(ref)
+            variables.append({"name": k, "value": value, "type": store})
+        if variables:
+            config["EnvironmentVariables"] = cfn.json_string(variables)
         category = "Build" if action.type == "build" else "Test"
         return [Emitted(category, "AWS", "CodeBuild", config)]
 
@@ -96,14 +185,16 @@ class CodeBuildAction(ActionProvider):
                      for k, v in spec.get("environment", {}).items()]
         policy = iam.Policy()
         for k, ref in spec.get("secrets", {}).items():
-            if _is_secrets_manager(ref):
-                variables.append(codebuild.EnvironmentVariable(Name=k, Value=ref,
-                                                               Type="SECRETS_MANAGER"))
-                policy.allow("secretsmanager:GetSecretValue", _secret_resource(ref))
+            store, value = secret_store(ref)
+            variables.append(codebuild.EnvironmentVariable(Name=k, Value=cfn.value(value),
+                                                           Type=store))
+        # The project's own secrets and the action's: the build reads both with this role.
+        for ref in [*spec.get("secrets", {}).values(), *action.get("secrets", {}).values()]:
+            store, value = secret_store(ref)
+            if store == "SECRETS_MANAGER":
+                policy.allow("secretsmanager:GetSecretValue", secret_resources(value))
             else:
-                variables.append(codebuild.EnvironmentVariable(Name=k, Value=cfn.value(ref),
-                                                               Type="PARAMETER_STORE"))
-                policy.allow("ssm:GetParameters", _parameter_resource(ref))
+                policy.allow("ssm:GetParameters", parameter_resources(value))
 
         environment = codebuild.Environment(
             Type=CONTAINER[arch],
@@ -117,22 +208,28 @@ class CodeBuildAction(ActionProvider):
 
         source = codebuild.Source(Type="CODEPIPELINE")
         buildspec = spec.get("buildspec")
-        if isinstance(buildspec, dict):
+        if isinstance(buildspec, dict) and not cfn.is_intrinsic(buildspec):
             source.BuildSpec = yaml.safe_dump(buildspec, sort_keys=False, width=1000)
         elif buildspec:
-            source.BuildSpec = buildspec
+            source.BuildSpec = cfn.value(buildspec)
 
         kwargs: dict[str, Any] = dict(
             Name=project_name, Source=source, Environment=environment,
             Artifacts=codebuild.Artifacts(Type="CODEPIPELINE"),
         )
         if "timeout" in spec:
-            from pipegen.build import minutes
-            kwargs["TimeoutInMinutes"] = max(5, minutes(spec["timeout"]))
+            kwargs["TimeoutInMinutes"] = minutes(spec["timeout"])
         key = spec.get("encryption_key")
         if key is not None:
             kwargs["EncryptionKey"] = cfn.value(key)
-            policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], cfn.value(key))
+            kms_actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+            if isinstance(key, str) and ":alias/" in key:
+                # IAM cannot name a key by its alias: allow the keys behind that alias only.
+                region, account, alias = key.split(":")[3:6]
+                policy.allow(kms_actions, f"arn:aws:kms:{region}:{account}:key/*",
+                             {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}})
+            else:
+                policy.allow(kms_actions, cfn.value(key))
         elif ctx.key_arn is not None:
             kwargs["EncryptionKey"] = ctx.key_arn
 
@@ -172,7 +269,6 @@ class CodeBuildAction(ActionProvider):
             kwargs["Tags"] = tags
         ctx.add(codebuild.Project(title, **kwargs), action.path + ("project",))
         return title
-
 
 
 def _with_suffix(arn: Any, suffix: str) -> Any:

@@ -1,0 +1,68 @@
+"""Checks and value helpers that several build, test, approval and invoke providers share.
+
+Not a provider module (it defines no PROVIDERS); the registry skips it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from troposphere import AWSHelperFn
+
+from pipegen import cfn
+
+CONFIG_VALUE_MAX = 1000  # characters per Configuration value (CodePipeline API)
+HOME_REGION = {"Ref": "AWS::Region"}
+
+
+def no_action_timeout(action, ctx) -> None:
+    """CodePipeline takes TimeoutInMinutes on manual approvals only."""
+    if "timeout" in action.settings:
+        hint = ("set the build's own limit with `project: {timeout: ...}`"
+                if action.provider == "codebuild" else "remove `timeout`")
+        ctx.error("PG340", f"a {action.provider} {action.type} action takes no `timeout`: "
+                  "CodePipeline accepts an action timeout on manual approvals only",
+                  action.path + ("timeout",), hint, key=True)
+
+
+def home_region_only(action, ctx, kind: str) -> None:
+    """Custom and third-party actions cannot be cross-region."""
+    region = action.region
+    if region is not None and region != HOME_REGION:
+        ctx.error("PG348", f"a {kind} action cannot run in another region", action.path
+                  + ("region",), "remove `region`, or write `region: !Ref AWS::Region`")
+
+
+def check_length(ctx, value: Any, path: tuple, what: str,
+                 limit: int = CONFIG_VALUE_MAX) -> None:
+    """A literal Configuration value must fit CodePipeline's per-value limit."""
+    if isinstance(value, str) and len(value) > limit:
+        ctx.error("PG341", f"{what} is {len(value)} characters long; CodePipeline takes at "
+                  f"most {limit}", path)
+
+
+def region_of(action) -> Any:
+    """The region an action's target lives in: its own `region`, else the stack's."""
+    region = action.region
+    if region is None or region == HOME_REGION:
+        return HOME_REGION
+    return region
+
+
+def regional_arn(action, service: str, resource: str, **values: Any) -> Any:
+    """An ARN in the action's region (the stack's unless `region` says otherwise)."""
+    region = region_of(action)
+    if region == HOME_REGION:
+        return cfn.arn(service, resource, **values)
+    return cfn.sub(f"arn:${{AWS::Partition}}:{service}:{{region}}:${{AWS::AccountId}}:"
+                   + resource, region=region, **values)
+
+
+def is_arn(value: Any, service: str) -> bool:
+    return isinstance(value, str) and value.startswith("arn:") and \
+        value.split(":")[2:3] == [service]
+
+
+def is_dynamic(value: Any) -> bool:
+    """An intrinsic (from the spec or built by pipegen): its text is known only at deploy."""
+    return cfn.is_intrinsic(value) or isinstance(value, AWSHelperFn)
