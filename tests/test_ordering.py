@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
+from helpers import actions_by_name, compile_stages, error_report
 
-import pytest
-
-from pipegen import report
 from pipegen.compiler import compile_spec
-from pipegen.errors import SpecError
-
-HEAD = """\
-pipegen: 1
-name: t
-sources:
-  - name: App
-    provider: codecommit
-    repository: app
-    branch: main
-stages:
-"""
-
-
-def compile_stages(write_spec, stages: str) -> dict:
-    return compile_spec(write_spec(HEAD + textwrap.dedent(stages))).template
-
-
-def errors(write_spec, stages: str) -> str:
-    path = write_spec(HEAD + textwrap.dedent(stages))
-    with pytest.raises(SpecError) as info:
-        compile_spec(path)
-    text = report.text(info.value.diagnostics, {str(path): path.read_text().splitlines()})
-    return text.replace(str(path), "spec.yaml")
 
 
 def run_orders(template: dict, stage: int = 1) -> dict[str, int]:
-    actions = template["Resources"]["Pipeline"]["Properties"]["Stages"][stage]["Actions"]
-    return {a["Name"]: a["RunOrder"] for a in actions}
+    return {n: a["RunOrder"] for n, a in actions_by_name(template, stage).items()}
 
 
 def test_actions_without_after_run_in_parallel(write_spec):
@@ -111,7 +83,7 @@ def test_after_orders_each_stage_separately(write_spec):
 
 
 def test_unknown_after_names_the_stage_actions(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -131,7 +103,7 @@ spec.yaml:17:15: error PG311 after: names 'Lnit', which is not an action of stag
 
 
 def test_after_names_an_action_of_another_stage(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: One
         actions:
           - {name: A, type: build, project: a}
@@ -149,7 +121,7 @@ def test_after_names_an_action_of_another_stage(write_spec):
 
 
 def test_after_itself(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -165,7 +137,7 @@ spec.yaml:14:15: error PG310 action 'A' cannot run after itself
 
 
 def test_after_cycle_names_its_members(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -190,7 +162,7 @@ spec.yaml:14:14: error PG310 actions 'A' -> 'C' -> 'B' -> 'A' wait for each othe
 
 
 def test_artifact_cycle_is_one_error_without_follow_on_input_errors(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -213,7 +185,7 @@ spec.yaml:14:7: error PG310 actions 'A' -> 'B' -> 'A' wait for each other in a c
 
 
 def test_run_order_before_a_dependency_is_an_error(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -236,7 +208,7 @@ spec.yaml:19:18: error PG345 run_order 1 would start 'Package' before 'Compile' 
 
 
 def test_run_order_against_after(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - {name: A, type: build, project: a, run_order: 3}
