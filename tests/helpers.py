@@ -41,20 +41,13 @@ sources:
 stages:
 """
 
-TWO_SOURCES_HEAD = """\
-pipegen: 1
-name: t
-sources:
-  - name: App
-    provider: codecommit
-    repository: app
-    branch: main
+TWO_SOURCES_HEAD = HEAD.replace("stages:\n", """\
   - name: Config
     provider: codecommit
     repository: config
     branch: main
 stages:
-"""
+""")
 
 GITHUB_BUILD = """\
 pipegen: 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+import pytest
 from helpers import (
     compile_template,
     error_tuples,
@@ -485,8 +486,8 @@ def test_artifact_path_must_name_an_input(tmp_path):
                       "artifact to `inputs`")]
 
 
-def test_get_param_artifact_must_be_an_input(tmp_path):
-    found = error_tuples(tmp_path, deploy("""
+@pytest.mark.parametrize(("action", "extra", "expected"), [
+    pytest.param("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -495,24 +496,116 @@ def test_get_param_artifact_must_be_an_input(tmp_path):
           parameter_overrides: {Image: {get_param: [AppSource, image.json, uri]}}
           deploy_role: arn:aws:iam::111111111111:role/cfn
           inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
+    """, "", [
         ("PG309", "'AppSource' in 'AppSource::image.json' is not one of the inputs of action "
-         "'Stack'", "stages[1].actions[0].parameter_overrides.Image.get_param[0]")]
-
-
-def test_deploy_role_required(tmp_path):
-    found = error_tuples(tmp_path, deploy("""
+         "'Stack'", "stages[1].actions[0].parameter_overrides.Image.get_param[0]")],
+        id="get_param_artifact_must_be_an_input"),
+    pytest.param("""
         - name: Stack
           type: deploy
           provider: cloudformation
           stack: demo
           template: Built::stack.yaml
           inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
+    """, "", [
         ("PG358", "a cloudformation action in mode create-update needs `deploy_role`, the role "
-         "CloudFormation assumes to change the stack", "stages[1].actions[0]")]
+         "CloudFormation assumes to change the stack", "stages[1].actions[0]")],
+        id="deploy_role_required"),
+    pytest.param("""
+        - name: Remove
+          type: deploy
+          provider: cloudformation
+          mode: delete
+          stack: demo
+          template: Built::stack.yaml
+          approve: true
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+        - name: Update
+          type: deploy
+          provider: cloudformation
+          stack: demo
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          output_file: out.json
+          inputs: [Built]
+    """, "", [
+        ("PG360", "`template` is not used in mode delete", "stages[1].actions[0].template"),
+        ("PG360", "`approve` applies to `mode: change-set`, not delete",
+         "stages[1].actions[0].approve"),
+        ("PG361", "a cloudformation action in mode create-update needs `template`",
+         "stages[1].actions[1]"),
+        ("PG362", "`output_file` is written to the action's output artifact, and the action "
+         "has no `outputs`", "stages[1].actions[1].output_file"),
+    ], id="cloudformation_mode_mistakes"),
+    pytest.param("""
+        - name: Stack
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          stack: demo
+          template: Built::stack.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+        - name: Stack-ExecuteChangeSet
+          type: approval
+    """, "", [
+        ("PG366", "the expanded action name 'Stack-ExecuteChangeSet' is already used in stage "
+         "'Deploy'", "stages[1].actions[0].name")],
+        id="expanded_names_must_not_clash"),
+    pytest.param("""
+        - name: Fn
+          type: deploy
+          provider: lambda
+          function: demo-fn
+          inputs: [Built]
+    """, "type: v1", [
+        ("PG305", "the lambda deploy action needs a v2 pipeline, and this spec says `type: v1`",
+         "stages[1].actions[0].provider")],
+        id="lambda_deploy_is_v2_only"),
+    pytest.param("""
+        - name: Settings
+          type: deploy
+          provider: appconfig
+          application: demo
+          environment: prod
+          profile: settings
+          path: settings.json
+          region: eu-west-1
+          inputs: [Built]
+    """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}", [
+        ("PG312", "pipegen creates the AppConfig application, environment and profile in the "
+         "pipeline's own account and region, so this action cannot run elsewhere (`region`)",
+         "stages[1].actions[0].region")],
+        id="appconfig_runs_where_its_resources_are"),
+    pytest.param("""
+        - name: A
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {execute: Apply}
+          stack: a
+          template: Built::a.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+        - name: B
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {execute: Apply}
+          stack: b
+          template: Built::b.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+    """, "", [
+        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
+         "stages[1].actions[0].names.execute"),
+        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
+         "stages[1].actions[1].names.execute"),
+    ], id="two_expansions_must_not_clash"),
+])
+def test_deploy_mistakes(tmp_path, action, extra, expected):
+    """(code, message, spec path) of each error for a Deploy stage holding `action`."""
+    found = error_tuples(tmp_path, deploy(action, extra))
+    assert [(f[0], f[1], f[2]) for f in found] == expected
 
 
 def test_created_deploy_role_cannot_serve_a_cross_account_action(tmp_path):
@@ -531,53 +624,6 @@ def test_created_deploy_role_cannot_serve_a_cross_account_action(tmp_path):
          "action runs in another account (`role`)", "stages[1].actions[0].deploy_role",
          "give the ARN of a deploy role in the target account (it must be in the same account "
          "as the action role)")]
-
-
-def test_cloudformation_mode_mistakes(tmp_path):
-    found = error_tuples(tmp_path, deploy("""
-        - name: Remove
-          type: deploy
-          provider: cloudformation
-          mode: delete
-          stack: demo
-          template: Built::stack.yaml
-          approve: true
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-        - name: Update
-          type: deploy
-          provider: cloudformation
-          stack: demo
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          output_file: out.json
-          inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG360", "`template` is not used in mode delete", "stages[1].actions[0].template"),
-        ("PG360", "`approve` applies to `mode: change-set`, not delete",
-         "stages[1].actions[0].approve"),
-        ("PG361", "a cloudformation action in mode create-update needs `template`",
-         "stages[1].actions[1]"),
-        ("PG362", "`output_file` is written to the action's output artifact, and the action "
-         "has no `outputs`", "stages[1].actions[1].output_file"),
-    ]
-
-
-def test_expanded_names_must_not_clash(tmp_path):
-    found = error_tuples(tmp_path, deploy("""
-        - name: Stack
-          type: deploy
-          provider: cloudformation
-          mode: change-set
-          stack: demo
-          template: Built::stack.yaml
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          inputs: [Built]
-        - name: Stack-ExecuteChangeSet
-          type: approval
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG366", "the expanded action name 'Stack-ExecuteChangeSet' is already used in stage "
-         "'Deploy'", "stages[1].actions[0].name")]
 
 
 def test_other_provider_errors(tmp_path):
@@ -618,19 +664,6 @@ def test_other_provider_errors(tmp_path):
     ]
     assert found[1][1] == ("AWS AppConfig feature-flag profiles cannot be fed by a pipeline: "
                            "they take hosted configurations only")
-
-
-def test_lambda_deploy_is_v2_only(tmp_path):
-    found = error_tuples(tmp_path, deploy("""
-        - name: Fn
-          type: deploy
-          provider: lambda
-          function: demo-fn
-          inputs: [Built]
-    """, "type: v1"))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG305", "the lambda deploy action needs a v2 pipeline, and this spec says `type: v1`",
-         "stages[1].actions[0].provider")]
 
 
 def test_parameter_overrides_over_1000_characters(tmp_path):
@@ -677,50 +710,3 @@ def test_custom_actions_cannot_run_in_another_region(tmp_path):
     assert [(f[0], f[1], f[2]) for f in found] == [
         ("PG312", "a beanstalk action cannot run in another region",
          "stages[1].actions[0].region")]
-
-
-def test_appconfig_runs_where_its_resources_are(tmp_path):
-    found = error_tuples(tmp_path, deploy("""
-        - name: Settings
-          type: deploy
-          provider: appconfig
-          application: demo
-          environment: prod
-          profile: settings
-          path: settings.json
-          region: eu-west-1
-          inputs: [Built]
-    """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}"))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG312", "pipegen creates the AppConfig application, environment and profile in the "
-         "pipeline's own account and region, so this action cannot run elsewhere (`region`)",
-         "stages[1].actions[0].region")]
-
-
-def test_two_expansions_must_not_clash(tmp_path):
-    found = error_tuples(tmp_path, deploy("""
-        - name: A
-          type: deploy
-          provider: cloudformation
-          mode: change-set
-          names: {execute: Apply}
-          stack: a
-          template: Built::a.yaml
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          inputs: [Built]
-        - name: B
-          type: deploy
-          provider: cloudformation
-          mode: change-set
-          names: {execute: Apply}
-          stack: b
-          template: Built::b.yaml
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
-         "stages[1].actions[0].names.execute"),
-        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
-         "stages[1].actions[1].names.execute"),
-    ]

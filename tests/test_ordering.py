@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import actions_by_name, compile_stages, error_report
 
 from pipegen.compiler import compile_spec
@@ -11,15 +12,37 @@ def run_orders(template: dict, stage: int = 1) -> dict[str, int]:
     return {n: a["RunOrder"] for n, a in actions_by_name(template, stage).items()}
 
 
-def test_actions_without_after_run_in_parallel(write_spec):
-    t = compile_stages(write_spec, """\
+@pytest.mark.parametrize(("stages", "expected"), [
+    pytest.param("""\
       - name: Build
         actions:
           - {name: A, type: build, project: a}
           - {name: B, type: build, project: b}
           - {name: C, type: approval}
-    """)
-    assert run_orders(t) == {"A": 1, "B": 1, "C": 1}
+    """, {"A": 1, "B": 1, "C": 1}, id="actions_without_after_run_in_parallel"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - {name: Package, type: build, project: p, inputs: [Built]}
+          - {name: Compile, type: build, project: c, outputs: [Built]}
+    """, {"Package": 2, "Compile": 1},
+        id="an_input_produced_in_the_same_stage_orders_the_consumer"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - {name: A, type: build, project: a, run_order: 5}
+          - {name: B, type: build, project: b, after: [A]}
+          - {name: C, type: build, project: c, run_order: 2}
+    """, {"A": 5, "B": 6, "C": 2}, id="run_order_is_accepted_and_ordering_builds_on_it"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - {name: A, type: build, project: a}
+          - {name: B, type: build, project: b, after: [A], run_order: 4}
+    """, {"A": 1, "B": 4}, id="run_order_may_be_later_than_needed"),
+])
+def test_run_orders_of_one_stage(write_spec, stages, expected):
+    assert run_orders(compile_stages(write_spec, stages)) == expected
 
 
 def test_after_chains_and_joins_into_levels(write_spec):
@@ -35,37 +58,6 @@ def test_after_chains_and_joins_into_levels(write_spec):
     assert run_orders(t) == {"Publish": 3, "Test": 2, "Lint": 1, "Docs": 2}
     names = [a["Name"] for a in t["Resources"]["Pipeline"]["Properties"]["Stages"][1]["Actions"]]
     assert names == ["Publish", "Test", "Lint", "Docs"]  # the spec's order is kept
-
-
-def test_an_input_produced_in_the_same_stage_orders_the_consumer(write_spec):
-    t = compile_stages(write_spec, """\
-      - name: Build
-        actions:
-          - {name: Package, type: build, project: p, inputs: [Built]}
-          - {name: Compile, type: build, project: c, outputs: [Built]}
-    """)
-    assert run_orders(t) == {"Package": 2, "Compile": 1}
-
-
-def test_run_order_is_accepted_and_ordering_builds_on_it(write_spec):
-    t = compile_stages(write_spec, """\
-      - name: Build
-        actions:
-          - {name: A, type: build, project: a, run_order: 5}
-          - {name: B, type: build, project: b, after: [A]}
-          - {name: C, type: build, project: c, run_order: 2}
-    """)
-    assert run_orders(t) == {"A": 5, "B": 6, "C": 2}
-
-
-def test_run_order_may_be_later_than_needed(write_spec):
-    t = compile_stages(write_spec, """\
-      - name: Build
-        actions:
-          - {name: A, type: build, project: a}
-          - {name: B, type: build, project: b, after: [A], run_order: 4}
-    """)
-    assert run_orders(t) == {"A": 1, "B": 4}
 
 
 def test_after_orders_each_stage_separately(write_spec):
@@ -136,8 +128,8 @@ spec.yaml:14:15: error PG310 action 'A' cannot run after itself
 """
 
 
-def test_after_cycle_names_its_members(write_spec):
-    assert error_report(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Build
         actions:
           - name: A
@@ -152,17 +144,14 @@ def test_after_cycle_names_its_members(write_spec):
             type: build
             project: c
             after: [B]
-    """) == """\
+    """, """\
 spec.yaml:14:14: error PG310 actions 'A' -> 'C' -> 'B' -> 'A' wait for each other in a cycle
   (stages[0].actions[0].after)
            after: [C]
                   ^^^
   hint: `after:` and inputs produced in the same stage must not form a loop
-"""
-
-
-def test_artifact_cycle_is_one_error_without_follow_on_input_errors(write_spec):
-    assert error_report(write_spec, """\
+""", id="after_cycle_names_its_members"),
+    pytest.param("""\
       - name: Build
         actions:
           - name: A
@@ -175,13 +164,16 @@ def test_artifact_cycle_is_one_error_without_follow_on_input_errors(write_spec):
             project: b
             inputs: [FromA]
             outputs: [FromB]
-    """) == """\
+    """, """\
 spec.yaml:14:7: error PG310 actions 'A' -> 'B' -> 'A' wait for each other in a cycle
   (stages[0].actions[0].inputs)
            inputs: [FromB]
            ^^^^^^
   hint: `after:` and inputs produced in the same stage must not form a loop
-"""
+""", id="artifact_cycle_is_one_error_without_follow_on_input_errors"),
+])
+def test_a_cycle_is_one_located_error(write_spec, stages, report):
+    assert error_report(write_spec, stages) == report
 
 
 def test_run_order_before_a_dependency_is_an_error(write_spec):
