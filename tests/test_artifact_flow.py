@@ -67,8 +67,8 @@ spec.yaml:15:7: error PG303 action 'Build' needs `inputs`: the pipeline has 2 so
 
 # --- inputs produced earlier
 
-def test_input_produced_nowhere(write_spec):
-    assert error_report(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Build
         actions:
           - name: Compile
@@ -83,17 +83,14 @@ def test_input_produced_nowhere(write_spec):
             application: a
             deployment_group: g
             inputs: [Biult]
-    """) == """\
+    """, """\
 spec.yaml:22:16: error PG302 input 'Biult' is not produced by any earlier action
   (stages[1].actions[0].inputs[0])
            inputs: [Biult]
                     ^^^^^
   hint: outputs produced before this action: AppSource, Built
-"""
-
-
-def test_input_produced_by_a_later_stage(write_spec):
-    assert error_report(write_spec, """\
+""", id="input_produced_nowhere"),
+    pytest.param("""\
       - name: Deploy
         actions:
           - name: Ship
@@ -108,7 +105,7 @@ def test_input_produced_by_a_later_stage(write_spec):
             type: build
             project: c
             outputs: [Built]
-    """) == """\
+    """, """\
 spec.yaml:16:16: error PG302 input 'Built' is not produced before this action: 'Compile' \
 in stage 'Build' produces it, and runs later
   (stages[0].actions[0].inputs[0])
@@ -116,7 +113,11 @@ in stage 'Build' produces it, and runs later
                     ^^^^^
   hint: outputs produced before this action: AppSource; or make 'Ship' run after its \
 producer
-"""
+""", id="input_produced_by_a_later_stage"),
+])
+def test_input_not_produced_before_the_action(write_spec, stages, report):
+    """PG302, with the outputs available instead."""
+    assert error_report(write_spec, stages) == report
 
 
 def test_input_that_is_the_actions_own_output(write_spec):
@@ -130,8 +131,8 @@ def test_input_that_is_the_actions_own_output(write_spec):
     assert "hint: outputs produced before this action: AppSource" in text
 
 
-def test_input_listed_twice(write_spec):
-    assert error_report(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Build
         actions:
           - name: Twice
@@ -139,13 +140,31 @@ def test_input_listed_twice(write_spec):
             project: b
             inputs: [AppSource, AppSource]
             primary_source: AppSource
-    """) == """\
+    """, """\
 spec.yaml:14:27: error PG346 'Twice' lists the input 'AppSource' twice
   (stages[0].actions[0].inputs[1])
            inputs: [AppSource, AppSource]
                                ^^^^^^^^^
   hint: list each input once
-"""
+""", id="input_listed_twice"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - name: A
+            type: build
+            project: a
+            outputs: [Built, Built]
+    """, """\
+spec.yaml:14:24: error PG346 'A' lists the output 'Built' twice
+  (stages[0].actions[0].outputs[1])
+           outputs: [Built, Built]
+                            ^^^^^
+  hint: list each output once
+""", id="output_listed_twice"),
+])
+def test_artifact_listed_twice(write_spec, stages, report):
+    """PG346 for inputs and for outputs."""
+    assert error_report(write_spec, stages) == report
 
 
 COND_HEAD = HEAD.replace("sources:\n", """\
@@ -237,23 +256,6 @@ def test_output_named_like_a_source_output(write_spec):
     assert "error PG301 the artifact 'AppSource' is already produced by another action" in text
 
 
-def test_output_listed_twice(write_spec):
-    assert error_report(write_spec, """\
-      - name: Build
-        actions:
-          - name: A
-            type: build
-            project: a
-            outputs: [Built, Built]
-    """) == """\
-spec.yaml:14:24: error PG346 'A' lists the output 'Built' twice
-  (stages[0].actions[0].outputs[1])
-           outputs: [Built, Built]
-                            ^^^^^
-  hint: list each output once
-"""
-
-
 def test_parallel_actions_cannot_share_an_output_name(write_spec):
     text = error_report(write_spec, """\
       - name: Build
@@ -283,37 +285,38 @@ spec.yaml:14:17: error PG205 "app.zip" is not valid here: Artifact name: letters
 
 # --- counts per provider (pipegen's own table)
 
-def test_approval_takes_no_inputs(write_spec):
-    assert error_report(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Release
         actions:
           - name: Approve
             type: approval
             inputs: [AppSource]
-    """) == """\
+    """, """\
 spec.yaml:13:15: error PG307 a manual approval action takes no inputs, and 'Approve' has 1
   (stages[0].actions[0].inputs)
            inputs: [AppSource]
                    ^^^^^^^^^^^
   hint: adjust `inputs`; artifacts available here: AppSource
-"""
-
-
-def test_codebuild_needs_an_input(write_spec):
-    assert error_report(write_spec, """\
+""", id="approval_takes_no_inputs"),
+    pytest.param("""\
       - name: Build
         actions:
           - name: A
             type: build
             project: a
             inputs: []
-    """) == """\
+    """, """\
 spec.yaml:14:15: error PG307 a codebuild build action takes 1 to 5 inputs, and 'A' has 0
   (stages[0].actions[0].inputs)
            inputs: []
                    ^^
   hint: adjust `inputs`; artifacts available here: AppSource
-"""
+""", id="codebuild_needs_an_input"),
+])
+def test_input_count_outside_the_providers_range(write_spec, stages, report):
+    """PG307 from pipegen's own count table."""
+    assert error_report(write_spec, stages) == report
 
 
 @pytest.mark.parametrize(("action", "message"), [
