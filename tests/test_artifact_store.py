@@ -4,7 +4,7 @@ rules that keep cross-account pipelines working (a customer-managed key, a key A
 from __future__ import annotations
 
 import pytest
-from helpers import compile_result, error_tuples, line_of, lint_clean, spec_from_parts
+from helpers import compile_result, error_tuples, line_of, lint_clean, spec_from_parts, statements
 
 from pipegen import build, loader, schema
 
@@ -87,9 +87,8 @@ def test_generated_key(tmp_path, linter):
 def test_alias_key_is_granted_through_its_alias(tmp_path):
     alias = "arn:aws-us-gov:kms:us-gov-west-1:111111111111:alias/artifacts"
     result = compile_result(tmp_path, spec_from_parts(f"artifacts: {{encryption: '{alias}'}}\n"))
-    statements = resources(result)["PipelineRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"]["Statement"]
-    [kms] = [s for s in statements if s["Action"][0].startswith("kms:")]
+    granted = statements(result.template)
+    [kms] = [s for s in granted if s["Action"][0].startswith("kms:")]
     assert kms["Resource"] == ["arn:aws-us-gov:kms:us-gov-west-1:111111111111:key/*"]
     assert kms["Condition"] == {"ForAnyValue:StringEquals": {
         "kms:ResourceAliases": "alias/artifacts"}}
@@ -130,9 +129,8 @@ def test_action_role_is_assumed_by_the_pipeline_role(tmp_path):
     result = compile_result(tmp_path, spec_from_parts(GRANT, DEPLOY_AS.format(role=OTHER)))
     action = resources(result)["Pipeline"]["Properties"]["Stages"][2]["Actions"][0]
     assert action["RoleArn"] == OTHER
-    statements = resources(result)["PipelineRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"]["Statement"]
-    assert {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Resource": [OTHER]} in statements
+    granted = statements(result.template)
+    assert {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Resource": [OTHER]} in granted
 
 
 def test_grant_on_an_existing_bucket_replaces_its_policy(tmp_path, linter):
@@ -238,11 +236,10 @@ stages:
     result = compile_result(tmp_path, text, linter)
     source = resources(result)["Pipeline"]["Properties"]["Stages"][0]["Actions"][0]
     assert source["RoleArn"] == SOURCE_ROLE
-    statements = resources(result)["PipelineRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"]["Statement"]
+    granted = statements(result.template)
     assert {"Action": ["sts:AssumeRole"], "Effect": "Allow",
-            "Resource": [SOURCE_ROLE]} in statements
-    assert not any(s["Action"][0].startswith("codecommit:") for s in statements)
+            "Resource": [SOURCE_ROLE]} in granted
+    assert not any(s["Action"][0].startswith("codecommit:") for s in granted)
     # With `trigger: none` nothing starts the pipeline, which is worth a warning (PG339).
     expected = ["PG339"] if trigger == "none" else []
     assert [w[0] for w in warnings_of(tmp_path, text)] == expected

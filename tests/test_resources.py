@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 import pytest
-from helpers import col_of, compile_result, error_tuples, line_of, lint_clean, spec_from_parts
+from helpers import (
+    col_of,
+    compile_result,
+    error_tuples,
+    line_of,
+    lint_clean,
+    spec_from_parts,
+    statements,
+)
 
 from pipegen.errors import SpecError
 
@@ -173,11 +181,11 @@ def test_project_role_permissions_and_managed_policies(tmp_path, linter):
         """)
     result = compile_result(tmp_path, text, linter)
     role = result.template["Resources"]["BuildPackageProjectRole"]["Properties"]
-    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    granted = statements(result.template, "BuildPackageProjectRole")
     assert {"Action": ["ecr:GetAuthorizationToken"], "Effect": "Allow",
-            "Resource": ["*"]} in statements
+            "Resource": ["*"]} in granted
     assert {"Action": ["ecr:PutImage", "ecr:InitiateLayerUpload"], "Effect": "Allow",
-            "Resource": [{"Fn::GetAtt": ["AppRepository", "Arn"]}]} in statements
+            "Resource": [{"Fn::GetAtt": ["AppRepository", "Arn"]}]} in granted
     assert role["ManagedPolicyArns"] == [
         {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"}]
     lint_clean(linter, result)
@@ -203,7 +211,7 @@ def test_pipeline_role_refinements(tmp_path, linter):
                                          "arn:aws:iam::111111111111:policy/more"]
     assert {"Action": ["sns:Publish"], "Effect": "Allow",
             "Resource": ["arn:aws:sns:us-east-1:111111111111:releases"]} in \
-        role["Policies"][0]["PolicyDocument"]["Statement"]
+        statements(result.template)
     lint_clean(linter, result)
 
 
