@@ -7,72 +7,20 @@ or the exact error text.
 
 from __future__ import annotations
 
-import textwrap
+from helpers import (
+    TWO_SOURCES_HEAD,
+    action,
+    compile_stages,
+    error_report,
+    grants,
+    statements,
+    with_parameters,
+)
 
-import pytest
-
-from pipegen import report
-from pipegen.compiler import compile_spec
-from pipegen.errors import SpecError
-
-HEAD = """\
-pipegen: 1
-name: t
-sources:
-  - name: App
-    provider: codecommit
-    repository: app
-    branch: main
-  - name: Config
-    provider: codecommit
-    repository: config
-    branch: main
-stages:
-"""
-V1_HEAD = HEAD.replace("name: t\n", "name: t\ntype: v1\n")
-EU_STORE_HEAD = HEAD.replace("name: t\n", "name: t\nartifacts: {regions: {eu-west-1: {bucket: "
-                             "t-eu}}}\n")
+V1_HEAD = TWO_SOURCES_HEAD.replace("name: t\n", "name: t\ntype: v1\n")
+EU_STORE_HEAD = TWO_SOURCES_HEAD.replace(
+    "name: t\n", "name: t\nartifacts: {regions: {eu-west-1: {bucket: t-eu}}}\n")
 PART = "${AWS::Partition}"
-
-
-def with_parameters(*names: str, head: str = HEAD) -> str:
-    """HEAD declaring String parameters (only those a test uses: cfn-lint flags unused ones)."""
-    declared = "".join(f"  {n}: {{type: String}}\n" for n in names)
-    return head.replace("sources:\n", "parameters:\n" + declared + "sources:\n", 1)
-
-
-def compile_stages(write_spec, stages: str, head: str = HEAD, linter=None) -> dict:
-    return compile_spec(write_spec(head + textwrap.dedent(stages)), linter=linter).template
-
-
-def errors(write_spec, stages: str, head: str = HEAD) -> str:
-    path = write_spec(head + textwrap.dedent(stages))
-    with pytest.raises(SpecError) as info:
-        compile_spec(path)
-    text = report.text(info.value.diagnostics, {str(path): path.read_text().splitlines()})
-    return text.replace(str(path), "spec.yaml")
-
-
-def action(template: dict, name: str) -> dict:
-    for stage in template["Resources"]["Pipeline"]["Properties"]["Stages"]:
-        for a in stage["Actions"]:
-            if a["Name"] == name:
-                return a
-    raise KeyError(name)
-
-
-def statements(template: dict, role: str = "PipelineRole") -> list[dict]:
-    props = template["Resources"][role]["Properties"]
-    return props["Policies"][0]["PolicyDocument"]["Statement"]
-
-
-def grants(template: dict, role: str = "PipelineRole") -> dict[str, list]:
-    """action -> resources, over every statement of the role's inline policy."""
-    out: dict[str, list] = {}
-    for s in statements(template, role):
-        for a in s["Action"]:
-            out.setdefault(a, []).extend(s["Resource"])
-    return out
 
 
 # --- CodeBuild
@@ -94,7 +42,7 @@ def test_codebuild_inline_project(write_spec, linter):
               environment: {STAGE: prod}
             environment_variables: {RELEASE: "#{codepipeline.PipelineExecutionId}"}
             outputs: [Built]
-    """, linter=linter)
+    """, TWO_SOURCES_HEAD, linter=linter)
     assert action(t, "Compile") == {
         "ActionTypeId": {"Category": "Build", "Owner": "AWS", "Provider": "CodeBuild",
                          "Version": "1"},
@@ -131,7 +79,7 @@ def test_codebuild_test_action_with_existing_project(write_spec):
       - name: Test
         actions:
           - {name: Unit, type: test, project: unit-tests, inputs: [AppSource]}
-    """)
+    """, TWO_SOURCES_HEAD)
     assert action(t, "Unit") == {
         "ActionTypeId": {"Category": "Test", "Owner": "AWS", "Provider": "CodeBuild",
                          "Version": "1"},
@@ -160,7 +108,7 @@ def test_codebuild_secrets_from_both_stores(write_spec, linter):
                 PS_NAME: /app/token
                 PS_ARN: arn:aws:ssm:us-east-1:111111111111:parameter/app/other
                 PS_REF: {parameter_store: !Ref TokenName}
-    """, with_parameters("TokenArn", "TokenName"), linter=linter)
+    """, with_parameters("TokenArn", "TokenName", head=TWO_SOURCES_HEAD), linter=linter)
     env = t["Resources"]["BuildCompileProject"]["Properties"]["Environment"]
     assert env["EnvironmentVariables"] == [
         {"Name": "SM_ARN", "Type": "SECRETS_MANAGER",
@@ -200,7 +148,7 @@ def test_codebuild_intrinsic_compute_and_buildspec(write_spec, linter):
             type: build
             inputs: [AppSource]
             project: {compute: !Ref Compute, buildspec: !Ref Spec}
-    """, with_parameters("Compute", "Spec"), linter=linter)
+    """, with_parameters("Compute", "Spec", head=TWO_SOURCES_HEAD), linter=linter)
     props = t["Resources"]["BuildCompileProject"]["Properties"]
     assert props["Environment"]["ComputeType"] == {"Ref": "Compute"}
     assert props["Source"]["BuildSpec"] == {"Ref": "Spec"}
@@ -220,7 +168,7 @@ def test_codebuild_inline_buildspec_and_role_options(write_spec, linter):
               logs: {group: /builds/app}
               permissions: [{actions: [s3:PutObject], resources: ["arn:aws:s3:::drop/*"]}]
               managed_policies: [arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess]
-    """, linter=linter)
+    """, TWO_SOURCES_HEAD, linter=linter)
     props = t["Resources"]["BuildCompileProject"]["Properties"]
     assert props["Name"] == "app-compile"
     assert props["Source"]["BuildSpec"] == (
@@ -249,7 +197,7 @@ def test_codebuild_existing_service_role(write_spec):
             type: build
             inputs: [AppSource]
             project: {service_role: "arn:aws:iam::111111111111:role/builder"}
-    """)
+    """, TWO_SOURCES_HEAD)
     props = t["Resources"]["BuildCompileProject"]["Properties"]
     assert props["ServiceRole"] == "arn:aws:iam::111111111111:role/builder"
     assert "BuildCompileProjectRole" not in t["Resources"]
@@ -271,7 +219,7 @@ def test_codebuild_action_secrets_and_batch(write_spec, linter):
             inputs: [AppSource]
             project: legacy-tests
             secrets: {PASSWORD: {parameter_store: /legacy/password}}
-    """, linter=linter)
+    """, TWO_SOURCES_HEAD, linter=linter)
     assert action(t, "Inline")["Configuration"] == {
         "BatchEnabled": "true",
         "EnvironmentVariables": '[{"name":"MODE","value":"fast","type":"PLAINTEXT"},'
@@ -295,7 +243,7 @@ def test_codebuild_action_secrets_and_batch(write_spec, linter):
 
 
 def test_codebuild_action_secret_needs_a_store(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -303,7 +251,7 @@ def test_codebuild_action_secret_needs_a_store(write_spec):
             inputs: [AppSource]
             project: c
             secrets: {TOKEN: !Ref TokenArn}
-    """, with_parameters("TokenArn"))
+    """, with_parameters("TokenArn", head=TWO_SOURCES_HEAD))
     assert text == (
         "spec.yaml:21:24: error PG347 secret 'TOKEN' is an intrinsic function, so pipegen "
         "cannot tell which store it names\n"
@@ -314,14 +262,14 @@ def test_codebuild_action_secret_needs_a_store(write_spec):
 
 
 def test_codebuild_several_inputs_need_primary_source(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
             type: build
             project: c
             inputs: [AppSource, ConfigSource]
-    """) == """\
+    """, TWO_SOURCES_HEAD) == """\
 spec.yaml:18:7: error PG342 action 'Compile' has 2 inputs and needs `primary_source`
   (stages[0].actions[0].inputs)
            inputs: [AppSource, ConfigSource]
@@ -332,7 +280,7 @@ ConfigSource
 
 
 def test_codebuild_primary_source_must_be_an_input(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -340,7 +288,7 @@ def test_codebuild_primary_source_must_be_an_input(write_spec):
             project: c
             inputs: [AppSource]
             primary_source: ConfigSource
-    """) == """\
+    """, TWO_SOURCES_HEAD) == """\
 spec.yaml:19:23: error PG343 primary_source 'ConfigSource' is not one of the action's inputs
   (stages[0].actions[0].primary_source)
            primary_source: ConfigSource
@@ -350,7 +298,7 @@ spec.yaml:19:23: error PG343 primary_source 'ConfigSource' is not one of the act
 
 
 def test_codebuild_project_errors(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -363,7 +311,7 @@ def test_codebuild_project_errors(write_spec):
               permissions: [{actions: [s3:GetObject], resources: ["*"]}]
               secrets: {TOKEN: !Ref TokenArn}
               buildspec: {phases: {build: {commands: [!Ref Spec]}}}
-    """, with_parameters("TokenArn", "Spec")) == """\
+    """, with_parameters("TokenArn", "Spec", head=TWO_SOURCES_HEAD)) == """\
 spec.yaml:21:7: error PG340 a codebuild build action takes no `timeout`: CodePipeline \
 accepts an action timeout on manual approvals only
   (stages[0].actions[0].timeout)
@@ -397,7 +345,7 @@ functions
 
 
 def test_configuration_clashing_with_a_typed_key(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -405,7 +353,7 @@ def test_configuration_clashing_with_a_typed_key(write_spec):
             project: c
             inputs: [AppSource]
             configuration: {ProjectName: other, BatchEnabled: "true"}
-    """) == """\
+    """, TWO_SOURCES_HEAD) == """\
 spec.yaml:19:23: error PG352 configuration key 'ProjectName' is already set by the \
 action's typed keys
   (stages[0].actions[0].configuration.ProjectName)
@@ -424,7 +372,7 @@ def test_raw_configuration_adds_keys(write_spec):
             project: c
             inputs: [AppSource]
             configuration: {BatchEnabled: "true"}
-    """)
+    """, TWO_SOURCES_HEAD)
     assert action(t, "Compile")["Configuration"] == {"BatchEnabled": "true", "ProjectName": "c"}
 
 
@@ -448,7 +396,7 @@ def test_jenkins_build_and_test(write_spec, linter):
             version: 3
             project: app-test
             inputs: [War]
-    """, linter=linter)
+    """, TWO_SOURCES_HEAD, linter=linter)
     assert action(t, "Compile") == {
         "ActionTypeId": {"Category": "Build", "Owner": "Custom", "Provider": "MyJenkins",
                          "Version": "1"},
@@ -471,7 +419,7 @@ def test_jenkins_build_and_test(write_spec, linter):
 
 
 def test_jenkins_cannot_be_cross_region(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -491,11 +439,11 @@ spec.yaml:22:15: error PG348 a Jenkins (custom) action cannot run in another reg
 
 
 def test_jenkins_needs_provider_name(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - {name: Compile, type: build, provider: jenkins, project: p, inputs: [AppSource]}
-    """)
+    """, TWO_SOURCES_HEAD)
     assert "error PG202 missing required key 'provider_name'" in text
 
 
@@ -516,7 +464,7 @@ def test_commands_action(write_spec, linter):
             namespace: MakeVars
             outputs: [Dist]
             files: ["dist/**/*", "README.md"]
-    """, linter=linter)
+    """, TWO_SOURCES_HEAD, linter=linter)
     assert action(t, "Make") == {
         "ActionTypeId": {"Category": "Compute", "Owner": "AWS", "Provider": "Commands",
                          "Version": "1"},
@@ -542,7 +490,8 @@ def test_commands_action(write_spec, linter):
 
 
 def test_commands_log_group_follows_pipeline_name(write_spec):
-    head = HEAD.replace("name: t\n", "name: t\npipeline_name: !Sub '${AWS::StackName}-p'\n")
+    head = TWO_SOURCES_HEAD.replace(
+        "name: t\n", "name: t\npipeline_name: !Sub '${AWS::StackName}-p'\n")
     t = compile_stages(write_spec, """\
       - name: Build
         actions:
@@ -554,7 +503,7 @@ def test_commands_log_group_follows_pipeline_name(write_spec):
 
 
 def test_commands_needs_v2(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Make
@@ -573,7 +522,7 @@ says `type: v1`
 
 
 def test_commands_output_and_files_go_together(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: NoFiles
@@ -588,7 +537,7 @@ def test_commands_output_and_files_go_together(write_spec):
             commands: [make]
             inputs: [AppSource]
             files: [dist/**]
-    """) == """\
+    """, TWO_SOURCES_HEAD) == """\
 spec.yaml:20:7: error PG351 the Commands action 'NoFiles' outputs 'Dist' but does not say \
 which files it holds
   (stages[0].actions[0].outputs)
@@ -606,7 +555,7 @@ action has no `outputs`
 
 def test_commands_variable_limit(write_spec):
     variables = ", ".join(f"V{i}: x" for i in range(9))
-    text = errors(write_spec, f"""\
+    text = error_report(write_spec, f"""\
       - name: Build
         actions:
           - name: Make
@@ -616,7 +565,7 @@ def test_commands_variable_limit(write_spec):
             inputs: [AppSource]
             environment_variables: {{{variables}}}
             secrets: {{A: a, B: b}}
-    """)
+    """, TWO_SOURCES_HEAD)
     assert text == (
         "spec.yaml:21:7: error PG341 a Commands action takes at most 10 environment variables "
         "and secrets together; 'Make' has 11\n"
@@ -626,7 +575,7 @@ def test_commands_variable_limit(write_spec):
 
 
 def test_commands_are_single_lines(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - name: Make
@@ -634,7 +583,7 @@ def test_commands_are_single_lines(write_spec):
             provider: commands
             commands: ["echo one\\ntwo"]
             inputs: [AppSource]
-    """)
+    """, TWO_SOURCES_HEAD)
     assert text == (
         'spec.yaml:18:18: error PG205 "echo one\\ntwo" is not valid here: One shell command '
         "on one line, up to 1000 characters.\n"
@@ -645,7 +594,7 @@ def test_commands_are_single_lines(write_spec):
 
 def test_secret_naming_both_stores_is_located(write_spec):
     # A schema error nested two alternatives deep still points at the offending mapping.
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -654,7 +603,7 @@ def test_secret_naming_both_stores_is_located(write_spec):
             project:
               secrets:
                 TOKEN: {secrets_manager: a, parameter_store: b}
-    """) == """\
+    """, TWO_SOURCES_HEAD) == """\
 spec.yaml:20:18: error PG205 this value takes at most 1 entries
   (stages[0].actions[0].project.secrets.TOKEN)
                TOKEN: {secrets_manager: a, parameter_store: b}

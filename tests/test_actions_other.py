@@ -5,64 +5,15 @@ statements, or the exact error text.
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from helpers import HEAD, action, compile_stages, error_report, grants, with_parameters
 
-from pipegen import report
-from pipegen.compiler import compile_spec
-from pipegen.errors import SpecError
-
-HEAD = """\
-pipegen: 1
-name: t
-sources:
-  - name: App
-    provider: codecommit
-    repository: app
-    branch: main
-stages:
-"""
 TAGGED_KEY_HEAD = HEAD.replace("name: t\n", "name: t\ntags: {team: a}\n"
                                "artifacts: {encryption: generated}\n")
 PART = "${AWS::Partition}"
 HERE = "${AWS::Region}:${AWS::AccountId}"
 POOL = ("arn:aws:devicefarm:us-west-2:111111111111:devicepool:"
         "eec4905f-98f8-40aa-9afc-4c1cfexample/4a5b6c7d-1234-5678-9abc-def012345678")
-
-
-def with_parameters(*names: str, head: str = HEAD) -> str:
-    declared = "".join(f"  {n}: {{type: String}}\n" for n in names)
-    return head.replace("sources:\n", "parameters:\n" + declared + "sources:\n", 1)
-
-
-def compile_stages(write_spec, stages: str, head: str = HEAD, linter=None) -> dict:
-    return compile_spec(write_spec(head + textwrap.dedent(stages)), linter=linter).template
-
-
-def errors(write_spec, stages: str, head: str = HEAD) -> str:
-    path = write_spec(head + textwrap.dedent(stages))
-    with pytest.raises(SpecError) as info:
-        compile_spec(path)
-    text = report.text(info.value.diagnostics, {str(path): path.read_text().splitlines()})
-    return text.replace(str(path), "spec.yaml")
-
-
-def action(template: dict, name: str) -> dict:
-    for stage in template["Resources"]["Pipeline"]["Properties"]["Stages"]:
-        for a in stage["Actions"]:
-            if a["Name"] == name:
-                return a
-    raise KeyError(name)
-
-
-def grants(template: dict, role: str = "PipelineRole") -> dict[str, list]:
-    out: dict[str, list] = {}
-    props = template["Resources"][role]["Properties"]
-    for s in props["Policies"][0]["PolicyDocument"]["Statement"]:
-        for a in s["Action"]:
-            out.setdefault(a, []).extend(s["Resource"])
-    return out
 
 
 # --- Device Farm
@@ -114,7 +65,7 @@ def test_devicefarm_appium_run(write_spec, linter):
 
 
 def test_devicefarm_setting_errors(write_spec):
-    assert errors(write_spec, f"""\
+    assert error_report(write_spec, f"""\
       - name: Test
         actions:
           - name: Devices
@@ -197,7 +148,7 @@ def test_partner_provider_name_version_and_inputs(write_spec):
 
 
 def test_partner_cannot_be_cross_region(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Test
         actions:
           - {name: Partner, type: test, provider: blazemeter, region: us-west-2}
@@ -282,7 +233,7 @@ def test_manual_approval_topic_uses_the_generated_artifact_key(write_spec, linte
 
 
 def test_manual_approval_errors(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Release
         actions:
           - name: Approve
@@ -297,7 +248,7 @@ spec.yaml:13:16: error PG205 an approval waits 5m to 60d; 61d is outside that
 
 
 def test_manual_approval_bad_email(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Release
         actions:
           - name: Approve
@@ -312,7 +263,7 @@ spec.yaml:13:42: error PG205 'not-an-address' is not an email address
 
 
 def test_manual_approval_bad_url(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Release
         actions:
           - name: Approve
@@ -414,7 +365,7 @@ def test_lambda_in_another_region(write_spec):
 
 def test_lambda_user_parameters_too_long(write_spec):
     long = "x" * 1001
-    text = errors(write_spec, f"""\
+    text = error_report(write_spec, f"""\
       - name: Run
         actions:
           - {{name: Fn, type: invoke, provider: lambda, function: f, user_parameters: {long}}}
@@ -424,7 +375,7 @@ def test_lambda_user_parameters_too_long(write_spec):
 
 
 def test_lambda_rejects_a_timeout(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Run
         actions:
           - {name: Fn, type: invoke, provider: lambda, function: f, timeout: 2h}
@@ -507,7 +458,7 @@ stages:
 
 
 def test_step_functions_input_errors(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Run
         actions:
           - name: Both

@@ -2,55 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
-
-from pipegen import report
-from pipegen.compiler import compile_spec
-from pipegen.errors import SpecError
-
-HEAD = """\
-pipegen: 1
-name: t
-sources:
-  - name: App
-    provider: codecommit
-    repository: app
-    branch: main
-stages:
-"""
-TWO_SOURCES = """\
-pipegen: 1
-name: t
-sources:
-  - name: App
-    provider: codecommit
-    repository: app
-    branch: main
-  - name: Config
-    provider: codecommit
-    repository: config
-    branch: main
-stages:
-"""
-
-
-def compile_stages(write_spec, stages: str, head: str = HEAD, linter=None) -> dict:
-    return compile_spec(write_spec(head + textwrap.dedent(stages)), linter=linter).template
-
-
-def errors(write_spec, stages: str, head: str = HEAD) -> str:
-    path = write_spec(head + textwrap.dedent(stages))
-    with pytest.raises(SpecError) as info:
-        compile_spec(path)
-    text = report.text(info.value.diagnostics, {str(path): path.read_text().splitlines()})
-    return text.replace(str(path), "spec.yaml")
-
-
-def actions(template: dict, stage: int = 1) -> dict[str, dict]:
-    stage_ = template["Resources"]["Pipeline"]["Properties"]["Stages"][stage]
-    return {a["Name"]: a for a in stage_["Actions"]}
+from helpers import HEAD, TWO_SOURCES_HEAD, actions_by_name, compile_stages, error_report
 
 
 def names(artifacts: list | None) -> list[str]:
@@ -69,7 +22,7 @@ def test_build_test_and_deploy_default_to_the_only_source_output(write_spec):
           - {name: Cmd, type: build, provider: commands, commands: [make]}
           - {name: Deploy, type: deploy, provider: codedeploy, application: a, deployment_group: g}
     """)
-    for a in actions(t).values():
+    for a in actions_by_name(t).values():
         assert names(a.get("InputArtifacts")) == ["AppSource"], a["Name"]
 
 
@@ -83,7 +36,7 @@ def test_approval_invoke_and_partner_tests_take_no_input_unless_given(write_spec
           - {name: Load, type: test, provider: blazemeter}
           - {name: FnIn, type: invoke, provider: lambda, function: g, inputs: [AppSource]}
     """)
-    got = {n: names(a.get("InputArtifacts")) for n, a in actions(t).items()}
+    got = {n: names(a.get("InputArtifacts")) for n, a in actions_by_name(t).items()}
     assert got == {"Approve": [], "Fn": [], "Sfn": [], "Load": [], "FnIn": ["AppSource"]}
 
 
@@ -93,17 +46,17 @@ def test_empty_inputs_means_none(write_spec):
         actions:
           - {name: J, type: build, provider: jenkins, provider_name: JB, project: j, inputs: []}
     """)
-    assert "InputArtifacts" not in actions(t)["J"]
+    assert "InputArtifacts" not in actions_by_name(t)["J"]
 
 
 def test_several_sources_need_inputs_once(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Work
         actions:
           - name: Build
             type: build
             project: b
-    """, TWO_SOURCES) == """\
+    """, TWO_SOURCES_HEAD) == """\
 spec.yaml:15:7: error PG303 action 'Build' needs `inputs`: the pipeline has 2 sources
   (stages[0].actions[0])
          - name: Build
@@ -114,8 +67,8 @@ spec.yaml:15:7: error PG303 action 'Build' needs `inputs`: the pipeline has 2 so
 
 # --- inputs produced earlier
 
-def test_input_produced_nowhere(write_spec):
-    assert errors(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Build
         actions:
           - name: Compile
@@ -130,17 +83,14 @@ def test_input_produced_nowhere(write_spec):
             application: a
             deployment_group: g
             inputs: [Biult]
-    """) == """\
+    """, """\
 spec.yaml:22:16: error PG302 input 'Biult' is not produced by any earlier action
   (stages[1].actions[0].inputs[0])
            inputs: [Biult]
                     ^^^^^
   hint: outputs produced before this action: AppSource, Built
-"""
-
-
-def test_input_produced_by_a_later_stage(write_spec):
-    assert errors(write_spec, """\
+""", id="input_produced_nowhere"),
+    pytest.param("""\
       - name: Deploy
         actions:
           - name: Ship
@@ -155,7 +105,7 @@ def test_input_produced_by_a_later_stage(write_spec):
             type: build
             project: c
             outputs: [Built]
-    """) == """\
+    """, """\
 spec.yaml:16:16: error PG302 input 'Built' is not produced before this action: 'Compile' \
 in stage 'Build' produces it, and runs later
   (stages[0].actions[0].inputs[0])
@@ -163,11 +113,15 @@ in stage 'Build' produces it, and runs later
                     ^^^^^
   hint: outputs produced before this action: AppSource; or make 'Ship' run after its \
 producer
-"""
+""", id="input_produced_by_a_later_stage"),
+])
+def test_input_not_produced_before_the_action(write_spec, stages, report):
+    """PG302, with the outputs available instead."""
+    assert error_report(write_spec, stages) == report
 
 
 def test_input_that_is_the_actions_own_output(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - {name: Loop, type: build, project: l, inputs: [Self], outputs: [Self]}
@@ -177,8 +131,8 @@ def test_input_that_is_the_actions_own_output(write_spec):
     assert "hint: outputs produced before this action: AppSource" in text
 
 
-def test_input_listed_twice(write_spec):
-    assert errors(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Build
         actions:
           - name: Twice
@@ -186,13 +140,31 @@ def test_input_listed_twice(write_spec):
             project: b
             inputs: [AppSource, AppSource]
             primary_source: AppSource
-    """) == """\
+    """, """\
 spec.yaml:14:27: error PG346 'Twice' lists the input 'AppSource' twice
   (stages[0].actions[0].inputs[1])
            inputs: [AppSource, AppSource]
                                ^^^^^^^^^
   hint: list each input once
-"""
+""", id="input_listed_twice"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - name: A
+            type: build
+            project: a
+            outputs: [Built, Built]
+    """, """\
+spec.yaml:14:24: error PG346 'A' lists the output 'Built' twice
+  (stages[0].actions[0].outputs[1])
+           outputs: [Built, Built]
+                            ^^^^^
+  hint: list each output once
+""", id="output_listed_twice"),
+])
+def test_artifact_listed_twice(write_spec, stages, report):
+    """PG346 for inputs and for outputs."""
+    assert error_report(write_spec, stages) == report
 
 
 COND_HEAD = HEAD.replace("sources:\n", """\
@@ -205,7 +177,7 @@ sources:
 
 
 def test_input_from_a_conditional_action(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - {name: Always, type: build, project: a}
@@ -252,7 +224,7 @@ def test_conditional_inputs_flow_under_the_same_condition(write_spec, linter):
 # --- unique outputs
 
 def test_output_already_produced_by_another_action(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -276,7 +248,7 @@ AppSource, Built
 
 
 def test_output_named_like_a_source_output(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - {name: A, type: build, project: a, outputs: [AppSource]}
@@ -284,25 +256,8 @@ def test_output_named_like_a_source_output(write_spec):
     assert "error PG301 the artifact 'AppSource' is already produced by another action" in text
 
 
-def test_output_listed_twice(write_spec):
-    assert errors(write_spec, """\
-      - name: Build
-        actions:
-          - name: A
-            type: build
-            project: a
-            outputs: [Built, Built]
-    """) == """\
-spec.yaml:14:24: error PG346 'A' lists the output 'Built' twice
-  (stages[0].actions[0].outputs[1])
-           outputs: [Built, Built]
-                            ^^^^^
-  hint: list each output once
-"""
-
-
 def test_parallel_actions_cannot_share_an_output_name(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - {name: A, type: build, project: a, outputs: [Built]}
@@ -312,7 +267,7 @@ def test_parallel_actions_cannot_share_an_output_name(write_spec):
 
 
 def test_artifact_names_follow_the_pattern(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -330,37 +285,38 @@ spec.yaml:14:17: error PG205 "app.zip" is not valid here: Artifact name: letters
 
 # --- counts per provider (pipegen's own table)
 
-def test_approval_takes_no_inputs(write_spec):
-    assert errors(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Release
         actions:
           - name: Approve
             type: approval
             inputs: [AppSource]
-    """) == """\
+    """, """\
 spec.yaml:13:15: error PG307 a manual approval action takes no inputs, and 'Approve' has 1
   (stages[0].actions[0].inputs)
            inputs: [AppSource]
                    ^^^^^^^^^^^
   hint: adjust `inputs`; artifacts available here: AppSource
-"""
-
-
-def test_codebuild_needs_an_input(write_spec):
-    assert errors(write_spec, """\
+""", id="approval_takes_no_inputs"),
+    pytest.param("""\
       - name: Build
         actions:
           - name: A
             type: build
             project: a
             inputs: []
-    """) == """\
+    """, """\
 spec.yaml:14:15: error PG307 a codebuild build action takes 1 to 5 inputs, and 'A' has 0
   (stages[0].actions[0].inputs)
            inputs: []
                    ^^
   hint: adjust `inputs`; artifacts available here: AppSource
-"""
+""", id="codebuild_needs_an_input"),
+])
+def test_input_count_outside_the_providers_range(write_spec, stages, report):
+    """PG307 from pipegen's own count table."""
+    assert error_report(write_spec, stages) == report
 
 
 @pytest.mark.parametrize(("action", "message"), [
@@ -389,7 +345,7 @@ spec.yaml:14:15: error PG307 a codebuild build action takes 1 to 5 inputs, and '
 ])
 def test_counts_per_provider(write_spec, action, message):
     head = HEAD.replace("stages:\n", "parameters:\n  P: {type: String}\nstages:\n")
-    text = errors(write_spec, f"""\
+    text = error_report(write_spec, f"""\
       - name: Build
         actions:
           - {{name: Many, type: build, project: m, outputs: [More, M2, M3, M4, M5]}}

@@ -4,7 +4,7 @@ rules that keep cross-account pipelines working (a customer-managed key, a key A
 from __future__ import annotations
 
 import pytest
-from cfn_spec_helpers import compile_text, errors, line_of, lint_clean, spec
+from helpers import compile_result, error_tuples, line_of, lint_clean, spec_from_parts, statements
 
 from pipegen import build, loader, schema
 
@@ -45,12 +45,12 @@ def resources(result) -> dict:
 
 
 def test_generated_bucket_settings(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         artifacts:
           bucket: {name: !Sub "demo-artifacts-${AWS::AccountId}", retain: false,
                    expire_after: 36h}
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     bucket = resources(result)["ArtifactBucket"]
     assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Delete"
     props = bucket["Properties"]
@@ -67,13 +67,14 @@ def test_generated_bucket_settings(tmp_path, linter):
 
 
 def test_bucket_is_retained_by_default(tmp_path):
-    result = compile_text(tmp_path, spec(""))
+    result = compile_result(tmp_path, spec_from_parts(""))
     assert resources(result)["ArtifactBucket"]["DeletionPolicy"] == "Retain"
     assert "ArtifactKey" not in resources(result)
 
 
 def test_generated_key(tmp_path, linter):
-    result = compile_text(tmp_path, spec("artifacts: {encryption: generated}\n"), linter)
+    result = compile_result(tmp_path, spec_from_parts("artifacts: {encryption: generated}\n"),
+                            linter)
     key = resources(result)["ArtifactKey"]["Properties"]
     assert key["EnableKeyRotation"] is True
     assert [s["Sid"] for s in key["KeyPolicy"]["Statement"]] == ["AccountAdministers"]
@@ -85,10 +86,9 @@ def test_generated_key(tmp_path, linter):
 
 def test_alias_key_is_granted_through_its_alias(tmp_path):
     alias = "arn:aws-us-gov:kms:us-gov-west-1:111111111111:alias/artifacts"
-    result = compile_text(tmp_path, spec(f"artifacts: {{encryption: '{alias}'}}\n"))
-    statements = resources(result)["PipelineRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"]["Statement"]
-    [kms] = [s for s in statements if s["Action"][0].startswith("kms:")]
+    result = compile_result(tmp_path, spec_from_parts(f"artifacts: {{encryption: '{alias}'}}\n"))
+    granted = statements(result.template)
+    [kms] = [s for s in granted if s["Action"][0].startswith("kms:")]
     assert kms["Resource"] == ["arn:aws-us-gov:kms:us-gov-west-1:111111111111:key/*"]
     assert kms["Condition"] == {"ForAnyValue:StringEquals": {
         "kms:ResourceAliases": "alias/artifacts"}}
@@ -104,7 +104,7 @@ parameters:
 
 
 def test_grant_adds_bucket_and_key_policy_statements(tmp_path, linter):
-    result = compile_text(tmp_path, spec(GRANT, DEPLOY_AS.format(role=OTHER)), linter)
+    result = compile_result(tmp_path, spec_from_parts(GRANT, DEPLOY_AS.format(role=OTHER)), linter)
     principal = {"AWS": [OTHER, {"Fn::Sub": "arn:${AWS::Partition}:iam::${Prod}:role/cfn"}]}
     bucket_policy = resources(result)["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]
     assert bucket_policy["Statement"][1:] == [
@@ -126,22 +126,21 @@ def test_grant_adds_bucket_and_key_policy_statements(tmp_path, linter):
 
 
 def test_action_role_is_assumed_by_the_pipeline_role(tmp_path):
-    result = compile_text(tmp_path, spec(GRANT, DEPLOY_AS.format(role=OTHER)))
+    result = compile_result(tmp_path, spec_from_parts(GRANT, DEPLOY_AS.format(role=OTHER)))
     action = resources(result)["Pipeline"]["Properties"]["Stages"][2]["Actions"][0]
     assert action["RoleArn"] == OTHER
-    statements = resources(result)["PipelineRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"]["Statement"]
-    assert {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Resource": [OTHER]} in statements
+    granted = statements(result.template)
+    assert {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Resource": [OTHER]} in granted
 
 
 def test_grant_on_an_existing_bucket_replaces_its_policy(tmp_path, linter):
-    text = spec(f"""\
+    text = spec_from_parts(f"""\
         artifacts:
           bucket: shared-artifacts
           encryption: arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab
           grant: [{OTHER}]
         """, DEPLOY_AS.format(role=OTHER))
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     policy = resources(result)["ArtifactBucketPolicy"]["Properties"]
     assert policy["Bucket"] == "shared-artifacts"
     assert [s["Sid"] for s in policy["PolicyDocument"]["Statement"]] == [
@@ -157,7 +156,7 @@ def test_grant_on_an_existing_bucket_replaces_its_policy(tmp_path, linter):
 
 
 def test_replaced_policy_warning_can_be_acknowledged(tmp_path):
-    text = spec(f"""\
+    text = spec_from_parts(f"""\
         acknowledge: [PG390]
         artifacts:
           bucket: shared-artifacts
@@ -168,8 +167,8 @@ def test_replaced_policy_warning_can_be_acknowledged(tmp_path):
 
 
 def test_cross_account_action_role_needs_a_customer_managed_key(tmp_path):
-    text = spec(DEPLOY_AS.format(role=OTHER))
-    assert errors(tmp_path, text) == [(
+    text = spec_from_parts(DEPLOY_AS.format(role=OTHER))
+    assert error_tuples(tmp_path, text) == [(
         "PG378", "action 'Hosts' runs as a role that may be in another account, and the "
         "artifacts are encrypted with the AWS-managed aws/s3 key, whose key policy cannot be "
         "changed, so no other account can decrypt them", "stages[1].actions[0].role",
@@ -180,8 +179,8 @@ def test_cross_account_action_role_needs_a_customer_managed_key(tmp_path):
 
 
 def test_grant_needs_a_customer_managed_key(tmp_path):
-    text = spec(f"artifacts: {{grant: [{OTHER}]}}\n")
-    assert [f[:3] for f in errors(tmp_path, text)] == [(
+    text = spec_from_parts(f"artifacts: {{grant: [{OTHER}]}}\n")
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [(
         "PG378", "`grant` shares the artifacts with another account's role, and the artifacts "
         "are encrypted with the AWS-managed aws/s3 key, whose key policy cannot be changed, so "
         "no other account can decrypt them", "artifacts.grant[0]")]
@@ -189,24 +188,24 @@ def test_grant_needs_a_customer_managed_key(tmp_path):
 
 def test_same_account_role_with_the_aws_managed_key(tmp_path, linter):
     role = '!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/deployer"'
-    text = spec(DEPLOY_AS.format(role=role))
+    text = spec_from_parts(DEPLOY_AS.format(role=role))
     assert warnings_of(tmp_path, text) == []
-    lint_clean(linter, compile_text(tmp_path, text, linter))
+    lint_clean(linter, compile_result(tmp_path, text, linter))
 
 
 def test_cross_account_with_a_key_alias(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         artifacts:
           encryption: arn:aws:kms:us-east-1:111111111111:alias/artifacts
           grant: [arn:aws:iam::222222222222:role/deployer]
         """, DEPLOY_AS.format(role=OTHER))
-    assert [f[:3] for f in errors(tmp_path, text)] == [(
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [(
         "PG379", "another account cannot use a KMS key named by its alias",
         "artifacts.encryption")]
 
 
 def test_cross_account_role_missing_from_grant(tmp_path):
-    text = spec("artifacts: {encryption: generated}\n", DEPLOY_AS.format(role=OTHER))
+    text = spec_from_parts("artifacts: {encryption: generated}\n", DEPLOY_AS.format(role=OTHER))
     assert warnings_of(tmp_path, text) == [(
         "PG391", "action 'Hosts' runs as a role that is not in `artifacts.grant`, so the bucket "
         "and key policies do not let it read or write artifacts", "stages.1.actions.0.role",
@@ -234,14 +233,13 @@ stages:
         type: build
         project: {{buildspec: b.yml}}
 """
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     source = resources(result)["Pipeline"]["Properties"]["Stages"][0]["Actions"][0]
     assert source["RoleArn"] == SOURCE_ROLE
-    statements = resources(result)["PipelineRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"]["Statement"]
+    granted = statements(result.template)
     assert {"Action": ["sts:AssumeRole"], "Effect": "Allow",
-            "Resource": [SOURCE_ROLE]} in statements
-    assert not any(s["Action"][0].startswith("codecommit:") for s in statements)
+            "Resource": [SOURCE_ROLE]} in granted
+    assert not any(s["Action"][0].startswith("codecommit:") for s in granted)
     # With `trigger: none` nothing starts the pipeline, which is worth a warning (PG339).
     expected = ["PG339"] if trigger == "none" else []
     assert [w[0] for w in warnings_of(tmp_path, text)] == expected
@@ -266,7 +264,7 @@ stages:
         type: build
         project: {{buildspec: b.yml}}
 """
-    assert [f[:3] for f in errors(tmp_path, text)] == [(
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [(
         "PG378", "source 'Repo' runs as a role that may be in another account, and the "
         "artifacts are encrypted with the AWS-managed aws/s3 key, whose key policy cannot be "
         "changed, so no other account can decrypt them", "sources[0].role")]

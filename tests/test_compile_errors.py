@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import run_cli
+from helpers import GITHUB_BUILD
 
-GOOD = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: github
-    repository: acme/demo
-    branch: main
-    connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
+GOOD = GITHUB_BUILD + """\
         outputs: [Built]
   - name: Deploy
     actions:

@@ -5,23 +5,9 @@ from __future__ import annotations
 import json
 
 from conftest import run_cli
+from helpers import GITHUB_BUILD
 
-SPEC = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: github
-    repository: acme/demo
-    branch: main
-    connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
-        configuration: {CONFIG}
-"""
+SPEC = GITHUB_BUILD + "        configuration: {CONFIG}\n"
 
 
 def test_raw_keys_reach_the_action(tmp_path):

@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 import textwrap
 
-from _compile import actions, compile_text, errors, spec, statements, type_id
+import pytest
+from helpers import (
+    compile_template,
+    error_tuples,
+    spec_from_stages,
+    stage_actions,
+    statements,
+    type_id,
+)
 
 BUILD = """
 - name: Build
@@ -21,11 +29,12 @@ BUILD = """
 def deploy(action: str, extra: str = "") -> str:
     """A spec with a Build stage (output Built) and a Deploy stage holding `action`."""
     body = textwrap.indent(textwrap.dedent(action).strip(), "    ")
-    return spec(textwrap.dedent(BUILD).strip() + "\n- name: Deploy\n  actions:\n" + body, extra)
+    return spec_from_stages(
+        textwrap.dedent(BUILD).strip() + "\n- name: Deploy\n  actions:\n" + body, extra)
 
 
 def test_cloudformation_create_update(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -42,7 +51,7 @@ def test_cloudformation_create_update(tmp_path, linter):
           outputs: [StackOut]
           output_file: out.json
     """), linter)
-    [a] = actions(t, "Deploy")
+    [a] = stage_actions(t, "Deploy")
     assert a == {
         "Name": "Stack",
         "ActionTypeId": type_id("CloudFormation"),
@@ -75,7 +84,7 @@ def test_cloudformation_create_update(tmp_path, linter):
 
 
 def test_cloudformation_parameter_overrides_with_intrinsic(tmp_path):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -85,13 +94,13 @@ def test_cloudformation_parameter_overrides_with_intrinsic(tmp_path):
           deploy_role: arn:aws:iam::111111111111:role/cfn
           inputs: [Built]
     """))
-    [a] = actions(t, "Deploy")
+    [a] = stage_actions(t, "Deploy")
     assert a["Configuration"]["ParameterOverrides"] == {
         "Fn::Join": ["", ['{"Region":"', {"Ref": "AWS::Region"}, '"}']]}
 
 
 def test_cloudformation_modes_and_default_inputs(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Replace
           type: deploy
           provider: cloudformation
@@ -121,7 +130,7 @@ def test_cloudformation_modes_and_default_inputs(tmp_path, linter):
           after: [Prepare]
           stack: demo
     """), linter)
-    replace, remove, prepare, apply = actions(t, "Deploy")
+    replace, remove, prepare, apply = stage_actions(t, "Deploy")
     # replace-on-failure and change-set-create read the only source output by default;
     # delete and change-set-execute take no input.
     assert replace["InputArtifacts"] == [{"Name": "AppSource"}]
@@ -142,7 +151,7 @@ def test_cloudformation_modes_and_default_inputs(tmp_path, linter):
 
 
 def test_change_set_expansion(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -167,7 +176,7 @@ def test_change_set_expansion(tmp_path, linter):
           type: approval
           after: [Stack]
     """, "artifacts: {encryption: generated}"), linter)
-    create, approve, execute, after = actions(t, "Deploy")
+    create, approve, execute, after = stage_actions(t, "Deploy")
     role = "arn:aws:iam::111111111111:role/deployer"
     assert create == {
         "Name": "Plan",
@@ -208,7 +217,7 @@ def test_change_set_expansion(tmp_path, linter):
 
 
 def test_change_set_without_approval_has_two_steps(tmp_path):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -219,7 +228,7 @@ def test_change_set_without_approval_has_two_steps(tmp_path):
           inputs: [Built]
     """))
     assert [(a["Name"], a["RunOrder"], a["Configuration"]["ActionMode"])
-            for a in actions(t, "Deploy")] == [
+            for a in stage_actions(t, "Deploy")] == [
         ("Stack-CreateChangeSet", 1, "CHANGE_SET_REPLACE"),
         ("Stack-ExecuteChangeSet", 2, "CHANGE_SET_EXECUTE")]
 
@@ -231,7 +240,7 @@ def test_created_deploy_role(tmp_path, linter):
             permissions:
               - actions: [sqs:CreateQueue, sqs:DeleteQueue]
                 resources: ["arn:aws:sqs:*:111111111111:demo-*"]"""
-    t = compile_text(tmp_path, deploy(f"""
+    t = compile_template(tmp_path, deploy(f"""
         - name: One
           type: deploy
           provider: cloudformation
@@ -247,7 +256,7 @@ def test_created_deploy_role(tmp_path, linter):
           inputs: [Built]
 {role_spec}
     """), linter)
-    one, two = actions(t, "Deploy")
+    one, two = stage_actions(t, "Deploy")
     # Identical definitions share one role.
     assert one["Configuration"]["RoleArn"] == two["Configuration"]["RoleArn"] == {
         "Fn::GetAtt": ["DeployOneDeployRole", "Arn"]}
@@ -267,7 +276,7 @@ def test_created_deploy_role(tmp_path, linter):
 
 
 def test_s3_deploy(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Site
           type: deploy
           provider: s3
@@ -286,7 +295,7 @@ def test_s3_deploy(tmp_path, linter):
           kms_key: arn:aws:kms:us-east-1:111111111111:key/abcd
           inputs: [Built]
     """), linter)
-    site, zipped = actions(t, "Deploy")
+    site, zipped = stage_actions(t, "Deploy")
     assert site == {
         "Name": "Site", "ActionTypeId": type_id("S3"),
         "Configuration": {"BucketName": "demo-www", "Extract": "true", "ObjectKey": "current",
@@ -305,7 +314,7 @@ def test_s3_deploy(tmp_path, linter):
 
 
 def test_ecs_rolling_and_blue_green(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Rolling
           type: deploy
           provider: ecs
@@ -322,7 +331,7 @@ def test_ecs_rolling_and_blue_green(tmp_path, linter):
           images: {IMAGE1_NAME: Built}
           inputs: [Built]
     """), linter)
-    rolling, bg = actions(t, "Deploy")
+    rolling, bg = stage_actions(t, "Deploy")
     assert rolling == {
         "Name": "Rolling", "ActionTypeId": type_id("ECS"),
         "Configuration": {"ClusterName": "demo", "ServiceName": "api",
@@ -343,7 +352,7 @@ def test_ecs_rolling_and_blue_green(tmp_path, linter):
 
 
 def test_beanstalk(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Web
           type: deploy
           provider: beanstalk
@@ -351,7 +360,7 @@ def test_beanstalk(tmp_path, linter):
           environment: demo-prod
           inputs: [Built]
     """), linter)
-    [a] = actions(t, "Deploy")
+    [a] = stage_actions(t, "Deploy")
     assert a == {"Name": "Web", "ActionTypeId": type_id("ElasticBeanstalk"),
                  "Configuration": {"ApplicationName": "demo", "EnvironmentName": "demo-prod"},
                  "InputArtifacts": [{"Name": "Built"}], "RunOrder": 1}
@@ -360,7 +369,7 @@ def test_beanstalk(tmp_path, linter):
 
 
 def test_codedeploy(tmp_path):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Servers
           type: deploy
           provider: codedeploy
@@ -369,7 +378,7 @@ def test_codedeploy(tmp_path):
           inputs: [Built]
           region: eu-west-1
     """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}"))
-    [a] = actions(t, "Deploy")
+    [a] = stage_actions(t, "Deploy")
     assert a["ActionTypeId"] == type_id("CodeDeploy")
     assert a["Configuration"] == {"ApplicationName": "demo", "DeploymentGroupName": "demo-prod"}
     assert a["Region"] == "eu-west-1"
@@ -381,7 +390,7 @@ def test_codedeploy(tmp_path):
 
 
 def test_appconfig(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Staging
           type: deploy
           provider: appconfig
@@ -399,7 +408,7 @@ def test_appconfig(tmp_path, linter):
           path: config/prod.json
           inputs: [Built]
     """), linter)
-    staging, prod = actions(t, "Deploy")
+    staging, prod = stage_actions(t, "Deploy")
     assert staging["ActionTypeId"] == type_id("AppConfig")
     assert staging["Configuration"] == {
         "Application": {"Fn::GetAtt": ["AppConfigDemoApplication", "ApplicationId"]},
@@ -418,7 +427,7 @@ def test_appconfig(tmp_path, linter):
 
 
 def test_appconfig_location_follows_an_intrinsic_pipeline_name(tmp_path):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Settings
           type: deploy
           provider: appconfig
@@ -434,7 +443,7 @@ def test_appconfig_location_follows_an_intrinsic_pipeline_name(tmp_path):
 
 
 def test_lambda_deploy(tmp_path, linter):
-    t = compile_text(tmp_path, deploy("""
+    t = compile_template(tmp_path, deploy("""
         - name: Live
           type: deploy
           provider: lambda
@@ -449,7 +458,7 @@ def test_lambda_deploy(tmp_path, linter):
           version: "3"
           inputs: []
     """), linter)
-    live, pinned = actions(t, "Deploy")
+    live, pinned = stage_actions(t, "Deploy")
     assert live == {"Name": "Live", "ActionTypeId": type_id("Lambda"),
                     "Configuration": {"FunctionName": "demo-fn", "FunctionAlias": "live"},
                     "InputArtifacts": [{"Name": "Built"}], "RunOrder": 1}
@@ -462,7 +471,7 @@ def test_lambda_deploy(tmp_path, linter):
 
 
 def test_artifact_path_must_name_an_input(tmp_path):
-    found = errors(tmp_path, deploy("""
+    found = error_tuples(tmp_path, deploy("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -477,8 +486,8 @@ def test_artifact_path_must_name_an_input(tmp_path):
                       "artifact to `inputs`")]
 
 
-def test_get_param_artifact_must_be_an_input(tmp_path):
-    found = errors(tmp_path, deploy("""
+@pytest.mark.parametrize(("action", "extra", "expected"), [
+    pytest.param("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -487,28 +496,120 @@ def test_get_param_artifact_must_be_an_input(tmp_path):
           parameter_overrides: {Image: {get_param: [AppSource, image.json, uri]}}
           deploy_role: arn:aws:iam::111111111111:role/cfn
           inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
+    """, "", [
         ("PG309", "'AppSource' in 'AppSource::image.json' is not one of the inputs of action "
-         "'Stack'", "stages[1].actions[0].parameter_overrides.Image.get_param[0]")]
-
-
-def test_deploy_role_required(tmp_path):
-    found = errors(tmp_path, deploy("""
+         "'Stack'", "stages[1].actions[0].parameter_overrides.Image.get_param[0]")],
+        id="get_param_artifact_must_be_an_input"),
+    pytest.param("""
         - name: Stack
           type: deploy
           provider: cloudformation
           stack: demo
           template: Built::stack.yaml
           inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
+    """, "", [
         ("PG358", "a cloudformation action in mode create-update needs `deploy_role`, the role "
-         "CloudFormation assumes to change the stack", "stages[1].actions[0]")]
+         "CloudFormation assumes to change the stack", "stages[1].actions[0]")],
+        id="deploy_role_required"),
+    pytest.param("""
+        - name: Remove
+          type: deploy
+          provider: cloudformation
+          mode: delete
+          stack: demo
+          template: Built::stack.yaml
+          approve: true
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+        - name: Update
+          type: deploy
+          provider: cloudformation
+          stack: demo
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          output_file: out.json
+          inputs: [Built]
+    """, "", [
+        ("PG360", "`template` is not used in mode delete", "stages[1].actions[0].template"),
+        ("PG360", "`approve` applies to `mode: change-set`, not delete",
+         "stages[1].actions[0].approve"),
+        ("PG361", "a cloudformation action in mode create-update needs `template`",
+         "stages[1].actions[1]"),
+        ("PG362", "`output_file` is written to the action's output artifact, and the action "
+         "has no `outputs`", "stages[1].actions[1].output_file"),
+    ], id="cloudformation_mode_mistakes"),
+    pytest.param("""
+        - name: Stack
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          stack: demo
+          template: Built::stack.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+        - name: Stack-ExecuteChangeSet
+          type: approval
+    """, "", [
+        ("PG366", "the expanded action name 'Stack-ExecuteChangeSet' is already used in stage "
+         "'Deploy'", "stages[1].actions[0].name")],
+        id="expanded_names_must_not_clash"),
+    pytest.param("""
+        - name: Fn
+          type: deploy
+          provider: lambda
+          function: demo-fn
+          inputs: [Built]
+    """, "type: v1", [
+        ("PG305", "the lambda deploy action needs a v2 pipeline, and this spec says `type: v1`",
+         "stages[1].actions[0].provider")],
+        id="lambda_deploy_is_v2_only"),
+    pytest.param("""
+        - name: Settings
+          type: deploy
+          provider: appconfig
+          application: demo
+          environment: prod
+          profile: settings
+          path: settings.json
+          region: eu-west-1
+          inputs: [Built]
+    """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}", [
+        ("PG312", "pipegen creates the AppConfig application, environment and profile in the "
+         "pipeline's own account and region, so this action cannot run elsewhere (`region`)",
+         "stages[1].actions[0].region")],
+        id="appconfig_runs_where_its_resources_are"),
+    pytest.param("""
+        - name: A
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {execute: Apply}
+          stack: a
+          template: Built::a.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+        - name: B
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {execute: Apply}
+          stack: b
+          template: Built::b.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+    """, "", [
+        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
+         "stages[1].actions[0].names.execute"),
+        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
+         "stages[1].actions[1].names.execute"),
+    ], id="two_expansions_must_not_clash"),
+])
+def test_deploy_mistakes(tmp_path, action, extra, expected):
+    """(code, message, spec path) of each error for a Deploy stage holding `action`."""
+    found = error_tuples(tmp_path, deploy(action, extra))
+    assert [(f[0], f[1], f[2]) for f in found] == expected
 
 
 def test_created_deploy_role_cannot_serve_a_cross_account_action(tmp_path):
-    found = errors(tmp_path, deploy("""
+    found = error_tuples(tmp_path, deploy("""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -525,55 +626,8 @@ def test_created_deploy_role_cannot_serve_a_cross_account_action(tmp_path):
          "as the action role)")]
 
 
-def test_cloudformation_mode_mistakes(tmp_path):
-    found = errors(tmp_path, deploy("""
-        - name: Remove
-          type: deploy
-          provider: cloudformation
-          mode: delete
-          stack: demo
-          template: Built::stack.yaml
-          approve: true
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-        - name: Update
-          type: deploy
-          provider: cloudformation
-          stack: demo
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          output_file: out.json
-          inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG360", "`template` is not used in mode delete", "stages[1].actions[0].template"),
-        ("PG360", "`approve` applies to `mode: change-set`, not delete",
-         "stages[1].actions[0].approve"),
-        ("PG361", "a cloudformation action in mode create-update needs `template`",
-         "stages[1].actions[1]"),
-        ("PG362", "`output_file` is written to the action's output artifact, and the action "
-         "has no `outputs`", "stages[1].actions[1].output_file"),
-    ]
-
-
-def test_expanded_names_must_not_clash(tmp_path):
-    found = errors(tmp_path, deploy("""
-        - name: Stack
-          type: deploy
-          provider: cloudformation
-          mode: change-set
-          stack: demo
-          template: Built::stack.yaml
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          inputs: [Built]
-        - name: Stack-ExecuteChangeSet
-          type: approval
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG366", "the expanded action name 'Stack-ExecuteChangeSet' is already used in stage "
-         "'Deploy'", "stages[1].actions[0].name")]
-
-
 def test_other_provider_errors(tmp_path):
-    found = errors(tmp_path, deploy("""
+    found = error_tuples(tmp_path, deploy("""
         - name: Zip
           type: deploy
           provider: s3
@@ -612,22 +666,9 @@ def test_other_provider_errors(tmp_path):
                            "they take hosted configurations only")
 
 
-def test_lambda_deploy_is_v2_only(tmp_path):
-    found = errors(tmp_path, deploy("""
-        - name: Fn
-          type: deploy
-          provider: lambda
-          function: demo-fn
-          inputs: [Built]
-    """, "type: v1"))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG305", "the lambda deploy action needs a v2 pipeline, and this spec says `type: v1`",
-         "stages[1].actions[0].provider")]
-
-
 def test_parameter_overrides_over_1000_characters(tmp_path):
     params = "\n".join(f"            P{i}: {'x' * 60}" for i in range(16))
-    found = errors(tmp_path, deploy(f"""
+    found = error_tuples(tmp_path, deploy(f"""
         - name: Stack
           type: deploy
           provider: cloudformation
@@ -655,7 +696,7 @@ def test_custom_actions_cannot_run_in_another_region(tmp_path):
     original = registry[("deploy", "beanstalk")]
     registry[("deploy", "beanstalk")] = type("P", (Custom, type(original)), {})()
     try:
-        found = errors(tmp_path, deploy("""
+        found = error_tuples(tmp_path, deploy("""
             - name: Web
               type: deploy
               provider: beanstalk
@@ -669,50 +710,3 @@ def test_custom_actions_cannot_run_in_another_region(tmp_path):
     assert [(f[0], f[1], f[2]) for f in found] == [
         ("PG312", "a beanstalk action cannot run in another region",
          "stages[1].actions[0].region")]
-
-
-def test_appconfig_runs_where_its_resources_are(tmp_path):
-    found = errors(tmp_path, deploy("""
-        - name: Settings
-          type: deploy
-          provider: appconfig
-          application: demo
-          environment: prod
-          profile: settings
-          path: settings.json
-          region: eu-west-1
-          inputs: [Built]
-    """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}"))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG312", "pipegen creates the AppConfig application, environment and profile in the "
-         "pipeline's own account and region, so this action cannot run elsewhere (`region`)",
-         "stages[1].actions[0].region")]
-
-
-def test_two_expansions_must_not_clash(tmp_path):
-    found = errors(tmp_path, deploy("""
-        - name: A
-          type: deploy
-          provider: cloudformation
-          mode: change-set
-          names: {execute: Apply}
-          stack: a
-          template: Built::a.yaml
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          inputs: [Built]
-        - name: B
-          type: deploy
-          provider: cloudformation
-          mode: change-set
-          names: {execute: Apply}
-          stack: b
-          template: Built::b.yaml
-          deploy_role: arn:aws:iam::111111111111:role/cfn
-          inputs: [Built]
-    """))
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
-         "stages[1].actions[0].names.execute"),
-        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
-         "stages[1].actions[1].names.execute"),
-    ]

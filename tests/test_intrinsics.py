@@ -4,7 +4,7 @@ and what can be checked about them is checked, with located errors."""
 from __future__ import annotations
 
 import pytest
-from cfn_spec_helpers import col_of, compile_text, errors, line_of, lint_clean, spec
+from helpers import col_of, compile_result, error_tuples, line_of, lint_clean, spec_from_parts
 
 PARAMS = """\
 parameters:
@@ -70,7 +70,7 @@ stages:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_intrinsic_reaches_the_template_unchanged(tmp_path, linter, case):
     written, expected = CASES[case]
-    result = compile_text(tmp_path, spec(PARAMS, _stages(written)), linter)
+    result = compile_result(tmp_path, spec_from_parts(PARAMS, _stages(written)), linter)
     env = result.template["Resources"]["BuildPackageProject"]["Properties"]["Environment"]
     assert env["EnvironmentVariables"][0] == {"Name": "VALUE", "Type": "PLAINTEXT",
                                               "Value": expected}
@@ -78,7 +78,7 @@ def test_intrinsic_reaches_the_template_unchanged(tmp_path, linter, case):
 
 
 def test_intrinsic_in_action_configuration(tmp_path, linter):
-    text = spec(PARAMS, """\
+    text = spec_from_parts(PARAMS, """\
         stages:
           - name: Deploy
             actions:
@@ -90,7 +90,7 @@ def test_intrinsic_in_action_configuration(tmp_path, linter):
                 configuration:
                   Extra: !If [IsProd, !FindInMap [Sizes, prod, Compute], !Ref AWS::NoValue]
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     config = result.template["Resources"]["Pipeline"]["Properties"]["Stages"][1]["Actions"][0][
         "Configuration"]
     assert config == {
@@ -103,8 +103,8 @@ def test_intrinsic_in_action_configuration(tmp_path, linter):
 
 
 def test_pipeline_name_from_sub(tmp_path):
-    text = spec('pipeline_name: !Sub "${AWS::StackName}-pipeline"\n')
-    result = compile_text(tmp_path, text)
+    text = spec_from_parts('pipeline_name: !Sub "${AWS::StackName}-pipeline"\n')
+    result = compile_result(tmp_path, text)
     assert result.template["Resources"]["Pipeline"]["Properties"]["Name"] == {
         "Fn::Sub": "${AWS::StackName}-pipeline"}
 
@@ -113,7 +113,7 @@ def test_pipeline_name_from_sub(tmp_path):
 
 
 def test_ref_to_undeclared_name_is_located(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env: {type: String}
         stages:
@@ -123,14 +123,14 @@ def test_ref_to_undeclared_name_is_located(tmp_path):
                 type: build
                 project: {buildspec: b.yml, environment: {A: !Ref Env, B: !Ref Envv}}
         """)
-    assert errors(tmp_path, text) == [(
+    assert error_tuples(tmp_path, text) == [(
         "PG306", "'Envv' is not a parameter, pseudo parameter or resource of this template",
         "stages[0].actions[0].project.environment.B", line_of(text, "!Ref Envv"),
         col_of(text, "!Ref Envv"), "did you mean 'Env'?")]
 
 
 def test_ref_to_nothing_similar_explains_where_to_declare(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         stages:
           - name: Build
             actions:
@@ -138,7 +138,7 @@ def test_ref_to_nothing_similar_explains_where_to_declare(tmp_path):
                 type: build
                 project: {buildspec: b.yml, environment: {A: !Ref Zzz}}
         """)
-    assert errors(tmp_path, text) == [(
+    assert error_tuples(tmp_path, text) == [(
         "PG306", "'Zzz' is not a parameter, pseudo parameter or resource of this template",
         "stages[0].actions[0].project.environment.A", line_of(text, "!Ref Zzz"),
         col_of(text, "!Ref Zzz"), "declare it under `parameters:` or `resources:`; see "
@@ -153,8 +153,8 @@ def test_ref_to_nothing_similar_explains_where_to_declare(tmp_path):
     ('!ImportValue {Fn::Sub: "${Missing}-x"}', ".Fn::ImportValue"),
 ])
 def test_names_inside_intrinsics_are_checked(tmp_path, written, inner):
-    text = spec(_stages_plain(written))
-    [(code, message, path, line, _, _)] = errors(tmp_path, text)
+    text = spec_from_parts(_stages_plain(written))
+    [(code, message, path, line, _, _)] = error_tuples(tmp_path, text)
     assert (code, message, path, line) == (
         "PG306", "'Missing' is not a parameter, pseudo parameter or resource of this template",
         "stages[0].actions[0].project.environment.A" + inner, line_of(text, "A: "))
@@ -175,34 +175,34 @@ stages:
 
 
 def test_sub_escapes_and_variables_are_not_references(tmp_path):
-    text = spec(_stages_plain('!Sub ["${!Literal}-${Name}-${AWS::Region}", {Name: x}]'))
-    result = compile_text(tmp_path, text)
+    text = spec_from_parts(_stages_plain('!Sub ["${!Literal}-${Name}-${AWS::Region}", {Name: x}]'))
+    result = compile_result(tmp_path, text)
     env = result.template["Resources"]["BuildPackageProject"]["Properties"]["Environment"]
     assert env["EnvironmentVariables"][0]["Value"] == {
         "Fn::Sub": ["${!Literal}-${Name}-${AWS::Region}", {"Name": "x"}]}
 
 
 def test_getatt_on_a_parameter(tmp_path):
-    text = spec("parameters:\n  Env: {type: String}\n", _stages_plain("!GetAtt Env.Arn"))
-    assert errors(tmp_path, text) == [(
+    text = spec_from_parts("parameters:\n  Env: {type: String}\n", _stages_plain("!GetAtt Env.Arn"))
+    assert error_tuples(tmp_path, text) == [(
         "PG306", "'Env' is a parameter; !GetAtt needs a resource",
         "stages[0].actions[0].project.environment.A", line_of(text, "A: "),
         col_of(text, "!GetAtt"), "use !Ref Env")]
 
 
 def test_ref_to_a_condition(tmp_path):
-    text = spec("parameters:\n  Env: {type: String}\n",
+    text = spec_from_parts("parameters:\n  Env: {type: String}\n",
                 "conditions:\n  IsProd: !Equals [!Ref Env, prod]\n",
                 _stages_plain("!If [IsProd, !Ref IsProd, b]"))
-    assert errors(tmp_path, text) == [(
+    assert error_tuples(tmp_path, text) == [(
         "PG306", "'IsProd' is a condition, not a parameter or resource",
         "stages[0].actions[0].project.environment.A.Fn::If[1]", line_of(text, "A: "),
         col_of(text, "!Ref IsProd"), "choose a value with !If [IsProd, value, other value]")]
 
 
 def test_if_names_an_undeclared_condition(tmp_path):
-    text = spec(_stages_plain("!If [IsProdd, a, b]"))
-    [(code, message, path, line, _, hint)] = errors(tmp_path, text)
+    text = spec_from_parts(_stages_plain("!If [IsProdd, a, b]"))
+    [(code, message, path, line, _, hint)] = error_tuples(tmp_path, text)
     assert (code, message, path, line, hint) == (
         "PG306", "'IsProdd' is not a condition of this spec",
         "stages[0].actions[0].project.environment.A.Fn::If[0]", line_of(text, "A: "),
@@ -211,16 +211,16 @@ def test_if_names_an_undeclared_condition(tmp_path):
 
 def test_findinmap_checks_the_mapping_and_its_keys(tmp_path):
     base = "mappings:\n  Sizes:\n    dev: {Compute: small}\n"
-    text = spec(base, _stages_plain("!FindInMap [Sizes, dev, Memory]"))
-    assert errors(tmp_path, text)[0][:3] == (
+    text = spec_from_parts(base, _stages_plain("!FindInMap [Sizes, dev, Memory]"))
+    assert error_tuples(tmp_path, text)[0][:3] == (
         "PG374", "mapping 'Sizes' has no key 'Memory' under 'dev'",
         "stages[0].actions[0].project.environment.A.Fn::FindInMap[2]")
-    text = spec(base, _stages_plain("!FindInMap [Sizes, prod, Compute]"))
-    assert errors(tmp_path, text)[0][:3] == (
+    text = spec_from_parts(base, _stages_plain("!FindInMap [Sizes, prod, Compute]"))
+    assert error_tuples(tmp_path, text)[0][:3] == (
         "PG374", "mapping 'Sizes' has no key 'prod'",
         "stages[0].actions[0].project.environment.A.Fn::FindInMap[1]")
-    text = spec(base, _stages_plain("!FindInMap [Size, dev, Compute]"))
-    [found] = [e for e in errors(tmp_path, text) if e[0] == "PG306"]
+    text = spec_from_parts(base, _stages_plain("!FindInMap [Size, dev, Compute]"))
+    [found] = [e for e in error_tuples(tmp_path, text) if e[0] == "PG306"]
     assert found[:3] == ("PG306", "'Size' is not a mapping of this spec",
                          "stages[0].actions[0].project.environment.A.Fn::FindInMap[0]")
     assert found[5] == "did you mean 'Sizes'?"
@@ -240,8 +240,8 @@ def test_findinmap_checks_the_mapping_and_its_keys(tmp_path):
     ('!Sub "${}"', "!Sub has an empty variable ${}"),
 ])
 def test_malformed_intrinsics(tmp_path, written, message):
-    text = spec(_stages_plain(written))
-    found = errors(tmp_path, text)
+    text = spec_from_parts(_stages_plain(written))
+    found = error_tuples(tmp_path, text)
     assert [(f[0], f[1]) for f in found] == [("PG371", message)]
     assert found[0][3] == line_of(text, "A: ")
 
@@ -250,8 +250,8 @@ def test_malformed_intrinsics(tmp_path, written, message):
     ("!Equals [a, b]", "!Equals"), ("!And [a, b]", "!And"), ("!Or [a, b]", "!Or"),
     ("!Not [a]", "!Not"), ("!Condition IsProd", "!Condition")])
 def test_condition_functions_only_under_conditions(tmp_path, written, fn):
-    text = spec(_stages_plain(written))
-    assert errors(tmp_path, text) == [(
+    text = spec_from_parts(_stages_plain(written))
+    assert error_tuples(tmp_path, text) == [(
         "PG372", f"{fn} is a condition function; it may be used only under `conditions:`",
         "stages[0].actions[0].project.environment.A", line_of(text, "A: "),
         col_of(text, written), "declare a condition under `conditions:` and choose a value "
@@ -259,21 +259,21 @@ def test_condition_functions_only_under_conditions(tmp_path, written, fn):
 
 
 def test_condition_function_in_extra_resources(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         resources:
           Topic:
             Type: AWS::SNS::Topic
             Properties: {DisplayName: !Equals [a, b]}
         """)
-    found = errors(tmp_path, text)
+    found = error_tuples(tmp_path, text)
     assert [(f[0], f[1], f[2]) for f in found] == [(
         "PG372", "!Equals is a condition function; it may be used only under `conditions:`",
         "resources.Topic.Properties.DisplayName")]
 
 
 def test_unknown_long_form_function(tmp_path):
-    text = spec(_stages_plain("{Fn::Subb: x}"))
-    assert errors(tmp_path, text) == [(
+    text = spec_from_parts(_stages_plain("{Fn::Subb: x}"))
+    assert error_tuples(tmp_path, text) == [(
         "PG373", "'Fn::Subb' is not a CloudFormation intrinsic function",
         "stages[0].actions[0].project.environment.A", line_of(text, "A: "),
         col_of(text, "{Fn::Subb"), "did you mean 'Fn::Sub'?")]
@@ -313,7 +313,7 @@ stages:
         application: a
         deployment_group: g
 """
-    found = errors(tmp_path, text)
+    found = error_tuples(tmp_path, text)
     key = yaml_path.rsplit(".", 1)[-1]
     assert ("PG207", f"'{key}' must be a literal value, not an intrinsic function", yaml_path,
             "pipegen reads this key to decide the pipeline's structure") in [
@@ -324,26 +324,26 @@ stages:
 
 
 def test_documented_ids_of_generated_resources_resolve(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         artifacts: {encryption: generated}
         outputs:
           Ids: !Join [",", [!Ref Pipeline, !GetAtt PipelineRole.Arn, !Ref ArtifactBucket,
                             !GetAtt ArtifactKey.Arn, !Ref ArtifactBucketPolicy]]
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Outputs"]["Ids"]["Value"]["Fn::Join"][1][3] == {
         "Fn::GetAtt": ["ArtifactKey", "Arn"]}
     lint_clean(linter, result)
 
 
 def test_provider_generated_ids_resolve(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         outputs:
           ProjectRole: !GetAtt BuildPackageProjectRole.Arn
           Project: !Ref BuildPackageProject
           Events: !GetAtt PipelineEventsRole.Arn
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Outputs"]["Events"] == {
         "Value": {"Fn::GetAtt": ["PipelineEventsRole", "Arn"]}}
     lint_clean(linter, result)
@@ -366,27 +366,27 @@ def test_provider_generated_ids_resolve(tmp_path, linter):
      "`artifacts.bucket` names an existing bucket", "with an existing bucket, use its name"),
 ])
 def test_documented_id_the_spec_does_not_generate(tmp_path, settings, name, message, hint):
-    text = spec(settings, _stages_plain(f"!GetAtt {name}.Arn"))
-    assert errors(tmp_path, text) == [(
+    text = spec_from_parts(settings, _stages_plain(f"!GetAtt {name}.Arn"))
+    assert error_tuples(tmp_path, text) == [(
         "PG370", message, "stages[0].actions[0].project.environment.A", line_of(text, "A: "),
         col_of(text, "!GetAtt"), hint)]
 
 
 def test_misspelled_generated_id(tmp_path):
-    text = spec(_stages_plain("!Ref BuildPackageProjct"))
-    [(code, message, _, _, _, hint)] = errors(tmp_path, text)
+    text = spec_from_parts(_stages_plain("!Ref BuildPackageProjct"))
+    [(code, message, _, _, _, hint)] = error_tuples(tmp_path, text)
     assert (code, message, hint) == (
         "PG306", "'BuildPackageProjct' is not a parameter, pseudo parameter or resource of "
         "this template", "did you mean 'BuildPackageProject'?")
 
 
 def test_attribute_of_a_generated_resource(tmp_path):
-    text = spec(_stages_plain("!GetAtt ArtifactBucket.Ar"))
-    assert errors(tmp_path, text) == [(
+    text = spec_from_parts(_stages_plain("!GetAtt ArtifactBucket.Ar"))
+    assert error_tuples(tmp_path, text) == [(
         "PG306", "'ArtifactBucket' has no attribute 'Ar'",
         "stages[0].actions[0].project.environment.A", line_of(text, "A: "),
         col_of(text, "!GetAtt"), "did you mean 'Arn'?")]
-    text = spec(_stages_plain('!Sub "${PipelineRole.Name}"'))
-    assert errors(tmp_path, text)[0][1:] == (
+    text = spec_from_parts(_stages_plain('!Sub "${PipelineRole.Name}"'))
+    assert error_tuples(tmp_path, text)[0][1:] == (
         "'PipelineRole' has no attribute 'Name'", "stages[0].actions[0].project.environment.A",
         line_of(text, "A: "), col_of(text, "!Sub"), "attributes: Arn, RoleId")

@@ -5,24 +5,12 @@ from __future__ import annotations
 import json
 
 from conftest import TEMPLATES, run_cli
+from helpers import GITHUB_BUILD
 
 from pipegen.lint import line_paths, spec_path
 from pipegen.render import render
 
-SPEC = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: github
-    repository: acme/demo
-    branch: main
-    connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
+SPEC = GITHUB_BUILD + """\
 overrides:
   Resources.Pipeline.Properties.PipelineType: V3
 """

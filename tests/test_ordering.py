@@ -2,52 +2,47 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from helpers import actions_by_name, compile_stages, error_report
 
-from pipegen import report
 from pipegen.compiler import compile_spec
-from pipegen.errors import SpecError
-
-HEAD = """\
-pipegen: 1
-name: t
-sources:
-  - name: App
-    provider: codecommit
-    repository: app
-    branch: main
-stages:
-"""
-
-
-def compile_stages(write_spec, stages: str) -> dict:
-    return compile_spec(write_spec(HEAD + textwrap.dedent(stages))).template
-
-
-def errors(write_spec, stages: str) -> str:
-    path = write_spec(HEAD + textwrap.dedent(stages))
-    with pytest.raises(SpecError) as info:
-        compile_spec(path)
-    text = report.text(info.value.diagnostics, {str(path): path.read_text().splitlines()})
-    return text.replace(str(path), "spec.yaml")
 
 
 def run_orders(template: dict, stage: int = 1) -> dict[str, int]:
-    actions = template["Resources"]["Pipeline"]["Properties"]["Stages"][stage]["Actions"]
-    return {a["Name"]: a["RunOrder"] for a in actions}
+    return {n: a["RunOrder"] for n, a in actions_by_name(template, stage).items()}
 
 
-def test_actions_without_after_run_in_parallel(write_spec):
-    t = compile_stages(write_spec, """\
+@pytest.mark.parametrize(("stages", "expected"), [
+    pytest.param("""\
       - name: Build
         actions:
           - {name: A, type: build, project: a}
           - {name: B, type: build, project: b}
           - {name: C, type: approval}
-    """)
-    assert run_orders(t) == {"A": 1, "B": 1, "C": 1}
+    """, {"A": 1, "B": 1, "C": 1}, id="actions_without_after_run_in_parallel"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - {name: Package, type: build, project: p, inputs: [Built]}
+          - {name: Compile, type: build, project: c, outputs: [Built]}
+    """, {"Package": 2, "Compile": 1},
+        id="an_input_produced_in_the_same_stage_orders_the_consumer"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - {name: A, type: build, project: a, run_order: 5}
+          - {name: B, type: build, project: b, after: [A]}
+          - {name: C, type: build, project: c, run_order: 2}
+    """, {"A": 5, "B": 6, "C": 2}, id="run_order_is_accepted_and_ordering_builds_on_it"),
+    pytest.param("""\
+      - name: Build
+        actions:
+          - {name: A, type: build, project: a}
+          - {name: B, type: build, project: b, after: [A], run_order: 4}
+    """, {"A": 1, "B": 4}, id="run_order_may_be_later_than_needed"),
+])
+def test_run_orders_of_one_stage(write_spec, stages, expected):
+    assert run_orders(compile_stages(write_spec, stages)) == expected
 
 
 def test_after_chains_and_joins_into_levels(write_spec):
@@ -65,37 +60,6 @@ def test_after_chains_and_joins_into_levels(write_spec):
     assert names == ["Publish", "Test", "Lint", "Docs"]  # the spec's order is kept
 
 
-def test_an_input_produced_in_the_same_stage_orders_the_consumer(write_spec):
-    t = compile_stages(write_spec, """\
-      - name: Build
-        actions:
-          - {name: Package, type: build, project: p, inputs: [Built]}
-          - {name: Compile, type: build, project: c, outputs: [Built]}
-    """)
-    assert run_orders(t) == {"Package": 2, "Compile": 1}
-
-
-def test_run_order_is_accepted_and_ordering_builds_on_it(write_spec):
-    t = compile_stages(write_spec, """\
-      - name: Build
-        actions:
-          - {name: A, type: build, project: a, run_order: 5}
-          - {name: B, type: build, project: b, after: [A]}
-          - {name: C, type: build, project: c, run_order: 2}
-    """)
-    assert run_orders(t) == {"A": 5, "B": 6, "C": 2}
-
-
-def test_run_order_may_be_later_than_needed(write_spec):
-    t = compile_stages(write_spec, """\
-      - name: Build
-        actions:
-          - {name: A, type: build, project: a}
-          - {name: B, type: build, project: b, after: [A], run_order: 4}
-    """)
-    assert run_orders(t) == {"A": 1, "B": 4}
-
-
 def test_after_orders_each_stage_separately(write_spec):
     t = compile_stages(write_spec, """\
       - name: One
@@ -111,7 +75,7 @@ def test_after_orders_each_stage_separately(write_spec):
 
 
 def test_unknown_after_names_the_stage_actions(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -131,7 +95,7 @@ spec.yaml:17:15: error PG311 after: names 'Lnit', which is not an action of stag
 
 
 def test_after_names_an_action_of_another_stage(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: One
         actions:
           - {name: A, type: build, project: a}
@@ -149,7 +113,7 @@ def test_after_names_an_action_of_another_stage(write_spec):
 
 
 def test_after_itself(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: A
@@ -164,8 +128,8 @@ spec.yaml:14:15: error PG310 action 'A' cannot run after itself
 """
 
 
-def test_after_cycle_names_its_members(write_spec):
-    assert errors(write_spec, """\
+@pytest.mark.parametrize(("stages", "report"), [
+    pytest.param("""\
       - name: Build
         actions:
           - name: A
@@ -180,17 +144,14 @@ def test_after_cycle_names_its_members(write_spec):
             type: build
             project: c
             after: [B]
-    """) == """\
+    """, """\
 spec.yaml:14:14: error PG310 actions 'A' -> 'C' -> 'B' -> 'A' wait for each other in a cycle
   (stages[0].actions[0].after)
            after: [C]
                   ^^^
   hint: `after:` and inputs produced in the same stage must not form a loop
-"""
-
-
-def test_artifact_cycle_is_one_error_without_follow_on_input_errors(write_spec):
-    assert errors(write_spec, """\
+""", id="after_cycle_names_its_members"),
+    pytest.param("""\
       - name: Build
         actions:
           - name: A
@@ -203,17 +164,20 @@ def test_artifact_cycle_is_one_error_without_follow_on_input_errors(write_spec):
             project: b
             inputs: [FromA]
             outputs: [FromB]
-    """) == """\
+    """, """\
 spec.yaml:14:7: error PG310 actions 'A' -> 'B' -> 'A' wait for each other in a cycle
   (stages[0].actions[0].inputs)
            inputs: [FromB]
            ^^^^^^
   hint: `after:` and inputs produced in the same stage must not form a loop
-"""
+""", id="artifact_cycle_is_one_error_without_follow_on_input_errors"),
+])
+def test_a_cycle_is_one_located_error(write_spec, stages, report):
+    assert error_report(write_spec, stages) == report
 
 
 def test_run_order_before_a_dependency_is_an_error(write_spec):
-    assert errors(write_spec, """\
+    assert error_report(write_spec, """\
       - name: Build
         actions:
           - name: Compile
@@ -236,7 +200,7 @@ spec.yaml:19:18: error PG345 run_order 1 would start 'Package' before 'Compile' 
 
 
 def test_run_order_against_after(write_spec):
-    text = errors(write_spec, """\
+    text = error_report(write_spec, """\
       - name: Build
         actions:
           - {name: A, type: build, project: a, run_order: 3}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cfn_spec_helpers import col_of, compile_text, errors, line_of, lint_clean, spec
+from helpers import col_of, compile_result, error_tuples, line_of, lint_clean, spec_from_parts
 
 USES = """\
 stages:
@@ -23,7 +23,7 @@ def stages(**env: str) -> str:
 
 
 def test_every_parameter_property_reaches_the_template(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env:
             type: String
@@ -49,7 +49,7 @@ def test_every_parameter_property_reaches_the_template(tmp_path, linter):
             default: true
         """, stages(A="!Ref Env", B="!Ref Name", C="!Ref Token", D="!Ref Flag",
                     E="!Sub '${Count}'"))
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Parameters"] == {
         "Env": {"Type": "String", "Description": "target environment", "Default": "dev",
                 "AllowedValues": ["dev", "prod"], "ConstraintDescription": "dev or prod"},
@@ -87,14 +87,14 @@ def test_every_parameter_property_reaches_the_template(tmp_path, linter):
      "default"),
 ])
 def test_parameter_properties_are_consistent(tmp_path, parameter, code, message, where):
-    text = spec(f"parameters:\n  P: {parameter}\n", stages(A="!Ref P"))
-    found = errors(tmp_path, text)
+    text = spec_from_parts(f"parameters:\n  P: {parameter}\n", stages(A="!Ref P"))
+    found = error_tuples(tmp_path, text)
     assert [(f[0], f[1], f[2]) for f in found] == [(code, message, f"parameters.P.{where}")]
 
 
 def test_parameter_type_must_be_a_cloudformation_type(tmp_path):
-    text = spec("parameters:\n  P: {type: string}\n", stages(A="!Ref P"))
-    [(code, message, path, *_)] = errors(tmp_path, text)
+    text = spec_from_parts("parameters:\n  P: {type: string}\n", stages(A="!Ref P"))
+    [(code, message, path, *_)] = error_tuples(tmp_path, text)
     assert (code, path) == ("PG205", "parameters.P.type")
     assert message.startswith('"string" is not valid here: A CloudFormation parameter type')
 
@@ -106,22 +106,22 @@ def test_parameter_type_must_be_a_cloudformation_type(tmp_path):
     ("mapping", "mappings:\n  Unused: {a: {b: c}}\n", "read it with !FindInMap"),
 ])
 def test_unused_declarations_are_errors(tmp_path, kind, declaration, how):
-    text = spec(declaration)  # in the condition case E is used, by the unused condition
-    found = errors(tmp_path, text)
+    text = spec_from_parts(declaration)  # in the condition case E is used, by the unused condition
+    found = error_tuples(tmp_path, text)
     assert ("PG375", f"{kind} 'Unused' is declared but never used", f"{kind}s.Unused",
             line_of(text, "Unused"), 3, f"remove it, or {how} (cfn-lint rejects unused "
             f"{kind}s)") in found
 
 
 def test_parameter_clashing_with_a_generated_id(tmp_path):
-    text = spec("parameters:\n  Pipeline: {type: String}\n", stages(A="!Ref Pipeline"))
-    found = errors(tmp_path, text)
+    text = spec_from_parts("parameters:\n  Pipeline: {type: String}\n", stages(A="!Ref Pipeline"))
+    found = error_tuples(tmp_path, text)
     assert ("PG377", "parameter 'Pipeline' has the same logical id as a resource pipegen "
             "generates", "parameters.Pipeline") in [f[:3] for f in found]
 
 
 def test_mappings_reach_the_template(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         mappings:
           Sizes:
             dev: {Compute: BUILD_GENERAL1_SMALL, Timeout: 10}
@@ -135,7 +135,7 @@ def test_mappings_reach_the_template(tmp_path, linter):
                   buildspec: b.yml
                   compute: !FindInMap [Sizes, prod, Compute]
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Mappings"] == {"Sizes": {
         "dev": {"Compute": "BUILD_GENERAL1_SMALL", "Timeout": 10},
         "prod": {"Compute": "BUILD_GENERAL1_LARGE", "Timeout": 30}}}
@@ -145,10 +145,10 @@ def test_mappings_reach_the_template(tmp_path, linter):
 
 
 def test_mapping_values_are_literal(tmp_path):
-    text = spec("parameters:\n  E: {type: String}\n",
+    text = spec_from_parts("parameters:\n  E: {type: String}\n",
                 "mappings:\n  M:\n    a: {b: !Ref E}\n",
                 stages(A="!FindInMap [M, a, b]"))
-    found = errors(tmp_path, text)
+    found = error_tuples(tmp_path, text)
     assert found[0][:3] == ("PG203", "expected a string or a number or a list, got an "
                             "intrinsic function", "mappings.M.a.b")
 
@@ -198,7 +198,7 @@ outputs:
 
 
 def test_when_on_a_stage_and_an_action(tmp_path, linter):
-    result = compile_text(tmp_path, spec(CONDITIONAL), linter)
+    result = compile_result(tmp_path, spec_from_parts(CONDITIONAL), linter)
     t = result.template
     assert t["Conditions"] == {
         "IsBlue": {"Fn::Equals": [{"Ref": "Color"}, "blue"]},
@@ -226,15 +226,15 @@ def test_when_on_a_stage_and_an_action(tmp_path, linter):
 
 
 def test_when_names_an_undeclared_condition(tmp_path):
-    text = spec(CONDITIONAL.replace("when: IsProd", "when: IsProdd"))
-    found = errors(tmp_path, text)
+    text = spec_from_parts(CONDITIONAL.replace("when: IsProd", "when: IsProdd"))
+    found = error_tuples(tmp_path, text)
     assert ("PG306", "'IsProdd' is not a condition of this spec", "stages[1].when",
             line_of(text, "when: IsProdd"), col_of(text, "IsProdd"),
             "did you mean 'IsProd'?") in found
 
 
 def test_input_made_under_a_condition_needs_the_condition(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env: {type: String}
         conditions:
@@ -259,7 +259,7 @@ def test_input_made_under_a_condition_needs_the_condition(tmp_path):
                 deployment_group: g
                 inputs: [Bundle]
         """)
-    assert errors(tmp_path, text) == [(
+    assert error_tuples(tmp_path, text) == [(
         "PG353", "input 'Bundle' exists only when IsProd holds ('Package' has `when:`), and "
         "'Hosts' does not share that condition", "stages[1].actions[0].inputs[0]",
         line_of(text, "inputs: [Bundle]"), col_of(text, "Bundle", "inputs: [Bundle]"),
@@ -285,26 +285,26 @@ def test_input_made_under_a_condition_needs_the_condition(tmp_path):
      "conditions.C.Fn::Or[0]"),
 ])
 def test_condition_errors(tmp_path, condition, code, message, where):
-    text = spec(f"""\
+    text = spec_from_parts(f"""\
         parameters:
           E: {{type: String}}
         conditions:
           C: {condition}
           D: !Equals [!Ref E, x]
         """, stages(A="!If [C, !Ref E, !If [D, b, c]]"))
-    found = errors(tmp_path, text)
+    found = error_tuples(tmp_path, text)
     assert (code, message, where) in [f[:3] for f in found]
 
 
 def test_condition_loop_across_conditions(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           E: {type: String}
         conditions:
           A: !And [!Condition B, !Equals [!Ref E, x]]
           B: !Or [!Condition A, !Equals [!Ref E, y]]
         """, stages(X="!If [A, a, b]", Y="!If [B, a, b]"))
-    assert [f[:3] for f in errors(tmp_path, text)] == [
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG371", "conditions refer to each other in a loop: A -> B -> A", "conditions.A")]
 
 
@@ -312,7 +312,7 @@ def test_condition_loop_across_conditions(tmp_path):
 
 
 def test_outputs_in_both_forms(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env: {type: String, default: dev}
         conditions:
@@ -327,7 +327,7 @@ def test_outputs_in_both_forms(tmp_path, linter):
             value: prod
             condition: IsProd
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Outputs"] == {
         "PipelineName": {"Value": {"Ref": "Pipeline"}},
         "Bucket": {"Value": {"Ref": "ArtifactBucket"}, "Description": "where artifacts go",
@@ -338,25 +338,25 @@ def test_outputs_in_both_forms(tmp_path, linter):
 
 
 def test_output_with_undeclared_reference(tmp_path):
-    text = spec("outputs:\n  X: {value: !GetAtt Nothing.Arn}\n")
-    assert [f[:3] for f in errors(tmp_path, text)] == [
+    text = spec_from_parts("outputs:\n  X: {value: !GetAtt Nothing.Arn}\n")
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG306", "'Nothing' is not a parameter, pseudo parameter or resource of this "
          "template", "outputs.X.value")]
 
 
 def test_output_condition_is_checked(tmp_path):
-    text = spec("outputs:\n  X: {value: x, condition: Nope}\n")
-    assert [f[:3] for f in errors(tmp_path, text)] == [
+    text = spec_from_parts("outputs:\n  X: {value: x, condition: Nope}\n")
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG306", "'Nope' is not a condition of this spec", "outputs.X.condition")]
 
 
 def test_pipeline_settings(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         pipeline_name: !Sub "${AWS::StackName}-pipeline"
         restart_on_update: true
         source_stage: Checkout
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     props = result.template["Resources"]["Pipeline"]["Properties"]
     assert props["Name"] == {"Fn::Sub": "${AWS::StackName}-pipeline"}
     assert props["RestartExecutionOnUpdate"] is True
@@ -365,17 +365,17 @@ def test_pipeline_settings(tmp_path, linter):
 
 
 def test_parameter_used_only_by_a_condition_counts_as_used(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env: {type: String, default: dev}
         conditions:
           IsProd: !Equals [!Ref Env, prod]
         """, stages(A="!If [IsProd, a, b]"))
-    compile_text(tmp_path, text)
+    compile_result(tmp_path, text)
 
 
 def test_condition_that_would_empty_a_stage(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env: {type: String}
         conditions:
@@ -388,14 +388,14 @@ def test_condition_that_would_empty_a_stage(tmp_path):
                 when: IsProd
                 project: {buildspec: b.yml}
         """)
-    assert errors(tmp_path, text) == [(
+    assert error_tuples(tmp_path, text) == [(
         "PG381", "every action of stage 'Build' has `when: IsProd`: when it is false the stage "
         "has no actions", "stages[0].actions[0].when", line_of(text, "when: IsProd"),
         col_of(text, "IsProd", "when: IsProd"), "put `when: IsProd` on the stage instead")]
 
 
 def test_condition_that_would_empty_the_pipeline(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env: {type: String}
         conditions:
@@ -408,6 +408,6 @@ def test_condition_that_would_empty_the_pipeline(tmp_path):
                 type: build
                 project: {buildspec: b.yml}
         """)
-    assert [f[:3] for f in errors(tmp_path, text)] == [(
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [(
         "PG381", "every stage has `when: IsProd`: when it is false the pipeline has no stage "
         "after the source stage", "stages[0].when")]

@@ -3,7 +3,7 @@ regions without a store, and cross-account action roles."""
 
 from __future__ import annotations
 
-from _compile import actions, compile_text, errors, spec, statements
+from helpers import compile_template, error_tuples, spec_from_stages, stage_actions, statements
 
 REGIONS = """
 artifacts:
@@ -19,11 +19,11 @@ def deploy_in(*regions, extra=REGIONS) -> str:
     for i, region in enumerate(regions):
         body += (f"    - name: D{i}\n      type: deploy\n      provider: s3\n"
                  f"      bucket: target-{i}\n      extract: true\n      region: {region}\n")
-    return spec(body, extra)
+    return spec_from_stages(body, extra)
 
 
 def test_artifact_stores_for_the_regions_used(tmp_path, linter):
-    t = compile_text(tmp_path, deploy_in("eu-west-1", "us-west-2", "eu-west-1",
+    t = compile_template(tmp_path, deploy_in("eu-west-1", "us-west-2", "eu-west-1",
                                          "!Ref AWS::Region"), linter)
     props = t["Resources"]["Pipeline"]["Properties"]
     assert "ArtifactStore" not in props
@@ -43,7 +43,7 @@ def test_artifact_stores_for_the_regions_used(tmp_path, linter):
     assert t["Conditions"] == {
         "PipegenHomeIsEuWest1": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]},
         "PipegenHomeIsUsWest2": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-west-2"]}}
-    assert [a.get("Region") for a in actions(t, "Deploy")] == [
+    assert [a.get("Region") for a in stage_actions(t, "Deploy")] == [
         "eu-west-1", "us-west-2", "eu-west-1", {"Ref": "AWS::Region"}]
     grants = statements(t)
     assert {"Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
@@ -56,7 +56,7 @@ def test_artifact_stores_for_the_regions_used(tmp_path, linter):
 
 
 def test_home_region_actions_need_no_store(tmp_path):
-    t = compile_text(tmp_path, deploy_in("!Ref AWS::Region", extra=""))
+    t = compile_template(tmp_path, deploy_in("!Ref AWS::Region", extra=""))
     props = t["Resources"]["Pipeline"]["Properties"]
     assert "ArtifactStores" not in props
     assert props["ArtifactStore"] == {"Type": "S3", "Location": {"Ref": "ArtifactBucket"}}
@@ -64,7 +64,7 @@ def test_home_region_actions_need_no_store(tmp_path):
 
 
 def test_region_without_a_store_is_an_error(tmp_path):
-    found = errors(tmp_path, deploy_in("eu-central-1"))
+    found = error_tuples(tmp_path, deploy_in("eu-central-1"))
     assert found == [(
         "PG356", "action 'D0' runs in eu-central-1, which has no artifact store",
         "stages[0].actions[0].region", 21, 17,
@@ -74,12 +74,13 @@ def test_region_without_a_store_is_an_error(tmp_path):
 
 
 def test_region_must_be_literal_or_the_home_region(tmp_path):
-    found = errors(tmp_path, deploy_in("!Ref Other", extra="parameters: {Other: {type: String}}"))
+    found = error_tuples(tmp_path, deploy_in("!Ref Other",
+                                             extra="parameters: {Other: {type: String}}"))
     assert [(f[0], f[2]) for f in found] == [("PG203", "stages[0].actions[0].region")]
 
 
 def test_reserved_condition_name(tmp_path):
-    found = errors(tmp_path, deploy_in("us-west-2", extra=REGIONS + """
+    found = error_tuples(tmp_path, deploy_in("us-west-2", extra=REGIONS + """
 conditions:
   PipegenHomeIsUsWest2: !Equals [a, b]
 outputs:
@@ -91,7 +92,7 @@ outputs:
 
 
 def test_cross_account_action_role(tmp_path, linter):
-    t = compile_text(tmp_path, spec("""
+    t = compile_template(tmp_path, spec_from_stages("""
         - name: Deploy
           actions:
             - name: Site
@@ -103,7 +104,7 @@ def test_cross_account_action_role(tmp_path, linter):
               role: arn:aws:iam::222222222222:role/site-deployer
     """, REGIONS + "  encryption: generated\n  grant: [arn:aws:iam::222222222222:role/"
          "site-deployer]"), linter)
-    [a] = actions(t, "Deploy")
+    [a] = stage_actions(t, "Deploy")
     assert a["RoleArn"] == "arn:aws:iam::222222222222:role/site-deployer"
     assert a["Region"] == "eu-west-1"
     grants = statements(t)
@@ -115,7 +116,7 @@ def test_cross_account_action_role(tmp_path, linter):
 
 
 def test_cross_account_action_needs_a_customer_managed_key(tmp_path):
-    found = errors(tmp_path, spec("""
+    found = error_tuples(tmp_path, spec_from_stages("""
         - name: Deploy
           actions:
             - name: Home

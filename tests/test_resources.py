@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 import pytest
-from cfn_spec_helpers import col_of, compile_text, errors, line_of, lint_clean, spec
+from helpers import (
+    col_of,
+    compile_result,
+    error_tuples,
+    line_of,
+    lint_clean,
+    spec_from_parts,
+    statements,
+)
 
 from pipegen.errors import SpecError
 
@@ -29,7 +37,7 @@ resources:
 
 
 def test_resources_are_merged_and_referenced(tmp_path, linter):
-    text = spec(REPOSITORY, """\
+    text = spec_from_parts(REPOSITORY, """\
         stages:
           - name: Build
             actions:
@@ -41,7 +49,7 @@ def test_resources_are_merged_and_referenced(tmp_path, linter):
         outputs:
           Repository: !Ref AppRepository
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     resources = result.template["Resources"]
     assert resources["AppRepository"] == {
         "Type": "AWS::ECR::Repository",
@@ -55,12 +63,12 @@ def test_resources_are_merged_and_referenced(tmp_path, linter):
 
 
 def test_resource_clashing_with_a_generated_id(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         resources:
           Pipeline:
             Type: AWS::SNS::Topic
         """)
-    assert errors(tmp_path, text) == [(
+    assert error_tuples(tmp_path, text) == [(
         "PG401", "resource 'Pipeline' has the logical id pipegen generates for the pipeline",
         "resources.Pipeline", line_of(text, "  Pipeline:"), 3,
         "rename the resource; to use the generated resource instead, reference !Ref Pipeline "
@@ -68,26 +76,26 @@ def test_resource_clashing_with_a_generated_id(tmp_path):
 
 
 def test_resource_clashing_with_a_provider_generated_id(tmp_path):
-    text = spec("""\
+    text = spec_from_parts("""\
         resources:
           BuildPackageProjectRole:
             Type: AWS::SNS::Topic
         """)
-    assert [f[:3] for f in errors(tmp_path, text)] == [(
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [(
         "PG401", "resource 'BuildPackageProjectRole' has the logical id pipegen generates for "
         "stages[0].actions[0].project", "resources.BuildPackageProjectRole")]
 
 
 def test_resource_named_like_an_id_this_spec_does_not_generate_is_allowed(tmp_path, linter):
     # With aws-managed encryption there is no generated ArtifactKey: the name is free.
-    text = spec("""\
+    text = spec_from_parts("""\
         resources:
           ArtifactKey:
             Type: AWS::SNS::Topic
         outputs:
           Topic: !Ref ArtifactKey
         """)
-    lint_clean(linter, compile_text(tmp_path, text, linter))
+    lint_clean(linter, compile_result(tmp_path, text, linter))
 
 
 @pytest.mark.parametrize("body,code,message,where", [
@@ -112,19 +120,19 @@ def test_resource_named_like_an_id_this_spec_does_not_generate_is_allowed(tmp_pa
      "AWS::ECR::Repository.", "resources.Topic.Type"),
 ])
 def test_resource_errors(tmp_path, body, code, message, where):
-    text = spec(f"resources:\n  Topic:\n    {body}\n")
-    assert [f[:3] for f in errors(tmp_path, text)] == [(code, message, where)]
+    text = spec_from_parts(f"resources:\n  Topic:\n    {body}\n")
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [(code, message, where)]
 
 
 def test_lint_findings_in_resources_point_at_the_resource(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         resources:
           Topic:
             Type: AWS::SNS::Topic
             Properties: {DisplayNam: x}
         """)
     with pytest.raises(SpecError) as caught:
-        compile_text(tmp_path, text, linter)
+        compile_result(tmp_path, text, linter)
     [d] = caught.value.diagnostics
     assert d.code == "PG501"
     assert d.path == ("resources", "Topic")
@@ -132,7 +140,7 @@ def test_lint_findings_in_resources_point_at_the_resource(tmp_path, linter):
 
 
 def test_resources_may_use_conditions(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Env: {type: String, default: dev}
         conditions:
@@ -146,7 +154,7 @@ def test_resources_may_use_conditions(tmp_path, linter):
         outputs:
           Alarms: !If [IsProd, !Ref Alarms, none]
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Resources"]["Alarms"]["Condition"] == "IsProd"
     lint_clean(linter, result)
 
@@ -155,7 +163,7 @@ def test_resources_may_use_conditions(tmp_path, linter):
 
 
 def test_project_role_permissions_and_managed_policies(tmp_path, linter):
-    text = spec(REPOSITORY.split("  PushPolicy:")[0], """\
+    text = spec_from_parts(REPOSITORY.split("  PushPolicy:")[0], """\
         stages:
           - name: Build
             actions:
@@ -171,20 +179,20 @@ def test_project_role_permissions_and_managed_policies(tmp_path, linter):
                   managed_policies:
                     - !Sub "arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     role = result.template["Resources"]["BuildPackageProjectRole"]["Properties"]
-    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    granted = statements(result.template, "BuildPackageProjectRole")
     assert {"Action": ["ecr:GetAuthorizationToken"], "Effect": "Allow",
-            "Resource": ["*"]} in statements
+            "Resource": ["*"]} in granted
     assert {"Action": ["ecr:PutImage", "ecr:InitiateLayerUpload"], "Effect": "Allow",
-            "Resource": [{"Fn::GetAtt": ["AppRepository", "Arn"]}]} in statements
+            "Resource": [{"Fn::GetAtt": ["AppRepository", "Arn"]}]} in granted
     assert role["ManagedPolicyArns"] == [
         {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"}]
     lint_clean(linter, result)
 
 
 def test_pipeline_role_refinements(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         role:
           generated: true
           name: !Sub "${AWS::StackName}-pipeline"
@@ -195,7 +203,7 @@ def test_pipeline_role_refinements(tmp_path, linter):
             - actions: [sns:Publish]
               resources: [arn:aws:sns:us-east-1:111111111111:releases]
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     role = result.template["Resources"]["PipelineRole"]["Properties"]
     assert role["RoleName"] == {"Fn::Sub": "${AWS::StackName}-pipeline"}
     assert role["PermissionsBoundary"] == "arn:aws:iam::111111111111:policy/boundary"
@@ -203,7 +211,7 @@ def test_pipeline_role_refinements(tmp_path, linter):
                                          "arn:aws:iam::111111111111:policy/more"]
     assert {"Action": ["sns:Publish"], "Effect": "Allow",
             "Resource": ["arn:aws:sns:us-east-1:111111111111:releases"]} in \
-        role["Policies"][0]["PolicyDocument"]["Statement"]
+        statements(result.template)
     lint_clean(linter, result)
 
 
@@ -211,10 +219,10 @@ def test_pipeline_role_refinements(tmp_path, linter):
 def test_wildcard_action_in_permissions(tmp_path, where):
     permissions = "permissions: [{actions: [s3:GetObject, 's3:*'], resources: ['*']}]"
     if where == "role":
-        text = spec(f"role: {{{permissions}}}\n")
+        text = spec_from_parts(f"role: {{{permissions}}}\n")
         path = "role.permissions[0].actions[1]"
     else:
-        text = spec(f"""\
+        text = spec_from_parts(f"""\
             stages:
               - name: Build
                 actions:
@@ -223,14 +231,14 @@ def test_wildcard_action_in_permissions(tmp_path, where):
                     project: {{buildspec: b.yml, {permissions}}}
             """)
         path = "stages[0].actions[0].project.permissions[0].actions[1]"
-    assert errors(tmp_path, text) == [(
+    assert error_tuples(tmp_path, text) == [(
         "PG383", "the wildcard action 's3:*' would grant every action of the service", path,
         line_of(text, "s3:*"), col_of(text, "'s3:*'"),
         "list the actions the role needs (pipegen's roles are least privilege)")]
 
 
 def test_transform_for_sam_resources(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         transform: AWS::Serverless-2016-10-31
         resources:
           Notifier:
@@ -249,29 +257,29 @@ def test_transform_for_sam_resources(tmp_path, linter):
                         - !Sub "arn:${AWS::Partition}:codepipeline:${AWS::Region}:\
                           ${AWS::AccountId}:${Pipeline}"
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Transform"] == "AWS::Serverless-2016-10-31"
     assert result.template["Resources"]["Notifier"]["Type"] == "AWS::Serverless::Function"
     lint_clean(linter, result)
 
 
 def test_references_in_overrides_are_checked_and_count_as_uses(tmp_path, linter):
-    text = spec("""\
+    text = spec_from_parts("""\
         parameters:
           Reason: {type: String, default: frozen}
         overrides:
           Resources.Pipeline.Properties.DisableInboundStageTransitions:
             - {StageName: Build, Reason: !Ref Reason}
         """)
-    result = compile_text(tmp_path, text, linter)
+    result = compile_result(tmp_path, text, linter)
     assert result.template["Resources"]["Pipeline"]["Properties"][
         "DisableInboundStageTransitions"] == [{"StageName": "Build", "Reason": {"Ref": "Reason"}}]
     lint_clean(linter, result)
     text = text.replace("!Ref Reason}", "!Ref Reasons}")
-    assert [f[:3] for f in errors(tmp_path, text)] == [
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG375", "parameter 'Reason' is declared but never used", "parameters.Reason")]
     text = text.replace("  Reason: {type: String, default: frozen}\n", "  R: {type: String}\n")
     text = text.replace("!Ref Reasons}", "!Ref R}\n    - {StageName: X, Reason: !Ref Nope}")
-    assert [f[:3] for f in errors(tmp_path, text)] == [
+    assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG306", "'Nope' is not a parameter, pseudo parameter or resource of this template",
          "overrides.Resources.Pipeline.Properties.DisableInboundStageTransitions[1].Reason")]

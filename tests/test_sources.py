@@ -5,27 +5,17 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from helpers import HOST, TOKEN, failing_diagnostics, spec_from_sources
 
 from pipegen import report
 from pipegen.compiler import compile_spec
 from pipegen.errors import SpecError, format_path
 
-TOKEN = '"{{resolve:secretsmanager:github:SecretString:token}}"'
-
-
-def spec(sources: str, top: str = "") -> str:
-    """A spec with the given `sources` entries and one approval stage (which needs no input)."""
-    body = textwrap.indent(textwrap.dedent(sources).strip("\n"), "  ")
-    return (f"pipegen: 1\nname: t\n{top}sources:\n{body}\nstages:\n  - name: Approve\n"
-            "    actions:\n      - name: Ok\n        type: approval\n")
-
 
 def problems(write_spec, text: str) -> list[tuple]:
     """(code, message, path, hint, line, col) of every diagnostic; the spec must fail."""
-    with pytest.raises(SpecError) as e:
-        compile_spec(write_spec(text))
     return [(d.code, d.message, format_path(d.path), d.hint, d.span.line, d.span.col)
-            for d in e.value.diagnostics]
+            for d in failing_diagnostics(write_spec(text))]
 
 
 def test_branch_is_required_on_every_vcs_provider(write_spec):
@@ -34,7 +24,7 @@ def test_branch_is_required_on_every_vcs_provider(write_spec):
                             ("bitbucket", "connection: !Ref C"), ("gitlab", "connection: !Ref C"),
                             ("codecommit", ""), ("github-v1", f"oauth_token: {TOKEN}")):
         repo = "app" if provider == "codecommit" else "acme/app"
-        text = spec(f"""
+        text = spec_from_sources(f"""
             - name: App
               provider: {provider}
               repository: {repo}
@@ -48,7 +38,7 @@ def test_branch_is_required_on_every_vcs_provider(write_spec):
 
 
 def test_branch_as_a_list_is_an_error(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: codecommit
           repository: app
           branch: [main, develop]
@@ -61,7 +51,7 @@ def test_branch_as_a_list_is_an_error(write_spec):
 @pytest.mark.parametrize("key", ["poll_interval", "polling_interval", "poll_frequency",
                                  "frequency"])
 def test_polling_has_no_interval(write_spec, key):
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - provider: s3
           bucket: my-bucket
           key: app.zip
@@ -85,7 +75,7 @@ WEBHOOK_HINT = ("webhooks exist for github-v1 sources only; connection sources d
 ])
 def test_webhook_only_on_github_v1(write_spec, provider, extra, allowed):
     repo = "app" if provider == "codecommit" else "acme/app"
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - provider: {provider}
           repository: {repo}
           branch: main
@@ -98,7 +88,7 @@ def test_webhook_only_on_github_v1(write_spec, provider, extra, allowed):
 
 
 def test_webhook_secret_only_on_github_v1(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: github
           repository: acme/app
           branch: main
@@ -112,7 +102,7 @@ def test_webhook_secret_only_on_github_v1(write_spec):
 
 
 def test_ecr_cannot_poll(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: ecr
           repository: app
           trigger: poll
@@ -130,7 +120,8 @@ def test_ecr_cannot_poll(write_spec):
     ("github-v1", f"repository: acme/app\n  branch: main\n  oauth_token: {TOKEN}"),
 ])
 def test_filters_only_on_connection_sources(write_spec, provider, settings):
-    text = spec(f"- provider: {provider}\n  {settings}\n  filters: {{tags: {{include: [v*]}}}}")
+    text = spec_from_sources(
+        f"- provider: {provider}\n  {settings}\n  filters: {{tags: {{include: [v*]}}}}")
     found = problems(write_spec, text)
     assert [f[:4] for f in found] == [(
         "PG201", "unknown key 'filters'", "sources[0].filters",
@@ -139,7 +130,7 @@ def test_filters_only_on_connection_sources(write_spec, provider, settings):
 
 
 def test_filters_need_a_v2_pipeline(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: github
           repository: acme/app
           branch: main
@@ -152,7 +143,7 @@ def test_filters_need_a_v2_pipeline(write_spec):
 
 
 def test_filters_with_trigger_none(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - name: App
           provider: bitbucket
           repository: acme/app
@@ -169,7 +160,7 @@ def test_filters_with_trigger_none(write_spec):
 
 def test_a_literal_oauth_token_is_an_error_and_never_echoed(write_spec):
     secret = "ghp_R3allyS3cretT0ken"
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - name: Legacy
           provider: github-v1
           repository: acme/app
@@ -192,7 +183,7 @@ def test_a_literal_oauth_token_is_an_error_and_never_echoed(write_spec):
 
 
 def test_a_literal_webhook_secret_is_an_error(write_spec):
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - name: Legacy
           provider: github-v1
           repository: acme/app
@@ -210,7 +201,7 @@ def test_a_literal_webhook_secret_is_an_error(write_spec):
 
 
 def test_a_token_parameter_must_not_echo(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - name: Legacy
           provider: github-v1
           repository: acme/app
@@ -228,7 +219,7 @@ def test_a_token_parameter_must_not_echo(write_spec):
                                    '"{{resolve:ssm:/github/token}}"',
                                    "!Ref TokenSecret"])
 def test_a_token_from_anything_else_is_an_error(write_spec, value):
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - name: Legacy
           provider: github-v1
           repository: acme/app
@@ -241,7 +232,7 @@ def test_a_token_from_anything_else_is_an_error(write_spec, value):
 
 
 def test_github_v1_owner(write_spec):
-    missing = spec(f"""
+    missing = spec_from_sources(f"""
         - provider: github-v1
           repository: app
           branch: main
@@ -250,7 +241,7 @@ def test_github_v1_owner(write_spec):
     assert problems(write_spec, missing) == [(
         "PG326", "source 'GitHub' needs the repository's owner", "sources[0].repository",
         "write `repository: owner/repo`, or add `owner:`", 5, 17)]
-    twice = spec(f"""
+    twice = spec_from_sources(f"""
         - provider: github-v1
           owner: acme
           repository: acme/app
@@ -264,7 +255,7 @@ def test_github_v1_owner(write_spec):
 
 
 def test_keys_unused_by_the_trigger(write_spec):
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - provider: github-v1
           repository: acme/app
           branch: main
@@ -316,7 +307,7 @@ def test_clone_ref_feeds_codebuild_only(write_spec):
     ("github-v1", f"repository: acme/app\n  branch: main\n  oauth_token: {TOKEN}"),
 ])
 def test_clone_ref_only_on_git_sources(write_spec, provider, settings):
-    text = spec(f"- provider: {provider}\n  {settings}\n  format: clone-ref")
+    text = spec_from_sources(f"- provider: {provider}\n  {settings}\n  format: clone-ref")
     assert [f[:4] for f in problems(write_spec, text)] == [(
         "PG312", f"format: clone-ref is not available for {provider} sources",
         "sources[0].format", "clone-ref works with codecommit and connection sources only")]
@@ -327,7 +318,7 @@ CROSS_ACCOUNT_KEY = ("artifacts: {encryption: generated, "
 
 
 def test_event_trigger_on_a_cross_account_codecommit_source(write_spec):
-    defaulted = spec("""
+    defaulted = spec_from_sources("""
         - provider: codecommit
           repository: app
           branch: main
@@ -338,7 +329,7 @@ def test_event_trigger_on_a_cross_account_codecommit_source(write_spec):
         "account's EventBridge rules cannot watch (`trigger` defaults to events)",
         "sources[0].role", "use `trigger: poll` or `trigger: none` (a rule would have to live "
         "in the repository's account)", 8, 5)]
-    explicit = spec("""
+    explicit = spec_from_sources("""
         - provider: codecommit
           repository: app
           branch: main
@@ -351,7 +342,7 @@ def test_event_trigger_on_a_cross_account_codecommit_source(write_spec):
 
 
 def test_generated_github_enterprise_connection_needs_a_host(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: github-enterprise
           repository: acme/app
           branch: main
@@ -364,11 +355,8 @@ def test_generated_github_enterprise_connection_needs_a_host(write_spec):
         "(arn:aws:codeconnections:REGION:ACCOUNT:host/NAME-ID)", 7, 17)]
 
 
-HOST = "arn:aws:codeconnections:us-east-1:111111111111:host/acme-1a2b3c"
-
-
 def test_host_only_with_a_generated_connection(write_spec):
-    with_arn = spec(f"""
+    with_arn = spec_from_sources(f"""
         - provider: gitlab
           repository: acme/app
           branch: main
@@ -378,7 +366,7 @@ def test_host_only_with_a_generated_connection(write_spec):
     assert problems(write_spec, with_arn) == [(
         "PG324", "`host` is read only with `connection: generated`", "sources[0].host",
         "remove `host`: the connection named by `connection` already knows its host", 8, 5)]
-    on_github = spec(f"""
+    on_github = spec_from_sources(f"""
         - provider: github
           repository: acme/app
           branch: main
@@ -392,7 +380,7 @@ def test_host_only_with_a_generated_connection(write_spec):
 
 
 def test_sources_sharing_a_generated_connection_agree_on_the_host(write_spec):
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - name: Cloud
           provider: gitlab
           repository: acme/app
@@ -412,7 +400,7 @@ def test_sources_sharing_a_generated_connection_agree_on_the_host(write_spec):
 
 
 def test_a_pipeline_nothing_starts_gets_a_warning(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: s3
           bucket: my-bucket
           key: app.zip
@@ -431,7 +419,7 @@ def test_a_pipeline_nothing_starts_gets_a_warning(write_spec):
 
 
 def test_one_started_source_is_enough(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: s3
           bucket: my-bucket
           key: app.zip
@@ -443,7 +431,7 @@ def test_one_started_source_is_enough(write_spec):
 
 
 def test_the_warning_can_be_acknowledged(write_spec):
-    text = spec("""
+    text = spec_from_sources("""
         - provider: ecr
           repository: app
           trigger: none
@@ -453,7 +441,7 @@ def test_the_warning_can_be_acknowledged(write_spec):
 
 def test_an_s3_bucket_declared_in_resources_is_checked(write_spec):
     top = "resources:\n  Drop:\n    Type: AWS::S3::Bucket\n"
-    text = spec("""
+    text = spec_from_sources("""
         - provider: s3
           bucket: !Ref Drop
           key: app.zip
@@ -474,7 +462,7 @@ def test_a_well_configured_s3_bucket_in_resources_passes(write_spec):
            "      VersioningConfiguration: {Status: Enabled}\n"
            "      NotificationConfiguration: {EventBridgeConfiguration: "
            "{EventBridgeEnabled: true}}\n")
-    text = spec("""
+    text = spec_from_sources("""
         - provider: s3
           bucket: !Ref Drop
           key: app.zip
@@ -486,7 +474,7 @@ def test_a_well_configured_s3_bucket_in_resources_passes(write_spec):
 
 
 def test_connection_keys_on_other_sources_say_where_they_belong(write_spec):
-    text = spec(f"""
+    text = spec_from_sources(f"""
         - provider: codecommit
           repository: app
           branch: main
@@ -508,7 +496,7 @@ def test_connection_keys_on_other_sources_say_where_they_belong(write_spec):
 def test_the_cli_reports_a_located_error(write_spec):
     from conftest import run_cli
 
-    path = write_spec(spec("""
+    path = write_spec(spec_from_sources("""
         - provider: github-v1
           repository: acme/app
           branch: main

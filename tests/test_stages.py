@@ -3,7 +3,7 @@ on_success conditions with their rules, and the errors users see."""
 
 from __future__ import annotations
 
-from _compile import compile_text, errors, spec, stage, statements
+from helpers import compile_template, error_tuples, spec_from_stages, stage, statements
 
 DEPLOY = """
 - name: Release
@@ -16,29 +16,29 @@ DEPLOY = """
 
 def with_settings(settings: str, extra: str = "") -> str:
     import textwrap
-    return spec(DEPLOY.format(settings=textwrap.indent(textwrap.dedent(settings).strip(),
-                                                       "  ")), extra)
+    settings = textwrap.indent(textwrap.dedent(settings).strip(), "  ")
+    return spec_from_stages(DEPLOY.format(settings=settings), extra)
 
 
 def test_retry_and_rollback(tmp_path, linter):
-    t = compile_text(tmp_path, with_settings("on_failure: retry"), linter)
+    t = compile_template(tmp_path, with_settings("on_failure: retry"), linter)
     assert stage(t, "Release")["OnFailure"] == {
         "Result": "RETRY", "RetryConfiguration": {"RetryMode": "FAILED_ACTIONS"}}
-    t = compile_text(tmp_path, with_settings(
+    t = compile_template(tmp_path, with_settings(
         "on_failure: {result: retry, retry_mode: all-actions}"), linter)
     assert stage(t, "Release")["OnFailure"] == {
         "Result": "RETRY", "RetryConfiguration": {"RetryMode": "ALL_ACTIONS"}}
-    t = compile_text(tmp_path, with_settings("on_failure: rollback"), linter)
+    t = compile_template(tmp_path, with_settings("on_failure: rollback"), linter)
     assert stage(t, "Release")["OnFailure"] == {"Result": "ROLLBACK"}
 
 
 def test_fail_is_the_default_and_emits_nothing(tmp_path):
-    t = compile_text(tmp_path, with_settings("on_failure: fail", "type: v1"))
+    t = compile_template(tmp_path, with_settings("on_failure: fail", "type: v1"))
     assert set(stage(t, "Release")) == {"Name", "Actions"}
 
 
 def test_conditions_and_rules(tmp_path, linter):
-    t = compile_text(tmp_path, with_settings("""
+    t = compile_template(tmp_path, with_settings("""
         before_entry:
           rules:
             - deployment_window: {cron: "0 9-17 ? * MON-FRI *", timezone: UTC}
@@ -80,7 +80,7 @@ def test_conditions_and_rules(tmp_path, linter):
 
 
 def test_skip_and_fail_results(tmp_path):
-    t = compile_text(tmp_path, with_settings("""
+    t = compile_template(tmp_path, with_settings("""
         before_entry:
           result: skip
           rules: [{lambda: gate}]
@@ -96,7 +96,7 @@ def test_skip_and_fail_results(tmp_path):
 
 
 def test_v1_pipelines_reject_stage_conditions(tmp_path):
-    found = errors(tmp_path, with_settings("""
+    found = error_tuples(tmp_path, with_settings("""
         on_failure: retry
         before_entry:
           rules: [{lambda: gate}]
@@ -110,7 +110,7 @@ def test_v1_pipelines_reject_stage_conditions(tmp_path):
 
 
 def test_condition_mistakes(tmp_path):
-    found = errors(tmp_path, with_settings("""
+    found = error_tuples(tmp_path, with_settings("""
         before_entry:
           result: skip
           rules:
@@ -130,7 +130,7 @@ def test_condition_mistakes(tmp_path):
 
 
 def test_a_rule_names_one_check(tmp_path):
-    found = errors(tmp_path, with_settings("""
+    found = error_tuples(tmp_path, with_settings("""
         on_success:
           rules:
             - {alarm: a, lambda: b}
@@ -144,7 +144,7 @@ def test_a_rule_names_one_check(tmp_path):
 
 
 def test_parallel_pipelines_cannot_roll_back(tmp_path):
-    found = errors(tmp_path, with_settings("on_failure: rollback",
+    found = error_tuples(tmp_path, with_settings("on_failure: rollback",
                                            "execution_mode: parallel"))
     assert [(f[0], f[1], f[2]) for f in found] == [
         ("PG355", "a stage cannot roll back in a pipeline with `execution_mode: parallel`",
@@ -152,7 +152,7 @@ def test_parallel_pipelines_cannot_roll_back(tmp_path):
 
 
 def test_unknown_rule_key_is_a_schema_error(tmp_path):
-    found = errors(tmp_path, with_settings("""
+    found = error_tuples(tmp_path, with_settings("""
         on_success:
           rules: [{alarms: demo-errors}]
     """))

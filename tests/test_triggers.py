@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 from conftest import SAMPLES
+from helpers import HOST, spec_from_sources
 
 from pipegen.compiler import compile_spec
 
 PIPELINE_ARN = {"Fn::Sub": "arn:${AWS::Partition}:codepipeline:${AWS::Region}:"
                            "${AWS::AccountId}:${Pipeline}"}
 EVENTS_ROLE = {"Fn::GetAtt": ["PipelineEventsRole", "Arn"]}
-TOKEN = '"{{resolve:secretsmanager:github:SecretString:token}}"'
 CONNECTION = "arn:aws:codeconnections:us-east-1:111111111111:connection/0a1b2c3d-4e5f"
-HOST = "arn:aws:codeconnections:us-east-1:111111111111:host/acme-1a2b3c"
-
-
-def spec(sources: str, top: str = "") -> str:
-    body = textwrap.indent(textwrap.dedent(sources).strip("\n"), "  ")
-    return (f"pipegen: 1\nname: t\n{top}sources:\n{body}\nstages:\n  - name: Approve\n"
-            "    actions:\n      - name: Ok\n        type: approval\n")
 
 
 @pytest.fixture
@@ -100,7 +91,7 @@ def test_codecommit_cross_account_poll():
 
 
 def test_codecommit_none(compiled):
-    r = compiled(spec("""
+    r = compiled(spec_from_sources("""
         - provider: codecommit
           repository: app
           branch: main
@@ -133,7 +124,7 @@ def test_ecr_push_rule_and_role():
 
 
 def test_ecr_defaults_to_latest_and_none_emits_no_rule(compiled):
-    r = compiled(spec("""
+    r = compiled(spec_from_sources("""
         - provider: ecr
           repository: !Ref Repo
           trigger: none
@@ -194,7 +185,7 @@ def test_s3_poll():
 
 
 def test_s3_with_intrinsics(compiled):
-    r = compiled(spec("""
+    r = compiled(spec_from_sources("""
         - provider: s3
           bucket: !Ref Bucket
           key: app.zip
@@ -234,7 +225,7 @@ def test_github_v1_webhook_with_generated_secret():
 
 
 def test_github_v1_webhook_with_given_secret(compiled):
-    r = compiled(spec("""
+    r = compiled(spec_from_sources("""
         - name: Site
           provider: github-v1
           owner: acme
@@ -262,7 +253,7 @@ def test_github_v1_poll():
 
 
 def test_github_v1_token_from_a_dynamic_reference_sub(compiled):
-    r = compiled(spec("""
+    r = compiled(spec_from_sources("""
         - provider: github-v1
           repository: acme/app
           branch: main
@@ -278,7 +269,7 @@ def test_github_v1_token_from_a_dynamic_reference_sub(compiled):
 # --- Connections
 
 def test_connection_push_and_none(compiled):
-    r = compiled(spec(f"""
+    r = compiled(spec_from_sources(f"""
         - name: App
           provider: github
           repository: acme/app
@@ -319,7 +310,7 @@ def test_filters_become_one_v2_trigger():
 
 
 def test_filter_variants(compiled):
-    r = compiled(spec(f"""
+    r = compiled(spec_from_sources(f"""
         - name: Tags
           provider: gitlab
           repository: acme/app
@@ -360,7 +351,7 @@ def test_filter_variants(compiled):
 
 
 def test_generated_connections_one_per_provider(compiled):
-    r = compiled(spec(f"""
+    r = compiled(spec_from_sources(f"""
         - name: App
           provider: github
           repository: acme/app
@@ -397,7 +388,7 @@ def test_generated_connections_one_per_provider(compiled):
 
 def test_generated_connection_names_fit_32_characters(compiled):
     long_name = "a-very-long-pipeline-name-for-orders"
-    r = compiled(spec("""
+    r = compiled(spec_from_sources("""
         - provider: bitbucket
           repository: acme/app
           branch: main
