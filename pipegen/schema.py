@@ -391,16 +391,15 @@ def _missing(error, loaded: Loaded, key: str) -> Diagnostic:
     path, inst = tuple(error.absolute_path), error.instance
     span = loaded.key_span(path) if path else loaded.span(path)
     what = _node_kind(path, inst)
-    hint = f"add `{key}:` " + (f"to this {what}" if what else "here")
+    hint = f"add `{key}:` " + (f"to this {what}" if path and what else
+                               "at the top level" if not path else "here")
     if key == "type" and what == "action":
         hint += " (build, test, approval, invoke or deploy)"
     return diag("PG202", f"missing required key '{key}'", span, path, hint)
 
 
 def _node_kind(path: tuple, inst: Any) -> str | None:
-    """'codedeploy deploy action', 'github source', 'stage', 'top level'... for hints."""
-    if not path:
-        return "spec's top level"
+    """'codedeploy deploy action', 'github source', 'stage'... for hints."""
     if len(path) == 2 and path[0] in ("sources", "stages"):
         if path[0] == "stages":
             return "stage"
@@ -500,6 +499,7 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
                          f"{expected}", span, path, suggestion or description)
                 _OPTION_COUNT[d] = len(options)
                 return [d]
+            hows = [n[1] for n in map(_pattern_noun, strings) if n and n[1]]
             return [diag("PG205", f"{json.dumps(inst)} is not valid here; expected {expected}",
-                         span, path, description)]
+                         span, path, description or (hows[0] if len(hows) == 1 else None))]
     return [_wrong_type(error.schema, inst, span, path, path[-1] if path else None)]
