@@ -77,9 +77,11 @@ class EmitContext:
     # --- resources
     def add(self, resource: AWSObject, origin: tuple) -> AWSObject:
         if resource.title in self.origins or resource.title in self.pipeline.resources:
+            if resource.title in self.pipeline.resources:  # point at the user's resource
+                origin = ("resources", resource.title)
             self.problems.append(diag(
                 "PG401", f"two resources would have the logical id '{resource.title}'",
-                self.loaded.span(origin), origin,
+                self.loaded.key_span(origin), origin,
                 "rename the action, source or extra resource so the generated ids differ"))
             return resource
         self.origins[resource.title] = origin
