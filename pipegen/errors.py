@@ -174,7 +174,7 @@ CODES: dict[str, Code] = {
                   "Fix the path; every segment but the last must exist."),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
-                  "project: {compute: BUILD_GENERAL1_HUGE}",
+                  "project: {timeout: 100h}   # CodeBuild allows at most 36h",
                   "Fix the spec value the message points at."),
     "PG502": Code("cfn-lint warning", "cfn-lint found a warning in the compiled template; "
                   "the lint gate fails on warnings too.", "parameters: {Unused: {type: String}}",
@@ -186,6 +186,10 @@ CODES: dict[str, Code] = {
     "PG602": Code("template missing", "No committed template exists for a spec.",
                   "pipegen check samples/new.yaml --templates templates",
                   "Run `pipegen compile` and commit the result."),
+    "PG603": Code("cannot write template", "The compiled template could not be written (no "
+                  "permission, a file where a directory should be, a full disk). The previous "
+                  "file, if any, is untouched.", "pipegen compile orders.yaml -o /read-only/dir",
+                  "Check the output path and its permissions."),
     # --- internal
     "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "
                   "problem with the spec: pipegen exits with status 3 and prints a trace.",
