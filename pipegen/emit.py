@@ -200,10 +200,11 @@ def _emit_store(ctx: EmitContext) -> None:
             Sid="AccountAdministers", Effect=Allow,
             Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
             Action=[IamAction("kms", "*")], Resource=["*"])])
+        tags = ctx.tags()  # troposphere refuses Tags=None: a spec without tags has none
         ctx.add(kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
                         EnableKeyRotation=True, KeyPolicy=key_policy,
                         DeletionPolicy=policy, UpdateReplacePolicy=policy,
-                        Tags=ctx.tags()), origin)
+                        **({"Tags": tags} if tags else {})), origin)
     if not store.generated_bucket:
         return
     if ctx.key_arn is not None:
