@@ -129,6 +129,8 @@ def _prune(diags: list[Diagnostic]) -> list[Diagnostic]:
       missing-key errors there are dropped.
     - Two "not allowed" errors at one place (the provider list of every type, and of this
       type) keep the narrower one.
+    - A missing key that an unknown sibling key was probably meant to be (`aplication:` and
+      no `application:`) is said once, by the unknown key's "did you mean".
     """
     blocking = {d.path for d in diags if d.code in ("PG203", "PG207")}
     undetermined = {d.path[:-1] for d in diags if d.path and d.path[-1] in _DISCRIMINATORS
@@ -142,7 +144,13 @@ def _prune(diags: list[Diagnostic]) -> list[Diagnostic]:
             if best is None or _OPTION_COUNT[d] < _OPTION_COUNT[best]:
                 narrowest[d.path] = d
 
+    misspelt = {(d.path[:-1], d.hint.removeprefix("did you mean '").removesuffix("'?"))
+                for d in diags if d.code == "PG201" and d.hint and
+                d.hint.startswith("did you mean '")}
+
     def keep(d: Diagnostic) -> bool:
+        if d.code == "PG202" and (d.path, _missing_key(d)) in misspelt:
+            return False
         if any(d.path[: len(p)] == p and len(p) < len(d.path) for p in blocking):
             return False
         if d.code == "PG201" and d.path[:-1] in undetermined:
@@ -438,6 +446,8 @@ def _wrong_type(schema: dict, inst: Any, span, path: tuple, last) -> Diagnostic:
                 "are strings")
     elif hint is None and types == {"array"} and isinstance(inst, (str, int)):
         hint = f"write a list: [{inst}]"
+    elif hint is None and types == {"array"} and isinstance(inst, dict):
+        hint = "write a list: put '- ' before the entry"
     elif hint is None and len(leaves) > 1:
         hint = _description(schema)
     return diag("PG203", f"expected {_expected(leaves)}, got {_type_name(inst)}", span, path,

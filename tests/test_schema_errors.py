@@ -53,6 +53,21 @@ spec.yaml:14:9: error PG201 unknown key 'outptus'
              ^^^^^^^
   hint: did you mean 'outputs'?
 """),
+    # The missing `application` is not reported apart: the typo explains it.
+    "typo-of-a-required-key": ("        application: demo", "        aplication: demo", """\
+spec.yaml:20:9: error PG201 unknown key 'aplication'
+  (stages[1].actions[0].aplication)
+             aplication: demo
+             ^^^^^^^^^^
+  hint: did you mean 'application'?
+"""),
+    "mapping-for-list": ("sources:\n  - provider", "sources:\n    provider", """\
+spec.yaml:4:5: error PG203 expected a list, got a mapping
+  (sources)
+         provider: github
+         ^^^^^^^^^^^^^^^^
+  hint: write a list: put '- ' before the entry
+"""),
     "key-the-language-lacks": ("    branch: main\n", "    branch: main\n    poll_interval: 5m\n",
                                """\
 spec.yaml:7:5: error PG201 unknown key 'poll_interval'
