@@ -137,6 +137,7 @@ def _prune(diags: list[Diagnostic]) -> list[Diagnostic]:
                     and d.code in ("PG203", "PG204", "PG205", "PG207")}
     undetermined |= {d.path for d in diags if d.code == "PG202"
                      and _missing_key(d) in _DISCRIMINATORS}
+    undetermined = {p for p in undetermined if _is_source_or_action(p)}
     narrowest: dict[tuple, Diagnostic] = {}
     for d in diags:
         if d.code == "PG204" and d in _OPTION_COUNT:
@@ -144,25 +145,37 @@ def _prune(diags: list[Diagnostic]) -> list[Diagnostic]:
             if best is None or _OPTION_COUNT[d] < _OPTION_COUNT[best]:
                 narrowest[d.path] = d
 
-    misspelt = {(d.path[:-1], d.hint.removeprefix("did you mean '").removesuffix("'?"))
-                for d in diags if d.code == "PG201" and d.hint and
-                d.hint.startswith("did you mean '")}
-
     def keep(d: Diagnostic) -> bool:
-        if d.code == "PG202" and (d.path, _missing_key(d)) in misspelt:
-            return False
         if any(d.path[: len(p)] == p and len(p) < len(d.path) for p in blocking):
             return False
         if d.code == "PG201" and d.path[:-1] in undetermined:
-            return False
+            return _meant(d) in _DISCRIMINATORS  # `tpye:` is the one message worth giving
         if d.code == "PG202" and d.path in undetermined and \
                 _missing_key(d) not in _DISCRIMINATORS:
             return False
         return not (d.path in narrowest and d in _OPTION_COUNT and narrowest[d.path] is not d)
 
     kept = [d for d in diags if keep(d)]
+    # Only now, against the unknown keys still reported: a missing key a typo explains.
+    misspelt = {(d.path[:-1], _meant(d)) for d in kept if d.code == "PG201" and _meant(d)}
+    kept = [d for d in kept if not (d.code == "PG202" and (d.path, _missing_key(d)) in misspelt)]
+    # Pruning must never hide every problem: a spec the schema refuses is never passed on.
+    kept = kept or diags
     return sorted(kept, key=lambda d: (d.span.line if d.span else 0, d.span.col if d.span else 0,
                                        d.code, d.message))
+
+
+def _is_source_or_action(path: tuple) -> bool:
+    return (len(path) == 2 and path[0] == "sources") or (
+        len(path) == 4 and path[0] == "stages" and path[2] == "actions")
+
+
+def _meant(d: Diagnostic) -> str | None:
+    """The key an unknown key's "did you mean" hint names."""
+    prefix = "did you mean '"
+    if d.code == "PG201" and d.hint and d.hint.startswith(prefix):
+        return d.hint[len(prefix):].removesuffix("'?")
+    return None
 
 
 _DISCRIMINATORS = ("provider", "type")

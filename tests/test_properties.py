@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import data, scalars, to_yaml, valid_specs
 
-from pipegen import cfn, report
+from pipegen import cfn, loader, report
 from pipegen.compiler import compile_spec
 from pipegen.errors import CODES, SpecError
-from pipegen.schema import composed
+from pipegen.schema import _validator, composed
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="pipegen-properties-"))
 SPEC = WORKDIR / "spec.yaml"
@@ -55,6 +55,8 @@ def assert_compiles_or_is_located(text: str) -> None:
     outcome = compile_text(text)
     if not isinstance(outcome, SpecError):
         json.loads(outcome.text)
+        # Whatever compiles passed the schema: error pruning never lets an invalid spec by.
+        assert _validator().is_valid(loader.load_text(text, str(SPEC)).data)
         return
     n_lines = len(LINE_BREAK.split(text))
     assert outcome.diagnostics, "a SpecError without diagnostics"
@@ -97,7 +99,7 @@ def mutated_specs(draw):
             parent = parent[part]
         last = path[-1]
         op = draw(st.sampled_from(["other", "other", "scalar", "delete", "duplicate", "add",
-                                   "data"]))
+                                   "typo", "typo", "data"]))
         if op == "other":  # a value written elsewhere in the spec
             source = draw(st.sampled_from(paths))
             value = spec
@@ -106,6 +108,11 @@ def mutated_specs(draw):
             parent[last] = json.loads(json.dumps(value))
         elif op == "scalar":
             parent[last] = draw(scalars)
+        elif op == "typo" and isinstance(last, str):  # a misspelt key: `tpye:`
+            i = draw(st.integers(0, len(last) - 1))
+            typo = draw(st.sampled_from([last[:i] + last[i + 1:], last[:i] + last[i] + last[i:],
+                                         last[:i] + last[i + 1:i + 2] + last[i] + last[i + 2:]]))
+            parent[typo or "x"] = parent.pop(last)
         elif op == "delete":
             del parent[last]
         elif op == "duplicate" and isinstance(parent, list):

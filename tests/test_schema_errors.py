@@ -68,6 +68,22 @@ spec.yaml:4:5: error PG203 expected a list, got a mapping
          ^^^^^^^^^^^^^^^^
   hint: write a list: put '- ' before the entry
 """),
+    # A misspelt `type`: the action's other keys cannot be judged, the typo is the message.
+    "typo-of-type": ("        type: build\n", "        tpye: build\n", """\
+spec.yaml:12:9: error PG201 unknown key 'tpye'
+  (stages[0].actions[0].tpye)
+             tpye: build
+             ^^^^
+  hint: did you mean 'type'?
+"""),
+    "typo-of-parameter-type": ("name: demo\n", "name: demo\nparameters:\n  P: {tpye: String}\n",
+                               """\
+spec.yaml:4:7: error PG201 unknown key 'tpye'
+  (parameters.P.tpye)
+       P: {tpye: String}
+           ^^^^
+  hint: did you mean 'type'?
+"""),
     "key-the-language-lacks": ("    branch: main\n", "    branch: main\n    poll_interval: 5m\n",
                                """\
 spec.yaml:7:5: error PG201 unknown key 'poll_interval'
