@@ -1,14 +1,18 @@
 """Generate docs/errors.md, the error-code catalog, from pipegen.errors.CODES.
 
 Run `python -m pipegen.doc_errors > docs/errors.md`; a test fails when the committed page
-differs from this output, so the catalog cannot drift from the code table.
+differs from this output, so the catalog cannot drift from the code table. In a checkout, each
+code's error golden (tests/errors/<code>-*.out) is shown too: what pipegen prints for it.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from pipegen.errors import CODES, Code
+
+CASES = Path(__file__).resolve().parent.parent / "tests" / "errors"
 
 PHASES = {
     "1": ("Loading (PG1xx)", "The file could not be read as a YAML spec. Nothing later runs."),
@@ -40,7 +44,17 @@ def _example(text: str) -> list[str]:
     return [f"```{lang}", text.replace("\t", "<TAB>"), "```"]
 
 
-def render() -> str:
+def _said(code: str, cases: Path | None) -> list[str]:
+    """What pipegen prints for the code's error golden, if the checkout has one."""
+    if cases is None:
+        return []
+    found = sorted(cases.glob(f"{code}-*.out"))
+    if not found:
+        return []
+    return ["", "pipegen says:", "", "```text", found[0].read_text("utf-8").rstrip("\n"), "```"]
+
+
+def render(cases: Path | None = None) -> str:
     out = [
         "# pipegen error codes",
         "",
@@ -76,12 +90,13 @@ def render() -> str:
             out += ["", f"## {title}", ""] + ([about] if about else [])
         out += ["", f"### {code} {entry.title}", "", entry.explanation, "", "Example:", ""]
         out += _example(entry.example)
+        out += _said(code, cases)
         out += ["", f"Fix: {entry.fix}"]
     return "\n".join(out) + "\n"
 
 
 def main() -> None:
-    sys.stdout.write(render())
+    sys.stdout.write(render(CASES if CASES.is_dir() else None))
 
 
 if __name__ == "__main__":
