@@ -378,6 +378,9 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
     if cfn.is_intrinsic(inst) and last in LITERAL_KEYS:
         return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function",
                      span, path, "pipegen reads this key to decide the pipeline's structure")]
+    if v == "oneOf" and not error.context:  # valid against more than one form
+        return [diag("PG205", "this value fits more than one of the forms this key takes",
+                     span, path, _description(error.schema))]
     if v in ("anyOf", "oneOf"):
         return _diagnose_alternatives(error, loaded)
     if v == "type" or (v in ("enum", "const") and isinstance(inst, (dict, list))):
@@ -415,7 +418,7 @@ def _missing(error, loaded: Loaded, key: str) -> Diagnostic:
     hint = f"add `{key}:` " + (f"to this {what}" if path and what else
                                "at the top level" if not path else "here")
     if key == "type" and what == "action":
-        hint += " (build, test, approval, invoke or deploy)"
+        hint += f" ({_join(composed()['$defs']['action']['properties']['type']['enum'])})"
     return diag("PG202", f"missing required key '{key}'", span, path, hint)
 
 
