@@ -145,7 +145,8 @@ def _compile_each(specs, fmt, lint, reporter):
 def _report_options(f):
     f = click.option("--output", "report_fmt", type=click.Choice(["text", "json"]),
                      default="text", show_default=True,
-                     help="How diagnostics are printed.")(f)
+                     help="How diagnostics are printed. JSON goes to stdout, or to stderr "
+                     "when stdout carries the template.")(f)
     f = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
     f = click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
                      show_default=True, help="Template format.")(f)
@@ -161,8 +162,9 @@ def cli() -> None:
 
 @cli.command("compile")
 @click.argument("specs", nargs=-1, required=True)
-@click.option("-o", "--out", help="Output directory (or file, for one spec). Default: stdout "
-              "for one spec.")
+@click.option("-o", "--out", help="Output directory, or a file (a name ending in .json, .yaml, "
+              ".yml or .template) for one spec. Default: stdout, for one spec. Writes are "
+              "atomic: a failing spec leaves its previous template untouched.")
 @_report_options
 def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint):
     """Validate, expand and lint SPECS; write one template per spec."""

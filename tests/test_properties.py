@@ -15,8 +15,10 @@ database is kept. Linting costs about 0.25 s a template, so (b) runs a dozen exa
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from pipegen.errors import CODES, SpecError
 from pipegen.schema import _validator, composed
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="pipegen-properties-"))
+atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 SPEC = WORKDIR / "spec.yaml"
 
 CI = settings(derandomize=True, database=None, deadline=None, print_blob=True,
