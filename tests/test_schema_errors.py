@@ -84,6 +84,22 @@ spec.yaml:4:7: error PG201 unknown key 'tpye'
            ^^^^
   hint: did you mean 'type'?
 """),
+    "number-for-string": ("        project: demo-build\n",
+                          "        project: demo-build\n        environment_variables: {PORT: 8080}\n",
+                          """\
+spec.yaml:14:39: error PG203 expected a string or an intrinsic function, got an integer
+  (stages[0].actions[0].environment_variables.PORT)
+             environment_variables: {PORT: 8080}
+                                           ^^^^
+  hint: quote it to make it a string: "8080"
+"""),
+    "number-for-duration": ("project: demo-build", "project: {timeout: 10}", """\
+spec.yaml:13:28: error PG203 expected a duration, got an integer
+  (stages[0].actions[0].project.timeout)
+             project: {timeout: 10}
+                                ^^
+  hint: write a whole number with a unit: 90s, 10m, 2h or 3d
+"""),
     "key-the-language-lacks": ("    branch: main\n", "    branch: main\n    poll_interval: 5m\n",
                                """\
 spec.yaml:7:5: error PG201 unknown key 'poll_interval'
