@@ -464,13 +464,12 @@ def _wrong_type(schema: dict, inst: Any, span, path: tuple, last) -> Diagnostic:
         hint = f"write a list: [{inst}]"
     elif hint is None and types == {"array"} and isinstance(inst, dict):
         hint = "write a list: put '- ' before the entry"
-    elif hint is None and isinstance(inst, (bool, int, float)) and any(
-            leaf.get("type") == "string" and not _pattern_noun(leaf) for leaf in leaves):
-        shown = json.dumps(inst)
-        hint = f"quote it to make it a string: \"{shown}\""
-    elif hint is None and len(leaves) > 1:
+    if hint is None and len(leaves) > 1:
         hint = _description(schema)
-    elif hint is None and _pattern_noun(leaves[0]):
+    if hint is None and isinstance(inst, (bool, int, float)) and any(
+            leaf.get("type") == "string" and not _pattern_noun(leaf) for leaf in leaves):
+        hint = f"quote it to make it a string: \"{json.dumps(inst)}\""
+    elif hint is None and len(leaves) == 1 and _pattern_noun(leaves[0]):
         hint = _pattern_noun(leaves[0])[1]
     return diag("PG203", f"expected {_expected(leaves)}, got {_type_name(inst)}", span, path,
                 hint)

@@ -84,8 +84,8 @@ spec.yaml:4:7: error PG201 unknown key 'tpye'
            ^^^^
   hint: did you mean 'type'?
 """),
-    "number-for-string": ("        project: demo-build\n",
-                          "        project: demo-build\n        environment_variables: {PORT: 8080}\n",
+    "number-for-string": ("        project: demo-build\n", "        project: demo-build\n"
+                          "        environment_variables: {PORT: 8080}\n",
                           """\
 spec.yaml:14:39: error PG203 expected a string or an intrinsic function, got an integer
   (stages[0].actions[0].environment_variables.PORT)
