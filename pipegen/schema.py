@@ -233,7 +233,7 @@ def _article(noun: str) -> str:
 
 
 def _join(parts: list[str]) -> str:
-    parts = list(dict.fromkeys(parts))
+    parts = list(dict.fromkeys(parts)) or ["nothing"]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
@@ -387,6 +387,11 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
         return [_wrong_type(error.schema, inst, span, path, last)]
     if v in ("enum", "const"):
         options = error.validator_value if v == "enum" else [error.validator_value]
+        if not options:  # e.g. the providers of an action type that has none yet
+            d = diag("PG204", f"{json.dumps(inst)} is not available: this version of pipegen "
+                     "knows no value for this key here", span, path)
+            _OPTION_COUNT[d] = 0
+            return [d]
         d = diag("PG204", f"{json.dumps(inst)} is not allowed here; expected "
                  f"{_expected([error.schema])}", span, path,
                  _suggest(inst, options) if isinstance(inst, str) else None)
@@ -454,7 +459,8 @@ def _bad_key(error, loaded: Loaded) -> Diagnostic:
 def _wrong_type(schema: dict, inst: Any, span, path: tuple, last) -> Diagnostic:
     leaves = _alternatives(schema)
     hint = TYPE_HINTS.get(last) if isinstance(last, str) else None
-    types = {leaf.get("type") for leaf in leaves}
+    types = {t for leaf in leaves for t in
+             (leaf.get("type") if isinstance(leaf.get("type"), list) else [leaf.get("type")])}
     if hint is None and inst is None:
         hint = "the key has no value: write one after the colon"
     elif hint is None and types == {"boolean"} and isinstance(inst, str):

@@ -360,3 +360,52 @@ def test_several_mistakes_are_all_reported_in_file_order(tmp_path, monkeypatch):
     out = errors_of(text, tmp_path, monkeypatch)
     assert [line.split(": error ")[0] for line in out.splitlines() if ": error " in line] == [
         "spec.yaml:3:17", "spec.yaml:15:9"]
+
+
+# --- every part of the schema, every kind of wrong value: a diagnostic, never an exception
+
+WRONG_VALUES = [None, True, 3, 2.5, "", "x", "NOT valid!", [], [None], {}, {"Ref": "X"},
+                {"nope": 1}, {"Fn::Sub": ["a", {}]}]
+
+
+def _subschemas(schema, where=""):
+    """(where, subschema) for every property, item and additional-property schema."""
+    if not isinstance(schema, dict):
+        return
+    for name, sub in schema.get("properties", {}).items():
+        yield f"{where}.{name}", sub
+        yield from _subschemas(sub, f"{where}.{name}")
+    for key in ("items", "additionalProperties", "then"):
+        if isinstance(schema.get(key), dict):
+            yield f"{where}[{key}]", schema[key]
+            yield from _subschemas(schema[key], f"{where}[{key}]")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for i, sub in enumerate(schema.get(key, [])):
+            yield from _subschemas(sub, f"{where}<{key}{i}>")
+
+
+def test_every_schema_location_maps_every_wrong_value():
+    import jsonschema
+
+    from pipegen.errors import CODES, Span
+    from pipegen.schema import _diagnose, composed
+
+    class Anywhere:  # stands in for a Loaded: every path is at 1:1
+        def span(self, path):
+            return Span("spec.yaml", 1, 1)
+
+        key_span = span
+
+    root = composed()
+    places = [("", root)] + [(f"$defs.{k}", v) for k, v in root["$defs"].items()]
+    places += [p for where, s in list(places) for p in _subschemas(s, where)]
+    checked = 0
+    for where, sub in places:
+        validator = jsonschema.Draft202012Validator({**sub, "$defs": root["$defs"]})
+        for value in WRONG_VALUES:
+            for error in validator.iter_errors(value):
+                diagnostics = _diagnose(error, Anywhere())
+                assert diagnostics, (where, value, error.message)
+                assert all(d.code in CODES and d.message for d in diagnostics), (where, value)
+                checked += 1
+    assert checked > 1000  # the walk really covered the schema
