@@ -78,9 +78,12 @@ class Reporter:
         return any(d.is_error for d in self.diagnostics)
 
     def finish(self) -> None:
+        from pipegen import report
+
         if self.fmt == "json":
-            from pipegen import report
             click.echo(report.as_json(self.diagnostics), nl=False, err=self.json_to_stderr)
+        elif self.fmt == "github":
+            click.echo(report.github(self.diagnostics), nl=False, err=self.json_to_stderr)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -143,10 +146,11 @@ def _compile_each(specs, fmt, lint, reporter):
 
 
 def _report_options(f):
-    f = click.option("--output", "report_fmt", type=click.Choice(["text", "json"]),
+    f = click.option("--output", "report_fmt", type=click.Choice(["text", "json", "github"]),
                      default="text", show_default=True,
-                     help="How diagnostics are printed. JSON goes to stdout, or to stderr "
-                     "when stdout carries the template.")(f)
+                     help="How diagnostics are printed: text, JSON, or GitHub Actions "
+                     "annotations. JSON and annotations go to stdout, or to stderr when stdout "
+                     "carries the template.")(f)
     f = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
     f = click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
                      show_default=True, help="Template format.")(f)

@@ -76,3 +76,27 @@ def as_json(diagnostics: Iterable[Diagnostic]) -> str:
             "related": [{"file": r.file, "line": r.line, "column": r.col} for r in d.related],
         })
     return json.dumps(out, indent=2) + "\n"
+
+
+def github(diagnostics: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one annotation per diagnostic, on the spec's line."""
+    out = []
+    for d in diagnostics:
+        props = [f"title={_gh_property(d.code)}"]
+        if d.span:
+            props = [f"file={_gh_property(d.span.file)}", f"line={d.span.line}",
+                     f"col={d.span.col}", *props]
+        message = d.message + (f" ({format_path(d.path)})" if d.path else "")
+        if d.hint:
+            message += f"\nhint: {d.hint}"
+        level = "error" if d.is_error else "warning"
+        out.append(f"::{level} {','.join(props)}::{_gh_data(message)}")
+    return "".join(line + "\n" for line in out)
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")

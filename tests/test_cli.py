@@ -305,3 +305,13 @@ def test_lint_warnings_fail_the_gate_too(specs, capsys):
     status, out, err = run(["compile", "unused.yaml"], capsys)
     assert status == 1
     assert "error PG502 cfn-lint W2001 in template line 4: Parameter Unused not used." in err
+
+
+def test_github_annotations(specs, capsys):
+    status, out, err = run(["compile", "bad.yaml", "-o", "out", "--no-lint", "--output",
+                            "github"], capsys)
+    assert status == 1
+    assert err == ""
+    assert out == ("::error file=bad.yaml,line=11,col=15,title=PG204::\"biuld\" is not allowed "
+                   "here; expected one of build, test, approval, invoke, deploy "
+                   "(stages[0].actions[0].type)%0Ahint: did you mean 'build'?\n")
