@@ -49,11 +49,57 @@ def _def_key(prefix: str, name: str) -> str:
     return prefix + "_" + "".join(c if c.isalnum() else "_" for c in name)
 
 
+# The shapes of intrinsic functions' arguments (CloudFormation's own rules), added to the
+# `intrinsic` definition so that `!Ref` with a list, or `!Sub` with a number, is a located schema
+# error rather than a broken template. base.json may define an argument itself; that one wins.
+_ARRAY = {"type": "array"}
+_VALUE = {"$ref": "#/$defs/string_value"}  # a string, or an intrinsic yielding one
+_LIST = {"anyOf": [{**_ARRAY, "items": _VALUE}, {"$ref": "#/$defs/intrinsic"}]}
+INTRINSIC_ARGUMENTS = {
+    "Ref": {"type": "string", "minLength": 1},
+    "Fn::GetAtt": {"anyOf": [
+        {"type": "string", "pattern": "^[A-Za-z0-9]+\\..+$"},
+        {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"}, _VALUE]}]},
+    "Fn::Sub": {"anyOf": [
+        {"type": "string"},
+        {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [
+            {"type": "string"}, {"type": "object", "additionalProperties": _VALUE}]}]},
+    "Fn::Join": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"},
+                                                                      _LIST]},
+    "Fn::Select": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [
+        {"anyOf": [{"type": ["integer", "string"]}, {"$ref": "#/$defs/intrinsic"}]}, _LIST]},
+    "Fn::Split": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"},
+                                                                       _VALUE]},
+    "Fn::FindInMap": {**_ARRAY, "minItems": 3, "maxItems": 4, "items": _VALUE},
+    "Fn::If": {**_ARRAY, "minItems": 3, "maxItems": 3, "prefixItems": [{"type": "string"}]},
+    "Fn::ImportValue": _VALUE,
+    "Fn::Cidr": {**_ARRAY, "minItems": 3, "maxItems": 3},
+}
+# How each is written, for the message when its argument is wrong.
+INTRINSIC_USAGE = {
+    "Ref": ("a parameter or resource name", "!Ref MyParameter"),
+    "Fn::GetAtt": ("Resource.Attribute", "!GetAtt MyRole.Arn"),
+    "Fn::Sub": ("a template string, or [template, {variables}]",
+                "!Sub 'arn:${AWS::Partition}:s3:::${Bucket}'"),
+    "Fn::Join": ("[delimiter, [values]]", "!Join [',', [a, b]]"),
+    "Fn::Select": ("[index, list]", "!Select [0, !GetAZs '']"),
+    "Fn::Split": ("[delimiter, string]", "!Split [',', 'a,b']"),
+    "Fn::FindInMap": ("[map, top-level key, second-level key]",
+                      "!FindInMap [Regions, !Ref 'AWS::Region', Ami]"),
+    "Fn::If": ("[condition, value if true, value if false]", "!If [IsProd, large, small]"),
+    "Fn::ImportValue": ("an export name", "!ImportValue shared-vpc-id"),
+    "Fn::Cidr": ("[ip block, count, cidr bits]", "!Cidr ['10.0.0.0/16', 4, 8]"),
+}
+
+
 @cache
 def composed() -> dict:
     """The whole schema: the root plus every registered provider's fragment."""
     schema = _read("base.json")
     defs = schema["$defs"]
+    intrinsic_args = defs["intrinsic"].setdefault("properties", {})
+    for name, shape in INTRINSIC_ARGUMENTS.items():
+        intrinsic_args.setdefault(name, shape)
 
     source = defs["source"]
     source_providers = providers.sources()
@@ -368,6 +414,13 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
 
     if "propertyNames" in error.relative_schema_path:
         return [_bad_key(error, loaded)]
+    intrinsic = _intrinsic_argument(error)
+    if intrinsic:
+        at = path[: len(path) - 1 - path[::-1].index(intrinsic)] + (intrinsic,)
+        usage, example = INTRINSIC_USAGE.get(intrinsic, ("other arguments", None))
+        short = "!" + intrinsic.removeprefix("Fn::")
+        return [diag("PG205", f"{short} takes {usage}", loaded.span(at), at,
+                     f"for example: {example}" if example else None)]
     if v in ("unevaluatedProperties", "additionalProperties"):
         return _unknown_keys(error, loaded)
     if v == "required":
@@ -375,7 +428,8 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
     if path == ("pipegen",):
         return [diag("PG206", f"spec version {json.dumps(inst)} is not supported; this pipegen "
                      "reads version 1", span, path, "write `pipegen: 1`")]
-    if cfn.is_intrinsic(inst) and last in LITERAL_KEYS:
+    if cfn.is_intrinsic(inst) and last in LITERAL_KEYS and not any(
+            map(_is_intrinsic_schema, _alternatives(error.schema))):
         return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function",
                      span, path, "pipegen reads this key to decide the pipeline's structure")]
     if v == "oneOf" and not error.context:  # valid against more than one form
@@ -402,6 +456,21 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
         return [diag("PG205", f"{json.dumps(inst)} is not {_article('valid ' + noun)}", span,
                      path, how or _sentence(error.schema.get("description")))]
     return [diag("PG205", _bound_message(error, last), span, path)]
+
+
+def _intrinsic_argument(error) -> str | None:
+    """The intrinsic (Fn::Sub...) whose argument this error is about, if it is about one."""
+    args = composed()["$defs"]["intrinsic"].get("properties", {})
+    path = tuple(error.absolute_path)
+    for name in path[-2:]:
+        shape = args.get(name) if isinstance(name, str) else None
+        if shape is None:
+            continue
+        forms = [shape, *shape.get("anyOf", [])]
+        parts = forms + [item for form in forms for item in form.get("prefixItems", [])]
+        if any(error.schema is part for part in parts):
+            return name
+    return None
 
 
 def _unknown_keys(error, loaded: Loaded) -> list[Diagnostic]:
@@ -518,6 +587,15 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
         for i, b in enumerate(branches):
             b = _resolve(b)
             if b.get("type") == "object" and not _is_intrinsic_schema(b):
+                inner = [e for e in error.context if e.relative_schema_path[0] == i]
+                found = [d for e in sorted(inner, key=_error_order)
+                         for d in _diagnose(e, loaded)]
+                if found:
+                    return found
+    if cfn.is_intrinsic(inst):
+        # An intrinsic with a bad argument: explain against the intrinsic alternative.
+        for i, b in enumerate(branches):
+            if any(map(_is_intrinsic_schema, _alternatives(b))):
                 inner = [e for e in error.context if e.relative_schema_path[0] == i]
                 found = [d for e in sorted(inner, key=_error_order)
                          for d in _diagnose(e, loaded)]

@@ -100,6 +100,22 @@ spec.yaml:13:28: error PG203 expected a duration, got an integer
                                 ^^
   hint: write a whole number with a unit: 90s, 10m, 2h or 3d
 """),
+    # An intrinsic with a wrong argument is an error here, not a broken template later.
+    "intrinsic-argument": ("application: demo", "application: !Sub [x]", """\
+spec.yaml:20:22: error PG205 !Sub takes a template string, or [template, {variables}]
+  (stages[1].actions[0].application.Fn::Sub)
+             application: !Sub [x]
+                          ^^^^^^^^
+  hint: for example: !Sub 'arn:${AWS::Partition}:s3:::${Bucket}'
+"""),
+    "intrinsic-argument-in-a-mapping": ("project: demo-build", "project: {name: !Ref [a, b]}",
+                                        """\
+spec.yaml:13:25: error PG205 !Ref takes a parameter or resource name
+  (stages[0].actions[0].project.name.Ref)
+             project: {name: !Ref [a, b]}
+                             ^^^^^^^^^^^
+  hint: for example: !Ref MyParameter
+"""),
     "key-the-language-lacks": ("    branch: main\n", "    branch: main\n    poll_interval: 5m\n",
                                """\
 spec.yaml:7:5: error PG201 unknown key 'poll_interval'
