@@ -252,6 +252,11 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "arn:aws:kms:REGION:ACCOUNT:alias/NAME"),
     "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": (
         "S3 bucket name", "bucket names have 3 to 63 lower-case letters, digits, '.' and '-'"),
+    "^(?!.*\\.\\.)(?![0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": (
+        "S3 bucket name", "bucket names have 3 to 63 lower-case letters, digits, '.' and '-', "
+        "no '..', and are not IP addresses"),
+    "^[\\w+=,.@-]{1,64}$": ("IAM role name",
+                          "use 1 to 64 letters, digits or any of + = , . @ _ -"),
     "^BUILD_": ("CodeBuild compute type", "raw compute types start with BUILD_, e.g. "
                 "BUILD_GENERAL1_SMALL"),
     "^[A-Za-z0-9]{1,255}$": ("parameter name",
@@ -614,7 +619,10 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
                          f"{expected}", span, path, suggestion or description)
                 _OPTION_COUNT[d] = len(options)
                 return [d]
+            # How to write the one pattern, unless literal options exist (the description
+            # names them all).
             hows = [n[1] for n in map(_pattern_noun, strings) if n and n[1]]
+            how = hows[0] if len(hows) == 1 and not options else None
             return [diag("PG205", f"{json.dumps(inst)} is not valid here; expected {expected}",
-                         span, path, description or (hows[0] if len(hows) == 1 else None))]
+                         span, path, how or description or (hows[0] if hows else None))]
     return [_wrong_type(error.schema, inst, span, path, path[-1] if path else None)]

@@ -116,6 +116,14 @@ spec.yaml:13:25: error PG205 !Ref takes a parameter or resource name
                              ^^^^^^^^^^^
   hint: for example: !Ref MyParameter
 """),
+    "role-name": ("name: demo\n", "name: demo\nrole: {generated: true, name: ''}\n", """\
+spec.yaml:3:31: error PG205 "" is not valid here; expected an IAM role name or an intrinsic \
+function
+  (role.name)
+     role: {generated: true, name: ''}
+                                   ^^
+  hint: use 1 to 64 letters, digits or any of + = , . @ _ -
+"""),
     "key-the-language-lacks": ("    branch: main\n", "    branch: main\n    poll_interval: 5m\n",
                                """\
 spec.yaml:7:5: error PG201 unknown key 'poll_interval'
@@ -251,11 +259,12 @@ mapping, got an integer
 or {name, retain, expire_after} for a generated one
 """),
     "bucket-anyof-mapping": ("name: demo\n",
-                             "name: demo\nartifacts:\n  bucket: {name: x, retian: true}\n", """\
-spec.yaml:4:21: error PG201 unknown key 'retian'
+                             "name: demo\nartifacts:\n  bucket: {name: acme-ci, retian: true}\n",
+                             """\
+spec.yaml:4:27: error PG201 unknown key 'retian'
   (artifacts.bucket.retian)
-       bucket: {name: x, retian: true}
-                         ^^^^^^
+       bucket: {name: acme-ci, retian: true}
+                               ^^^^^^
   hint: did you mean 'retain'?
 """),
     "encryption-anyof-typo": ("name: demo\n", "name: demo\nartifacts:\n  encryption: aws-manged\n",
