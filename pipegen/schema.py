@@ -257,6 +257,9 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "no '..', and are not IP addresses"),
     "^[\\w+=,.@-]{1,64}$": ("IAM role name",
                           "use 1 to 64 letters, digits or any of + = , . @ _ -"),
+    "^[-+]?[0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?$": ("number", "write a number, e.g. 8080 or 0.5"),
+    "^ *[-+]?[0-9]*\\.?[0-9]+( *, *[-+]?[0-9]*\\.?[0-9]+)* *$": (
+        "list of numbers", "write numbers separated by commas, e.g. \"1,2,3\""),
     "^BUILD_": ("CodeBuild compute type", "raw compute types start with BUILD_, e.g. "
                 "BUILD_GENERAL1_SMALL"),
     "^[A-Za-z0-9]{1,255}$": ("parameter name",
@@ -456,6 +459,9 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
                  _suggest(inst, options) if isinstance(inst, str) else None)
         _OPTION_COUNT[d] = len(options)
         return [d]
+    if v == "not" and isinstance(last, str):  # a key this combination excludes
+        return [diag("PG205", f"'{last}' cannot be used here", loaded.key_span(path), path,
+                     _sentence(error.schema.get("description")))]
     if v == "pattern":
         noun, how = _pattern_noun(error.schema) or ("value", None)
         return [diag("PG205", f"{json.dumps(inst)} is not {_article('valid ' + noun)}", span,

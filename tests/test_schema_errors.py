@@ -124,6 +124,24 @@ function
                                    ^^
   hint: use 1 to 64 letters, digits or any of + = , . @ _ -
 """),
+    # Parameters follow CloudFormation's rules per Type (troposphere refused these: a crash).
+    "parameter-default-type": ("name: demo\n",
+                               "name: demo\nparameters:\n  Port: {type: String, default: 8080}\n",
+                               """\
+spec.yaml:4:33: error PG203 expected a string, got an integer
+  (parameters.Port.default)
+       Port: {type: String, default: 8080}
+                                     ^^^^
+  hint: quote it to make it a string: "8080"
+"""),
+    "parameter-key-of-another-type": ("name: demo\n", "name: demo\nparameters:\n"
+                                      "  Size: {type: String, min_value: 3}\n", """\
+spec.yaml:4:24: error PG205 'min_value' cannot be used here
+  (parameters.Size.min_value)
+       Size: {type: String, min_value: 3}
+                            ^^^^^^^^^
+  hint: min_value and max_value apply to Number parameters
+"""),
     "key-the-language-lacks": ("    branch: main\n", "    branch: main\n    poll_interval: 5m\n",
                                """\
 spec.yaml:7:5: error PG201 unknown key 'poll_interval'
