@@ -1,6 +1,6 @@
 """The command line: `compile`, `check`, `schema`. Options in, exit code out.
 
-Exit codes: 0 ok; 1 a spec, the lint gate or a staleness check failed; 2 usage; 3 internal
+Exit codes: 0 ok; 1 a spec, the lint gate, a write or a staleness check failed; 2 usage; 3 internal
 error (a pipegen bug).
 
 Output safety: a template is written to a temporary file beside its target and renamed over
@@ -50,10 +50,10 @@ def find_specs(paths: tuple[str, ...]) -> list[Path]:
 class Reporter:
     """Collects what a run says and prints it in the chosen format."""
 
-    def __init__(self, fmt: str, strict: bool, json_to_stderr: bool = False):
+    def __init__(self, fmt: str, strict: bool, report_to_stderr: bool = False):
         self.fmt = fmt
         self.strict = strict
-        self.json_to_stderr = json_to_stderr  # when stdout carries the template
+        self.report_to_stderr = report_to_stderr  # when stdout carries the template
         self.diagnostics: list[Diagnostic] = []
         self.sources: dict[str, list[str]] = {}
 
@@ -81,9 +81,9 @@ class Reporter:
         from pipegen import report
 
         if self.fmt == "json":
-            click.echo(report.as_json(self.diagnostics), nl=False, err=self.json_to_stderr)
+            click.echo(report.as_json(self.diagnostics), nl=False, err=self.report_to_stderr)
         elif self.fmt == "github":
-            click.echo(report.github(self.diagnostics), nl=False, err=self.json_to_stderr)
+            click.echo(report.github(self.diagnostics), nl=False, err=self.report_to_stderr)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -185,7 +185,7 @@ def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint):
                                "directory for their templates")
     if out_path is not None and not names_file:
         _refuse_clashes(paths, out_path, fmt)
-    reporter = Reporter(report_fmt, strict, json_to_stderr=out_path is None)
+    reporter = Reporter(report_fmt, strict, report_to_stderr=out_path is None)
     for spec, result in _compile_each(paths, fmt, not no_lint, reporter):
         if result is None:
             continue
