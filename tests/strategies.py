@@ -119,8 +119,9 @@ def codebuild_inline(draw, d: Draft) -> tuple[dict, list[str]]:
         project["buildspec"] = draw(st.sampled_from([
             "buildspec.yml", {"version": 0.2, "phases": {"build": {"commands": ["make"]}}}]))
     if draw(st.booleans()):
-        project["compute"] = draw(st.sampled_from(["small", "medium", "large",
-                                                   "BUILD_GENERAL1_SMALL"]))
+        project["compute"] = d.literal_or_ref(
+            draw, draw(st.sampled_from(["small", "medium", "large", "BUILD_GENERAL1_SMALL"])),
+            "ComputeType", allowed_values=["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM"])
     if draw(st.booleans()):
         project["arch"] = draw(st.sampled_from(["x86-64", "arm64"]))
     if draw(st.booleans()):

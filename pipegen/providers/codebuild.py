@@ -102,8 +102,7 @@ class CodeBuildAction(ActionProvider):
 
         environment = codebuild.Environment(
             Type=CONTAINER[arch],
-            ComputeType=cfn.value(COMPUTE.get(spec.get("compute", "small"),
-                                              spec.get("compute"))),
+            ComputeType=cfn.value(_compute_type(spec.get("compute", "small"))),
             Image=cfn.value(spec.get("image", IMAGE[arch])),
         )
         if variables:
@@ -169,6 +168,11 @@ class CodeBuildAction(ActionProvider):
         ctx.add(codebuild.Project(title, **kwargs), action.path + ("project",))
         return title
 
+
+
+def _compute_type(compute: Any) -> Any:
+    """small -> BUILD_GENERAL1_SMALL; a raw BUILD_* value or an intrinsic passes through."""
+    return COMPUTE.get(compute, compute) if isinstance(compute, str) else compute
 
 
 def _with_suffix(arn: Any, suffix: str) -> Any:
