@@ -463,9 +463,15 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
         return [diag("PG205", f"'{last}' cannot be used here", loaded.key_span(path), path,
                      _sentence(error.schema.get("description")))]
     if v == "pattern":
-        noun, how = _pattern_noun(error.schema) or ("value", None)
+        known = _pattern_noun(error.schema) if (
+            "title" in error.schema or error.schema["pattern"] in PATTERNS) else None
+        description = _sentence(error.schema.get("description"))
+        if known is None:  # a pattern without words: its description says what fits
+            return [diag("PG205", f"{json.dumps(inst)} is not valid here", span, path,
+                         description or f"it must match {error.schema['pattern']}")]
+        noun, how = known
         return [diag("PG205", f"{json.dumps(inst)} is not {_article('valid ' + noun)}", span,
-                     path, how or _sentence(error.schema.get("description")))]
+                     path, how or description)]
     return [diag("PG205", _bound_message(error, last), span, path)]
 
 

@@ -434,6 +434,8 @@ def test_every_schema_location_maps_every_wrong_value():
     from pipegen.schema import _diagnose, composed
 
     class Anywhere:  # stands in for a Loaded: every path is at 1:1
+        data: dict = {}
+
         def span(self, path):
             return Span("spec.yaml", 1, 1)
 
@@ -452,3 +454,26 @@ def test_every_schema_location_maps_every_wrong_value():
                 assert all(d.code in CODES and d.message for d in diagnostics), (where, value)
                 checked += 1
     assert checked > 1000  # the walk really covered the schema
+
+
+def test_a_pattern_without_words_falls_back_to_its_description():
+    import jsonschema
+
+    from pipegen.errors import Span
+    from pipegen.schema import _diagnose
+
+    class Anywhere:
+        data: dict = {}
+
+        def span(self, path):
+            return Span("spec.yaml", 1, 1)
+
+        key_span = span
+
+    for schema, hint in (({"type": "string", "pattern": "^https?://", "description":
+                           "A link for the reviewer."}, "a link for the reviewer"),
+                         ({"type": "string", "pattern": "^https?://"},
+                          "it must match ^https?://")):
+        error = next(jsonschema.Draft202012Validator(schema).iter_errors("example.com"))
+        (d,) = _diagnose(error, Anywhere())
+        assert (d.code, d.message, d.hint) == ("PG205", '"example.com" is not valid here', hint)
