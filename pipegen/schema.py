@@ -374,7 +374,7 @@ def _sentence(text: str | None) -> str | None:
         return None
     text = text.strip().rstrip(".")
     first = text.split(" ", 1)[0]
-    if first[:1].isupper() and first[1:].islower():
+    if first[:1].isupper() and (first[1:].islower() or first[1:] == ""):
         text = text[0].lower() + text[1:]
     return text
 
