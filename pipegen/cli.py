@@ -1,7 +1,11 @@
 """The command line: `compile`, `check`, `schema`. Options in, exit code out.
 
-Exit codes: 0 ok; 1 a spec, the lint gate or a staleness check failed; 2 usage; 3 internal
+Exit codes: 0 ok; 1 a spec, the lint gate, a write or a staleness check failed; 2 usage; 3 internal
 error (a pipegen bug).
+
+Output safety: a template is written to a temporary file beside its target and renamed over
+it, so a failure at any point (a spec error, a crash, a full disk) leaves the previous file
+byte-identical; nothing is written for a spec that fails.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pipegen.errors import Diagnostic, SpecError, diag
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SPEC_SUFFIXES = (".yaml", ".yml")
+TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")  # -o names a file, not a directory
 _SPEC_MARK = re.compile(r"^pipegen\s*:", re.MULTILINE)
 REPORT_URL = "https://github.com/pipegen/pipegen/issues"
 
@@ -45,16 +50,19 @@ def find_specs(paths: tuple[str, ...]) -> list[Path]:
 class Reporter:
     """Collects what a run says and prints it in the chosen format."""
 
-    def __init__(self, fmt: str, strict: bool):
+    def __init__(self, fmt: str, strict: bool, report_to_stderr: bool = False):
         self.fmt = fmt
         self.strict = strict
+        self.report_to_stderr = report_to_stderr  # when stdout carries the template
         self.diagnostics: list[Diagnostic] = []
         self.sources: dict[str, list[str]] = {}
 
     def add(self, spec: Path, diagnostics: list[Diagnostic]) -> None:
         if str(spec) not in self.sources:
+            from pipegen.report import split_lines
+
             try:
-                self.sources[str(spec)] = spec.read_text("utf-8", errors="replace").splitlines()
+                self.sources[str(spec)] = split_lines(spec.read_text("utf-8", errors="replace"))
             except OSError:
                 self.sources[str(spec)] = []
         if self.strict:
@@ -70,22 +78,54 @@ class Reporter:
         return any(d.is_error for d in self.diagnostics)
 
     def finish(self) -> None:
+        from pipegen import report
+
         if self.fmt == "json":
-            from pipegen import report
-            click.echo(report.as_json(self.diagnostics), nl=False)
+            click.echo(report.as_json(self.diagnostics), nl=False, err=self.report_to_stderr)
+        elif self.fmt == "github":
+            click.echo(report.github(self.diagnostics), nl=False, err=self.report_to_stderr)
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a failure never leaves half a file."""
+    """Write via a temporary file and rename, so a failure never leaves half a file.
+
+    The temporary file is in the target's directory (a rename within one file system is
+    atomic) and gets the mode the file has, or would get from the umask when new.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _write(target: Path, text: str, spec: Path, reporter: Reporter) -> bool:
+    """Write one template; a failure to write is reported against the spec (PG603)."""
+    try:
+        write_atomic(target, text)
+    except OSError as e:
+        reason = e.strerror or str(e)
+        reporter.add(spec, [diag("PG603", f"cannot write {target}: {reason}",
+                                 hint="check that the output directory exists and is "
+                                 "writable, and that -o names a file or a directory as meant")])
+        return False
+    return True
 
 
 def _compile_each(specs, fmt, lint, reporter):
@@ -106,9 +146,11 @@ def _compile_each(specs, fmt, lint, reporter):
 
 
 def _report_options(f):
-    f = click.option("--output", "report_fmt", type=click.Choice(["text", "json"]),
+    f = click.option("--output", "report_fmt", type=click.Choice(["text", "json", "github"]),
                      default="text", show_default=True,
-                     help="How diagnostics are printed.")(f)
+                     help="How diagnostics are printed: text, JSON, or GitHub Actions "
+                     "annotations. JSON and annotations go to stdout, or to stderr when stdout "
+                     "carries the template.")(f)
     f = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
     f = click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
                      show_default=True, help="Template format.")(f)
@@ -124,8 +166,9 @@ def cli() -> None:
 
 @cli.command("compile")
 @click.argument("specs", nargs=-1, required=True)
-@click.option("-o", "--out", help="Output directory (or file, for one spec). Default: stdout "
-              "for one spec.")
+@click.option("-o", "--out", help="Output directory, or a file (a name ending in .json, .yaml, "
+              ".yml or .template) for one spec. Default: stdout, for one spec. Writes are "
+              "atomic: a failing spec leaves its previous template untouched.")
 @_report_options
 def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint):
     """Validate, expand and lint SPECS; write one template per spec."""
@@ -133,23 +176,40 @@ def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint):
 
     paths = find_specs(specs)
     out_path = Path(out) if out else None
-    to_file = out_path is not None and len(paths) == 1 and not out_path.is_dir() and \
-        out_path.suffix in (".json", ".yaml", ".yml", ".template")
+    names_file = out_path is not None and not out_path.is_dir() and \
+        out_path.suffix in TEMPLATE_SUFFIXES
     if out_path is None and len(paths) > 1:
         raise click.UsageError("several specs need -o DIR for their templates")
-    reporter = Reporter(report_fmt, strict)
+    if names_file and len(paths) > 1:
+        raise click.UsageError(f"-o {out} names a file, and {len(paths)} specs need a "
+                               "directory for their templates")
+    if out_path is not None and not names_file:
+        _refuse_clashes(paths, out_path, fmt)
+    reporter = Reporter(report_fmt, strict, report_to_stderr=out_path is None)
     for spec, result in _compile_each(paths, fmt, not no_lint, reporter):
         if result is None:
             continue
         if out_path is None:
             click.echo(result.text, nl=False)
         else:
-            target = out_path if to_file else out_path / (spec.stem + extension(fmt))
-            write_atomic(target, result.text)
-            if report_fmt == "text":
+            target = out_path if names_file else out_path / (spec.stem + extension(fmt))
+            if _write(target, result.text, spec, reporter) and report_fmt == "text":
                 click.echo(f"wrote {target}", err=True)
     reporter.finish()
     sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
+
+
+def _refuse_clashes(paths: list[Path], out_dir: Path, fmt: str) -> None:
+    """Two specs with one file name would write one template: refuse before writing any."""
+    from pipegen.render import extension
+
+    seen: dict[str, Path] = {}
+    for p in paths:
+        name = p.stem + extension(fmt)
+        if name in seen:
+            raise click.UsageError(f"{seen[name]} and {p} would both write {out_dir / name}; "
+                                   "rename one of them or compile them separately")
+        seen[name] = p
 
 
 @cli.command("check")
@@ -212,7 +272,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception:  # a bug in pipegen: say so, with what a report needs
-        click.echo(f"pipegen {__version__}: internal error (a bug in pipegen, not in your spec)."
-                   f"\nPlease report it at {REPORT_URL} with the spec and this trace:\n"
-                   + traceback.format_exc(), err=True)
+        click.echo(f"pipegen {__version__}: error PG901 internal error (a bug in pipegen, not "
+                   f"in your spec).\nNo file was left half-written. Please report it at "
+                   f"{REPORT_URL} with the spec and this trace:\n" + traceback.format_exc(),
+                   err=True)
         sys.exit(EXIT_INTERNAL)

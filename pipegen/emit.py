@@ -97,7 +97,7 @@ class EmitContext:
         if resource.title in self.origins:
             self.problems.append(diag(
                 "PG401", f"two resources would have the logical id '{resource.title}'",
-                self.loaded.span(origin), origin,
+                self.loaded.key_span(origin), origin,
                 "rename the action, source or extra resource so the generated ids differ"))
             return resource
         self.origins[resource.title] = origin

@@ -83,7 +83,8 @@ CODES: dict[str, Code] = {
                   "...) may be used as tags; Python and custom tags are refused.",
                   "role: !!python/object:os.system x",
                   "Use a plain value or a CloudFormation intrinsic."),
-    "PG105": Code("empty spec", "The file holds no document.", "", "Write a spec; see samples/."),
+    "PG105": Code("empty spec", "The file holds no document.", "# only a comment",
+                  "Write a spec; see samples/."),
     "PG106": Code("spec root is not a mapping", "The document must be a mapping of top-level keys.",
                   "- name: x", "Start the file with `pipegen: 1`."),
     "PG107": Code("not UTF-8", "The file is not valid UTF-8 text.", "(a Latin-1 byte)",
@@ -95,7 +96,8 @@ CODES: dict[str, Code] = {
                   "b: [*a, *a, *a, ...]", "Write the values out, or use fewer aliases."),
     "PG110": Code("nesting too deep", "The document nests deeper than pipegen allows.",
                   "[[[[[[...]]]]]]", "Flatten the structure."),
-    "PG111": Code("file too large", "The spec file is larger than pipegen accepts.", "",
+    "PG111": Code("file too large", "The spec file is larger than pipegen accepts (1 MiB).",
+                  "(a 2 MiB spec file)",
                   "Split the pipeline; a spec this large is not one pipeline."),
     "PG112": Code("merge keys not supported", "YAML merge keys (<<) are refused: they hide "
                   "where values come from.", "<<: *defaults", "Write the keys out."),
@@ -104,39 +106,56 @@ CODES: dict[str, Code] = {
     "PG201": Code("unknown key", "A key that the spec language does not define.",
                   "stages: [{name: Build, actoins: []}]", "Use a key from the schema; the hint "
                   "names the closest one."),
-    "PG202": Code("missing key", "A required key is absent.", "sources: [{provider: github}]",
-                  "Add the key."),
-    "PG203": Code("wrong type", "A value has the wrong type.", "execution_mode: 3",
+    "PG202": Code("missing key", "A required key is absent.",
+                  "sources: [{provider: codecommit, branch: main}]",
+                  "Add the key; the hint says what needs it."),
+    "PG203": Code("wrong type", "A value has the wrong type: a list where a string goes, a "
+                  "string where true or false goes (`yes` is a string in YAML 1.2), an "
+                  "intrinsic where pipegen needs a mapping.", "restart_on_update: yes",
                   "Write a value of the type named."),
-    "PG204": Code("value not allowed", "A value is not one of the allowed values.",
-                  "type: v3", "Use one of the values listed."),
-    "PG205": Code("invalid value", "A value does not match the form the key requires.",
-                  "name: 'my pipeline'", "Follow the pattern or bounds named in the message."),
+    "PG204": Code("value not allowed", "A value is not one of the allowed values (an "
+                  "enumerated setting, a provider of the action's type).", "type: v3",
+                  "Use one of the values listed; the hint names the closest one."),
+    "PG205": Code("invalid value", "A value does not have the form the key requires (a name, "
+                  "an ARN, a duration), or is out of bounds (too long, too few items).",
+                  "outputs: [Built.zip]", "Follow the form the message and hint name."),
     "PG206": Code("spec version not supported", "The `pipegen:` key names a version this "
                   "pipegen does not read.", "pipegen: 9", "Use `pipegen: 1`."),
     "PG207": Code("intrinsic not allowed here", "A key that pipegen reads to decide structure "
                   "must be a literal.", "provider: !Ref P", "Write a literal value."),
     # --- semantic
     "PG301": Code("duplicate name", "Two stages, actions, sources or artifacts share a name.",
-                  "two stages named Build", "Rename one of them."),
+                  "stages:\n  - {name: Build, actions: [...]}\n  - {name: Build, actions: "
+                  "[...]}", "Rename one of them."),
     "PG302": Code("input not produced", "An action's input artifact is not produced by any "
                   "earlier action.", "inputs: [Built]", "Name an artifact produced earlier; the "
                   "hint lists them."),
     "PG303": Code("inputs needed", "An action needs inputs and pipegen cannot pick a default.",
-                  "a build action with two sources and no `inputs`", "Add `inputs`."),
+                  "sources: [{name: App, ...}, {name: Config, ...}]\n"
+                  "stages: [{name: Build, actions: [{name: B, type: build, project: p}]}]",
+                  "Add `inputs`."),
     "PG304": Code("branch required", "Every VCS source needs exactly one branch.",
-                  "provider: github without branch", "Add `branch: main` (one per pipeline)."),
+                  "sources: [{provider: codecommit, repository: app}]",
+                  "Add `branch: main` (one per pipeline)."),
     "PG305": Code("v2-only feature in a v1 pipeline", "The feature needs `type: v2`.",
-                  "type: v1 with variables", "Remove the feature or use `type: v2`."),
+                  "type: v1\nvariables: {ENV: {default: dev}}",
+                  "Remove the feature or use `type: v2`."),
     "PG306": Code("undeclared reference", "A !Ref or !GetAtt names nothing the template declares.",
-                  "!Ref Missing", "Declare the parameter or resource, or fix the name."),
+                  "connection: !Ref Missing",
+                  "Declare the parameter or resource, or fix the name."),
     "PG307": Code("artifact count", "An action has more or fewer inputs or outputs than its "
-                  "provider allows.", "a manual approval with inputs", "Adjust inputs or outputs."),
-    "PG308": Code("invalid artifact name", "Artifact names allow letters, digits, '-' and '_' "
-                  "only, 1 to 100 characters.", "output: app.src", "Rename the artifact."),
+                  "provider allows.", "{name: Approve, type: approval, inputs: [Built]}",
+                  "Adjust inputs or outputs."),
+    "PG308": Code("invalid artifact name", "A source's default output artifact name "
+                  "(<name>Source) is not a valid artifact name: artifact names allow letters, "
+                  "digits, '-' and '_' only, while source names may hold '.' and '@'. (A "
+                  "written artifact name with such characters is PG205.)",
+                  "sources: [{name: app.src, provider: codecommit, ...}]",
+                  "Add `output: NAME` to the source."),
     "PG309": Code("bad ARTIFACT::path", "An ARTIFACT::path names an artifact that is not one "
                   "of the action's inputs.", "template: Other::t.yaml", "Use one of the inputs."),
-    "PG310": Code("ordering cycle", "`after:` lists form a cycle.", "A after B, B after A",
+    "PG310": Code("ordering cycle", "`after:` lists form a cycle.",
+                  "actions: [{name: A, after: [B], ...}, {name: B, after: [A], ...}]",
                   "Break the cycle."),
     "PG311": Code("unknown action in after", "`after:` names an action not in the stage.",
                   "after: [Lint]", "Name an action of the same stage."),
@@ -371,18 +390,28 @@ CODES: dict[str, Code] = {
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
     # --- lint
-    "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.", "",
+    "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
+                  "project: {timeout: 100h}   # CodeBuild allows at most 36h",
                   "Fix the spec value the message points at."),
-    "PG502": Code("cfn-lint warning", "cfn-lint found a warning in the compiled template.", "",
+    "PG502": Code("cfn-lint warning", "cfn-lint found a warning in the compiled template; "
+                  "the lint gate fails on warnings too.", "parameters: {Unused: {type: String}}",
                   "Fix the spec value the message points at."),
     # --- check
-    "PG601": Code("stale template", "The committed template differs from a fresh compile.", "",
+    "PG601": Code("stale template", "The committed template differs from a fresh compile.",
+                  "pipegen check samples --templates templates   # after editing a spec",
                   "Run `pipegen compile` and commit the result."),
-    "PG602": Code("template missing", "No committed template exists for a spec.", "",
+    "PG602": Code("template missing", "No committed template exists for a spec.",
+                  "pipegen check samples/new.yaml --templates templates",
                   "Run `pipegen compile` and commit the result."),
+    "PG603": Code("cannot write template", "The compiled template could not be written (no "
+                  "permission, a file where a directory should be, a full disk). The previous "
+                  "file, if any, is untouched.", "pipegen compile orders.yaml -o /read-only/dir",
+                  "Check the output path and its permissions."),
     # --- internal
-    "PG901": Code("internal error", "pipegen itself failed. This is a bug.", "",
-                  "Report it with the spec that caused it."),
+    "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "
+                  "problem with the spec: pipegen exits with status 3 and prints a trace.",
+                  "(any spec that makes pipegen crash)",
+                  "Report it with the spec that caused it and the trace."),
 }
 
 

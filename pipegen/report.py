@@ -1,11 +1,30 @@
-"""Diagnostics for people (file:line:col, the line, a caret, the hint) and for tools (JSON)."""
+"""Diagnostics for people (file:line:col, the line, a caret, the hint) and for tools (JSON).
+
+The text form, one block per diagnostic:
+
+    spec.yaml:14:19: error PG205 "Built.zip" is not a valid artifact name
+      (stages[0].actions[0].outputs[0])
+                 outputs: [Built.zip]
+                           ^^^^^^^^^
+      hint: use 1 to 100 letters, digits, '-' or '_' (no '.')
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from pipegen.errors import Diagnostic, format_path
+
+# The line breaks YAML (and so every Span) counts; str.splitlines() knows more (\f, \v, \x1c),
+# which would show the wrong line in an excerpt.
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def split_lines(text: str) -> list[str]:
+    """A spec's lines as Spans number them (line N is element N - 1)."""
+    return LINE_BREAK.split(text)
 
 
 def text(diagnostics: Iterable[Diagnostic], sources: dict[str, list[str]]) -> str:
@@ -33,6 +52,8 @@ def _excerpt(d: Diagnostic, sources: dict[str, list[str]]) -> list[str]:
     if not 1 <= d.span.line <= len(lines):
         return []
     src = lines[d.span.line - 1].rstrip("\n").expandtabs(1)
+    if not src.strip():
+        return []  # an empty line (the end of the file): nothing to underline
     start = max(d.span.col - 1, 0)
     if d.redact:
         # Never quote a secret back: mask the value (to the end of the line if unbounded).
@@ -56,5 +77,30 @@ def as_json(diagnostics: Iterable[Diagnostic]) -> str:
             "end_line": d.span.end_line if d.span else None,
             "end_column": d.span.end_col if d.span else None,
             "path": format_path(d.path), "hint": d.hint,
+            "related": [{"file": r.file, "line": r.line, "column": r.col} for r in d.related],
         })
     return json.dumps(out, indent=2) + "\n"
+
+
+def github(diagnostics: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one annotation per diagnostic, on the spec's line."""
+    out = []
+    for d in diagnostics:
+        props = [f"title={_gh_property(d.code)}"]
+        if d.span:
+            props = [f"file={_gh_property(d.span.file)}", f"line={d.span.line}",
+                     f"col={d.span.col}", *props]
+        message = d.message + (f" ({format_path(d.path)})" if d.path else "")
+        if d.hint:
+            message += f"\nhint: {d.hint}"
+        level = "error" if d.is_error else "warning"
+        out.append(f"::{level} {','.join(props)}::{_gh_data(message)}")
+    return "".join(line + "\n" for line in out)
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -73,11 +73,57 @@ def _def_key(prefix: str, name: str) -> str:
     return prefix + "_" + "".join(c if c.isalnum() else "_" for c in name)
 
 
+# The shapes of intrinsic functions' arguments (CloudFormation's own rules), added to the
+# `intrinsic` definition so that `!Ref` with a list, or `!Sub` with a number, is a located schema
+# error rather than a broken template. base.json may define an argument itself; that one wins.
+_ARRAY = {"type": "array"}
+_VALUE = {"$ref": "#/$defs/string_value"}  # a string, or an intrinsic yielding one
+_LIST = {"anyOf": [{**_ARRAY, "items": _VALUE}, {"$ref": "#/$defs/intrinsic"}]}
+INTRINSIC_ARGUMENTS = {
+    "Ref": {"type": "string", "minLength": 1},
+    "Fn::GetAtt": {"anyOf": [
+        {"type": "string", "pattern": "^[A-Za-z0-9]+\\..+$"},
+        {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"}, _VALUE]}]},
+    "Fn::Sub": {"anyOf": [
+        {"type": "string"},
+        {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [
+            {"type": "string"}, {"type": "object", "additionalProperties": _VALUE}]}]},
+    "Fn::Join": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"},
+                                                                      _LIST]},
+    "Fn::Select": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [
+        {"anyOf": [{"type": ["integer", "string"]}, {"$ref": "#/$defs/intrinsic"}]}, _LIST]},
+    "Fn::Split": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"},
+                                                                       _VALUE]},
+    "Fn::FindInMap": {**_ARRAY, "minItems": 3, "maxItems": 4, "items": _VALUE},
+    "Fn::If": {**_ARRAY, "minItems": 3, "maxItems": 3, "prefixItems": [{"type": "string"}]},
+    "Fn::ImportValue": _VALUE,
+    "Fn::Cidr": {**_ARRAY, "minItems": 3, "maxItems": 3},
+}
+# How each is written, for the message when its argument is wrong.
+INTRINSIC_USAGE = {
+    "Ref": ("a parameter or resource name", "!Ref MyParameter"),
+    "Fn::GetAtt": ("Resource.Attribute", "!GetAtt MyRole.Arn"),
+    "Fn::Sub": ("a template string, or [template, {variables}]",
+                "!Sub 'arn:${AWS::Partition}:s3:::${Bucket}'"),
+    "Fn::Join": ("[delimiter, [values]]", "!Join [',', [a, b]]"),
+    "Fn::Select": ("[index, list]", "!Select [0, !GetAZs '']"),
+    "Fn::Split": ("[delimiter, string]", "!Split [',', 'a,b']"),
+    "Fn::FindInMap": ("[map, top-level key, second-level key]",
+                      "!FindInMap [Regions, !Ref 'AWS::Region', Ami]"),
+    "Fn::If": ("[condition, value if true, value if false]", "!If [IsProd, large, small]"),
+    "Fn::ImportValue": ("an export name", "!ImportValue shared-vpc-id"),
+    "Fn::Cidr": ("[ip block, count, cidr bits]", "!Cidr ['10.0.0.0/16', 4, 8]"),
+}
+
+
 @cache
 def composed() -> dict:
     """The whole schema: the root plus every registered provider's fragment."""
     schema = _read("base.json")
     defs = schema["$defs"]
+    intrinsic_args = defs["intrinsic"].setdefault("properties", {})
+    for name, shape in INTRINSIC_ARGUMENTS.items():
+        intrinsic_args.setdefault(name, shape)
 
     source = defs["source"]
     source_providers = providers.sources()
@@ -125,29 +171,148 @@ def validate(loaded: Loaded) -> None:
     """Raise SpecError with one diagnostic per problem the schema finds."""
     validator = _validator()
     found: dict[tuple, Diagnostic] = {}
-    for error in sorted(validator.iter_errors(loaded.data), key=_error_order):
-        for d in _diagnose(error, loaded, validator):
-            found.setdefault((d.path, d.code, d.message), d)
-    if found:
-        raise SpecError(_prune(list(found.values())))
+    _OPTION_COUNT.clear()
+    try:
+        for error in sorted(validator.iter_errors(loaded.data), key=_error_order):
+            for d in _diagnose(error, loaded):
+                found.setdefault((d.path, d.code, d.message), d)
+        diagnostics = _prune(list(found.values()))
+    finally:
+        _OPTION_COUNT.clear()
+    if diagnostics:
+        raise SpecError(diagnostics)
 
 
 def _error_order(e: jsonschema.ValidationError):
     return (list(map(str, e.absolute_path)), e.validator, str(e.message))
 
 
+# --- pruning: one useful message per mistake, not every consequence of it
+
 def _prune(diags: list[Diagnostic]) -> list[Diagnostic]:
-    """Drop follow-on errors: an unknown key inside a node already reported is noise."""
-    paths = {d.path for d in diags}
-    keep = [d for d in diags
-            if not any(d.path[: len(p)] == p and len(p) < len(d.path) for p in paths
-                       if _is_blocking(diags, p))]
-    return sorted(keep, key=lambda d: (d.span.line if d.span else 0, d.span.col if d.span else 0,
+    """Drop follow-on errors.
+
+    - Inside a value of the wrong type (or an intrinsic where a literal belongs) nothing more
+      is reported: the one message says it all.
+    - In a source or action whose `provider` or `type` is wrong or missing, the other keys
+      cannot be judged (they may be right for the provider meant), so unknown-key and
+      missing-key errors there are dropped.
+    - Two "not allowed" errors at one place (the provider list of every type, and of this
+      type) keep the narrower one.
+    - A missing key that an unknown sibling key was probably meant to be (`aplication:` and
+      no `application:`) is said once, by the unknown key's "did you mean".
+    """
+    blocking = {d.path for d in diags if d.code in ("PG203", "PG207")}
+    undetermined = {d.path[:-1] for d in diags if d.path and d.path[-1] in _DISCRIMINATORS
+                    and d.code in ("PG203", "PG204", "PG205", "PG207")}
+    undetermined |= {d.path for d in diags if d.code == "PG202"
+                     and _missing_key(d) in _DISCRIMINATORS}
+    undetermined = {p for p in undetermined if _is_source_or_action(p)}
+    narrowest: dict[tuple, Diagnostic] = {}
+    for d in diags:
+        if d.code == "PG204" and d in _OPTION_COUNT:
+            best = narrowest.get(d.path)
+            if best is None or _OPTION_COUNT[d] < _OPTION_COUNT[best]:
+                narrowest[d.path] = d
+
+    def keep(d: Diagnostic) -> bool:
+        if any(d.path[: len(p)] == p and len(p) < len(d.path) for p in blocking):
+            return False
+        if d.code == "PG201" and d.path[:-1] in undetermined:
+            return _meant(d) in _DISCRIMINATORS  # `tpye:` is the one message worth giving
+        if d.code == "PG202" and d.path in undetermined and \
+                _missing_key(d) not in _DISCRIMINATORS:
+            return False
+        return not (d.path in narrowest and d in _OPTION_COUNT and narrowest[d.path] is not d)
+
+    kept = [d for d in diags if keep(d)]
+    # Only now, against the unknown keys still reported: a missing key a typo explains.
+    misspelt = {(d.path[:-1], _meant(d)) for d in kept if d.code == "PG201" and _meant(d)}
+    kept = [d for d in kept if not (d.code == "PG202" and (d.path, _missing_key(d)) in misspelt)]
+    # Pruning must never hide every problem: a spec the schema refuses is never passed on.
+    kept = kept or diags
+    return sorted(kept, key=lambda d: (d.span.line if d.span else 0, d.span.col if d.span else 0,
                                        d.code, d.message))
 
 
-def _is_blocking(diags: list[Diagnostic], path: tuple) -> bool:
-    return any(d.path == path and d.code in ("PG203", "PG207") for d in diags)
+def _is_source_or_action(path: tuple) -> bool:
+    return (len(path) == 2 and path[0] == "sources") or (
+        len(path) == 4 and path[0] == "stages" and path[2] == "actions")
+
+
+def _meant(d: Diagnostic) -> str | None:
+    """The key an unknown key's "did you mean" hint names."""
+    prefix = "did you mean '"
+    if d.code == "PG201" and d.hint and d.hint.startswith(prefix):
+        return d.hint[len(prefix):].removesuffix("'?")
+    return None
+
+
+_DISCRIMINATORS = ("provider", "type")
+# PG204 diagnostics built from an enum, with the number of options offered (for _prune).
+_OPTION_COUNT: dict[Diagnostic, int] = {}
+
+
+def _missing_key(d: Diagnostic) -> str | None:
+    prefix = "missing required key '"
+    return d.message[len(prefix):-1] if d.message.startswith(prefix) else None
+
+
+# --- words for what a schema accepts
+
+# Patterns, by the pattern text: (what a value matching it is, how to write one). A schema may
+# instead carry a `title`, used as the noun (and its `description` as the hint).
+PATTERNS: dict[str, tuple[str, str]] = {
+    "^[A-Za-z0-9.@_-]{1,100}$": ("name", "use 1 to 100 letters, digits, '.', '@', '_' or '-'"),
+    "^[A-Za-z0-9_-]{1,100}$": ("artifact name",
+                               "use 1 to 100 letters, digits, '-' or '_' (no '.')"),
+    "^[A-Za-z0-9@_-]{1,100}$": ("namespace", "use 1 to 100 letters, digits, '@', '_' or '-'"),
+    "^[0-9]+(s|m|h|d)$": ("duration", "write a whole number with a unit: 90s, 10m, 2h or 3d"),
+    r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$": (
+        "IAM role ARN", "write arn:aws:iam::ACCOUNT:role/NAME, or an intrinsic such as "
+        "!GetAtt MyRole.Arn"),
+    r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[\w/+=,.@-]+$": (
+        "KMS key or alias ARN", "write arn:aws:kms:REGION:ACCOUNT:key/ID or "
+        "arn:aws:kms:REGION:ACCOUNT:alias/NAME"),
+    "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": (
+        "S3 bucket name", "bucket names have 3 to 63 lower-case letters, digits, '.' and '-'"),
+    "^(?!.*\\.\\.)(?![0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": (
+        "S3 bucket name", "bucket names have 3 to 63 lower-case letters, digits, '.' and '-', "
+        "no '..', and are not IP addresses"),
+    "^[\\w+=,.@-]{1,64}$": ("IAM role name",
+                          "use 1 to 64 letters, digits or any of + = , . @ _ -"),
+    "^[-+]?[0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?$": ("number", "write a number, e.g. 8080 or 0.5"),
+    "^ *[-+]?[0-9]*\\.?[0-9]+( *, *[-+]?[0-9]*\\.?[0-9]+)* *$": (
+        "list of numbers", "write numbers separated by commas, e.g. \"1,2,3\""),
+    "^BUILD_": ("CodeBuild compute type", "raw compute types start with BUILD_, e.g. "
+                "BUILD_GENERAL1_SMALL"),
+    "^[A-Za-z0-9]{1,255}$": ("parameter name",
+                             "CloudFormation parameter names use letters and digits only"),
+    "^[A-Za-z0-9_]{1,128}$": ("variable name", "use 1 to 128 letters, digits or '_'"),
+    "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$": ("AWS region",
+                                                  "write a region code such as us-west-2"),
+    "^PG[0-9]{3}$": ("diagnostic code", "write a warning code such as PG390"),
+    "^[a-z0-9-]+:[A-Za-z0-9*]+$": ("IAM action", "write service:Action, e.g. ecr:PutImage"),
+    "^[A-Za-z0-9:_-]+(\\.[A-Za-z0-9:_-]+)*$": (
+        "override path", "write a dotted path such as Resources.Pipeline.Properties.Name"),
+    "^[^/\\s]+/[^\\s]+$": ("repository", "write owner/repo"),
+}
+
+_TYPE_WORDS = {"string": "a string", "object": "a mapping", "array": "a list",
+               "boolean": "true or false", "integer": "an integer", "number": "a number",
+               "null": "null"}
+
+
+def _article(noun: str) -> str:
+    first = noun.split()[0]
+    if first[0] in "aeiouAEIOU" or (first.isupper() and first[0] in "FHLMNRSX"):
+        return "an " + noun
+    return "a " + noun
+
+
+def _join(parts: list[str]) -> str:
+    parts = list(dict.fromkeys(parts)) or ["nothing"]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
 def _resolve(schema: dict) -> dict:
@@ -155,6 +320,107 @@ def _resolve(schema: dict) -> dict:
     if ref and ref.startswith("#/$defs/"):
         return composed()["$defs"][ref.removeprefix("#/$defs/")]
     return schema
+
+
+def _alternatives(schema: dict) -> list[dict]:
+    """The leaves of nested anyOf/oneOf (and $refs to them): each one form a value may take."""
+    schema = _resolve(schema)
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not branches:
+        return [schema]
+    return [leaf for b in branches for leaf in _alternatives(b)]
+
+
+def _is_intrinsic_schema(schema: dict) -> bool:
+    return bool(schema.get("propertyNames", {}).get("enum")) and schema.get("maxProperties") == 1
+
+
+def _literal(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _pattern_noun(schema: dict) -> tuple[str, str | None] | None:
+    """(noun, how to write one) for a schema with a pattern or a title."""
+    if "title" in schema:
+        return schema["title"], _sentence(schema.get("description"))
+    if "pattern" in schema:
+        return PATTERNS.get(schema["pattern"], (f"string matching {schema['pattern']}", None))
+    return None
+
+
+def _words(schema: dict, alone: bool = True, quote: bool = False) -> list[str]:
+    """Phrases for what one alternative accepts ('one of a, b' alone, the options in a list).
+
+    In a list that mixes literal options with kinds of value ('an S3 bucket name'), the
+    literals are quoted so that they read as values.
+    """
+    def lit(x: Any) -> str:
+        return f"'{_literal(x)}'" if quote else _literal(x)
+
+    if _is_intrinsic_schema(schema):
+        return ["an intrinsic function"]
+    if "const" in schema:
+        return [lit(schema["const"])]
+    if "enum" in schema:
+        options = [lit(x) for x in schema["enum"]]
+        if alone and len(options) > 1:
+            return ["one of " + ", ".join(options)]
+        return options
+    noun = _pattern_noun(schema)
+    if noun:
+        return [_article(noun[0])]
+    t = schema.get("type")
+    if isinstance(t, list):
+        return [_TYPE_WORDS.get(x, x) for x in t]
+    return [_TYPE_WORDS.get(t, "a valid value")]
+
+
+def _expected(leaves: list[dict]) -> str:
+    alone = len(leaves) == 1
+    quote = not alone and any("const" not in leaf and "enum" not in leaf for leaf in leaves)
+    return _join([w for leaf in leaves for w in _words(leaf, alone, quote)])
+
+
+def _accepts_string(schema: dict) -> bool:
+    if _is_intrinsic_schema(schema):
+        return True  # written as !Ref X: accepted where a string goes
+    if "const" in schema:
+        return isinstance(schema["const"], str)
+    if "enum" in schema:
+        return any(isinstance(x, str) for x in schema["enum"])
+    t = schema.get("type")
+    return t is None or t == "string" or (isinstance(t, list) and "string" in t)
+
+
+def _sentence(text: str | None) -> str | None:
+    """A schema description as a hint: lower-case start (unless a name), no trailing period."""
+    if not text:
+        return None
+    text = text.strip().rstrip(".")
+    first = text.split(" ", 1)[0]
+    if first[:1].isupper() and (first[1:].islower() or first[1:] == ""):
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _description(schema: dict) -> str | None:
+    """A (sub)schema's description as a hint, unless it only restates the expected forms."""
+    generic = ("string_value", "role_arn", "kms_arn", "intrinsic")
+    if any(schema is composed()["$defs"].get(name) for name in generic):
+        return None
+    return _sentence(schema.get("description"))
+
+
+def _type_name(value: Any) -> str:
+    if cfn.is_intrinsic(value):
+        return "an intrinsic function"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number", type(None): "null"}.get(type(value), "a value")
+
+
+def _suggest(word: str, options: list[str]) -> str | None:
+    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
 
 
 def _allowed_keys(schema: dict, instance: dict, validator) -> list[str]:
@@ -169,89 +435,73 @@ def _allowed_keys(schema: dict, instance: dict, validator) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _suggest(word: str, options: list[str]) -> str | None:
-    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else None
+# --- one jsonschema error -> diagnostics
 
-
-def _type_name(value: Any) -> str:
-    if cfn.is_intrinsic(value):
-        return "an intrinsic function"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number", type(None): "null"}.get(type(value), "a value")
-
-
-_TYPE_WORDS = {"string": "a string", "object": "a mapping", "array": "a list",
-               "boolean": "true or false", "integer": "an integer", "number": "a number",
-               "null": "null"}
-
-
-def _expected(schema: dict) -> str:
-    """Words for what a (sub)schema accepts, for 'expected ...' messages."""
-    schema = _resolve(schema)
-    if "const" in schema:
-        return json.dumps(schema["const"])
-    if "enum" in schema:
-        return "one of " + ", ".join(map(str, schema["enum"]))
-    if "anyOf" in schema or "oneOf" in schema:
-        parts = [_expected(s) for s in schema.get("anyOf", schema.get("oneOf"))]
-        return " or ".join(dict.fromkeys(parts))
-    if schema.get("propertyNames", {}).get("enum") and schema.get("maxProperties") == 1:
-        return "an intrinsic function"
-    t = schema.get("type")
-    if isinstance(t, list):
-        return " or ".join(_TYPE_WORDS.get(x, x) for x in t)
-    if "pattern" in schema and t == "string":
-        return f"a string matching {schema['pattern']}"
-    return _TYPE_WORDS.get(t, "a valid value")
-
-
-def _diagnose(error: jsonschema.ValidationError, loaded: Loaded, validator) -> list[Diagnostic]:
+def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     inst = error.instance
     v = error.validator
     span = loaded.span(path)
     last = path[-1] if path else None
 
+    if "propertyNames" in error.relative_schema_path:
+        return [_bad_key(error, loaded)]
+    intrinsic = _intrinsic_argument(error)
+    if intrinsic:
+        at = path[: len(path) - 1 - path[::-1].index(intrinsic)] + (intrinsic,)
+        usage, example = INTRINSIC_USAGE.get(intrinsic, ("other arguments", None))
+        short = "!" + intrinsic.removeprefix("Fn::")
+        return [diag("PG205", f"{short} takes {usage}", loaded.span(at), at,
+                     f"for example: {example}" if example else None)]
     if v in ("unevaluatedProperties", "additionalProperties"):
-        allowed = _allowed_keys(error.schema, inst, validator)
-        out = []
-        for key in sorted(k for k in inst if k not in allowed):
-            hint = KEY_HINTS.get(key) or _suggest(key, allowed) or (
-                "allowed keys here: " + ", ".join(sorted(allowed)))
-            out.append(diag("PG201", f"unknown key '{key}'", loaded.key_span(path + (key,)),
-                            path + (key,), hint))
-        return out
+        return _unknown_keys(error, loaded)
     if v == "required":
-        missing = [k for k in error.validator_value if k not in inst]
-        return [diag("PG202", f"missing required key '{k}'", loaded.key_span(path) if path
-                     else span, path, f"add `{k}:` here") for k in missing]
+        return [_missing(error, loaded, k) for k in error.validator_value if k not in inst]
     if path == ("pipegen",):
         return [diag("PG206", f"spec version {json.dumps(inst)} is not supported; this pipegen "
                      "reads version 1", span, path, "write `pipegen: 1`")]
-    if cfn.is_intrinsic(inst) and last in LITERAL_KEYS | {"provider"}:
+    if cfn.is_intrinsic(inst) and last in LITERAL_KEYS and not any(
+            map(_is_intrinsic_schema, _alternatives(error.schema))):
         return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function",
                      span, path, "pipegen reads this key to decide the pipeline's structure")]
-    intrinsic = _intrinsic_problem(_value_at(loaded.data, path), path, span)
-    if intrinsic is not None:
-        return [intrinsic]
+    intrinsic_problem = _intrinsic_problem(_value_at(loaded.data, path), path, span)
+    if intrinsic_problem is not None:
+        return [intrinsic_problem]
+    if v == "oneOf" and not error.context:  # valid against more than one form
+        return [diag("PG205", "this value fits more than one of the forms this key takes",
+                     span, path, _description(error.schema))]
     if v in ("anyOf", "oneOf"):
-        return [_diagnose_alternatives(error, loaded, validator)]
-    if v == "type":
-        hint = TYPE_HINTS.get(last) if isinstance(last, str) else None
-        return [diag("PG203", f"expected {_expected(error.schema)}, got {_type_name(inst)}",
-                     span, path, hint)]
+        return _diagnose_alternatives(error, loaded)
+    if v == "type" or (v in ("enum", "const") and isinstance(inst, (dict, list))):
+        return [_wrong_type(error.schema, inst, span, path, last)]
     if v in ("enum", "const"):
         options = error.validator_value if v == "enum" else [error.validator_value]
+        if not options:  # e.g. the providers of an action type that has none yet
+            d = diag("PG204", f"{json.dumps(inst)} is not available: this version of pipegen "
+                     "knows no value for this key here", span, path)
+            _OPTION_COUNT[d] = 0
+            return [d]
         hint = _suggest(inst, options) if isinstance(inst, str) else None
         if isinstance(last, str) and isinstance(inst, str):
             hint = VALUE_HINTS.get((last, inst), hint)
-        if isinstance(inst, (dict, list)):
-            return [diag("PG203", f"expected {_expected(error.schema)}, got {_type_name(inst)}",
-                         span, path)]
-        return [diag("PG204", f"{json.dumps(inst)} is not allowed here; expected "
-                     f"{_expected(error.schema)}", span, path, hint)]
-    return [diag("PG205", _bound_message(error), span, path)]
+        d = diag("PG204", f"{json.dumps(inst)} is not allowed here; expected "
+                 f"{_expected([error.schema])}", span, path, hint)
+        _OPTION_COUNT[d] = len(options)
+        return [d]
+    if v == "not" and isinstance(last, str):  # a key this combination excludes
+        return [diag("PG205", f"'{last}' cannot be used here", loaded.key_span(path), path,
+                     _sentence(error.schema.get("description")))]
+    if v == "pattern":
+        known = _pattern_noun(error.schema) if (
+            "title" in error.schema or error.schema["pattern"] in PATTERNS) else None
+        description = _sentence(error.schema.get("description"))
+        if known is None:  # a pattern without words: its description says what fits
+            return [diag("PG205", f"{json.dumps(inst)} is not valid here", span, path,
+                         description or f"it must match {error.schema['pattern']}")]
+        noun, how = known
+        return [diag("PG205", f"{json.dumps(inst)} is not {_article('valid ' + noun)}", span,
+                     path, how or description)]
+    return [diag("PG205", _bound_message(error, last), span, path)]
 
 
 def _value_at(data: Any, path: tuple) -> Any:
@@ -288,60 +538,166 @@ def _intrinsic_problem(inst: Any, path: tuple, span) -> Diagnostic | None:
     return None
 
 
-def _bound_message(error: jsonschema.ValidationError) -> str:
+def _intrinsic_argument(error) -> str | None:
+    """The intrinsic (Fn::Sub...) whose argument this error is about, if it is about one."""
+    args = composed()["$defs"]["intrinsic"].get("properties", {})
+    path = tuple(error.absolute_path)
+    for name in path[-2:]:
+        shape = args.get(name) if isinstance(name, str) else None
+        if shape is None:
+            continue
+        forms = [shape, *shape.get("anyOf", [])]
+        parts = forms + [item for form in forms for item in form.get("prefixItems", [])]
+        if any(error.schema is part for part in parts):
+            return name
+    return None
+
+
+def _unknown_keys(error, loaded: Loaded) -> list[Diagnostic]:
+    path, inst = tuple(error.absolute_path), error.instance
+    allowed = _allowed_keys(error.schema, inst, _validator())
+    out = []
+    for key in sorted(k for k in inst if k not in allowed):
+        hint = KEY_HINTS.get(key) or _suggest(key, allowed) or (
+            "allowed keys here: " + ", ".join(sorted(allowed)))
+        out.append(diag("PG201", f"unknown key '{key}'", loaded.key_span(path + (key,)),
+                        path + (key,), hint))
+    return out
+
+
+def _missing(error, loaded: Loaded, key: str) -> Diagnostic:
+    path, inst = tuple(error.absolute_path), error.instance
+    span = loaded.key_span(path) if path else loaded.span(path)
+    what = _node_kind(path, inst)
+    hint = f"add `{key}:` " + (f"to this {what}" if path and what else
+                               "at the top level" if not path else "here")
+    if key == "type" and what == "action":
+        hint += f" ({_join(composed()['$defs']['action']['properties']['type']['enum'])})"
+    return diag("PG202", f"missing required key '{key}'", span, path, hint)
+
+
+def _node_kind(path: tuple, inst: Any) -> str | None:
+    """'codedeploy deploy action', 'github source', 'stage'... for hints."""
+    if len(path) == 2 and path[0] in ("sources", "stages"):
+        if path[0] == "stages":
+            return "stage"
+        provider = inst.get("provider") if isinstance(inst, dict) else None
+        return f"{provider} source" if isinstance(provider, str) else "source"
+    if len(path) == 4 and path[0] == "stages" and path[2] == "actions":
+        if not isinstance(inst, dict):
+            return "action"
+        kind = inst.get("type") if isinstance(inst.get("type"), str) else None
+        provider = inst.get("provider", providers.DEFAULT_PROVIDER.get(kind))
+        words = [w for w in (provider if isinstance(provider, str) else None, kind) if w]
+        return " ".join([*words, "action"])
+    return None
+
+
+def _bad_key(error, loaded: Loaded) -> Diagnostic:
+    """A mapping key refused by `propertyNames` (a parameter, tag or variable name...)."""
+    key = error.instance
+    path = tuple(error.absolute_path) + (key,)
+    span = loaded.key_span(path)
+    if error.validator == "pattern":
+        noun, how = _pattern_noun(error.schema) or ("key", None)
+        return diag("PG205", f"{json.dumps(key)} is not {_article('valid ' + noun)}", span,
+                    path, how)
+    return diag("PG205", "key " + _bound_message(error, None), span, path)
+
+
+def _wrong_type(schema: dict, inst: Any, span, path: tuple, last) -> Diagnostic:
+    leaves = _alternatives(schema)
+    hint = TYPE_HINTS.get(last) if isinstance(last, str) else None
+    types = {t for leaf in leaves for t in
+             (leaf.get("type") if isinstance(leaf.get("type"), list) else [leaf.get("type")])}
+    if hint is None and inst is None:
+        hint = "the key has no value: write one after the colon"
+    elif hint is None and types == {"boolean"} and isinstance(inst, str):
+        hint = ("booleans are true and false only (YAML 1.2): 'yes', 'no', 'on' and 'off' "
+                "are strings")
+    elif hint is None and types == {"array"} and isinstance(inst, (str, int)):
+        hint = f"write a list: [{inst}]"
+    elif hint is None and types == {"array"} and isinstance(inst, dict):
+        hint = "write a list: put '- ' before the entry"
+    if hint is None and len(leaves) > 1:
+        hint = _description(schema)
+    if hint is None and isinstance(inst, (bool, int, float)) and any(
+            leaf.get("type") == "string" and not _pattern_noun(leaf) for leaf in leaves):
+        hint = f"quote it to make it a string: \"{json.dumps(inst)}\""
+    elif hint is None and len(leaves) == 1 and _pattern_noun(leaves[0]):
+        hint = _pattern_noun(leaves[0])[1]
+    return diag("PG203", f"expected {_expected(leaves)}, got {_type_name(inst)}", span, path,
+                hint)
+
+
+def _bound_message(error: jsonschema.ValidationError, last) -> str:
     v, val, inst = error.validator, error.validator_value, error.instance
-    if v == "pattern":
-        desc = error.schema.get("description")
-        return f"{json.dumps(inst)} is not valid here" + (f": {desc}" if desc else
-                                                           f"; it must match {val}")
     words = {
-        "minLength": f"must be at least {val} characters long",
+        "minLength": f"must be at least {val} character{'s' if val != 1 else ''} long",
         "maxLength": f"must be at most {val} characters long",
         "minimum": f"must be at least {val}", "maximum": f"must be at most {val}",
+        "exclusiveMinimum": f"must be more than {val}",
+        "exclusiveMaximum": f"must be less than {val}",
         "minItems": f"needs at least {val} item{'s' if val != 1 else ''}",
         "maxItems": f"takes at most {val} items",
         "maxProperties": f"takes at most {val} entries",
         "minProperties": f"needs at least {val} entr{'ies' if val != 1 else 'y'}",
+        "uniqueItems": "lists the same item twice",
     }
     if v in words:
-        shown = json.dumps(inst) if isinstance(inst, (str, int, float)) else "this value"
+        if isinstance(inst, (str, int, float)) and not isinstance(inst, bool):
+            shown = json.dumps(inst)
+        else:
+            shown = f"'{last}'" if isinstance(last, str) else "this value"
         return f"{shown} {words[v]}"
-    if v == "propertyNames":
-        return f"invalid key: {error.message}"
     return error.message
 
 
-def _diagnose_alternatives(error, loaded: Loaded, validator) -> Diagnostic:
-    """anyOf/oneOf: report against the alternative that fits the value's shape, not all of them."""
+def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
+    """anyOf/oneOf: one message against the alternatives that fit the value's shape."""
     path = tuple(error.absolute_path)
     inst = error.instance
     span = loaded.span(path)
     branches = error.schema.get("anyOf") or error.schema.get("oneOf")
-    if isinstance(inst, dict) and not cfn.is_intrinsic(inst):
-        # A mapping: explain against the mapping alternative, if there is one.
-        for b in branches:
-            b = _resolve(b)
-            if b.get("type") == "object" and "maxProperties" not in b:
-                sub = list(validator.evolve(schema=b).iter_errors(inst))
-                if sub:
-                    best = jsonschema.exceptions.best_match(sub)
-                    # best may be nested in sub's anyOf context: re-root its whole path.
-                    full = [*error.absolute_path, *best.absolute_path]
-                    best.parent = None
-                    best.path.clear()
-                    best.path.extend(full)
-                    return _diagnose(best, loaded, validator)[0]
-    if isinstance(inst, str):
-        # A string: explain against a string alternative that failed for a reason beyond type.
-        pattern_errors = [e for e in error.context if e.validator == "pattern"]
-        if pattern_errors:
-            return diag("PG205", f"{json.dumps(inst)} is not valid here; expected "
-                        f"{_expected(error.schema)}", span, path,
-                        error.schema.get("description"))
-        options = [b.get("const") for b in map(_resolve, branches) if "const" in b]
-        options += [x for b in map(_resolve, branches) for x in b.get("enum", [])]
-        return diag("PG204", f"{json.dumps(inst)} is not allowed here; expected "
-                    f"{_expected(error.schema)}", span, path,
-                    _suggest(inst, options) if options else None)
-    return diag("PG203", f"expected {_expected(error.schema)}, got {_type_name(inst)}", span, path)
+    leaves = _alternatives(error.schema)
+    description = _description(error.schema)
 
+    if isinstance(inst, dict) and not cfn.is_intrinsic(inst):
+        # A mapping: explain against the mapping alternative, with every problem in it.
+        for i, b in enumerate(branches):
+            b = _resolve(b)
+            if b.get("type") == "object" and not _is_intrinsic_schema(b):
+                inner = [e for e in error.context if e.relative_schema_path[0] == i]
+                found = [d for e in sorted(inner, key=_error_order)
+                         for d in _diagnose(e, loaded)]
+                if found:
+                    return found
+    if cfn.is_intrinsic(inst):
+        # An intrinsic with a bad argument: explain against the intrinsic alternative.
+        for i, b in enumerate(branches):
+            if any(map(_is_intrinsic_schema, _alternatives(b))):
+                inner = [e for e in error.context if e.relative_schema_path[0] == i]
+                found = [d for e in sorted(inner, key=_error_order)
+                         for d in _diagnose(e, loaded)]
+                if found:
+                    return found
+    if isinstance(inst, str):
+        strings = [leaf for leaf in leaves if _accepts_string(leaf)]
+        if strings:
+            options = [x for leaf in strings for x in
+                       ([leaf["const"]] if "const" in leaf else leaf.get("enum", []))
+                       if isinstance(x, str)]
+            suggestion = _suggest(inst, options) if options else None
+            expected = _expected(strings)
+            if suggestion or not any(_pattern_noun(leaf) for leaf in strings):
+                d = diag("PG204", f"{json.dumps(inst)} is not allowed here; expected "
+                         f"{expected}", span, path, suggestion or description)
+                _OPTION_COUNT[d] = len(options)
+                return [d]
+            # How to write the one pattern, unless literal options exist (the description
+            # names them all).
+            hows = [n[1] for n in map(_pattern_noun, strings) if n and n[1]]
+            how = hows[0] if len(hows) == 1 and not options else None
+            return [diag("PG205", f"{json.dumps(inst)} is not valid here; expected {expected}",
+                         span, path, how or description or (hows[0] if hows else None))]
+    return [_wrong_type(error.schema, inst, span, path, path[-1] if path else None)]

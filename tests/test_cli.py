@@ -1,0 +1,313 @@
+"""The command line as users and CI meet it: exit codes, where output goes, output safety.
+
+Exit codes: 0 ok; 1 a spec, the lint gate, a write or a staleness check failed; 2 usage;
+3 internal error. A failing compile never touches an existing output file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from conftest import run_cli
+
+from pipegen import cli
+from pipegen.errors import diag
+
+GOOD = """\
+pipegen: 1
+name: demo
+sources:
+  - provider: codecommit
+    repository: demo
+    branch: main
+stages:
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project: demo-build
+"""
+BAD = GOOD.replace("        type: build\n", "        type: biuld\n")
+PREVIOUS = '{"previous": "template"}\n'
+
+
+def run(argv, capsys):
+    """pipegen in-process: (exit status, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+@pytest.fixture
+def specs(tmp_path, monkeypatch):
+    """A working directory holding good.yaml and bad.yaml."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(BAD, encoding="utf-8")
+    return tmp_path
+
+
+# --- exit codes and where output goes
+
+def test_good_spec_prints_the_template_and_exits_0(specs, capsys):
+    status, out, err = run(["compile", "good.yaml", "--no-lint"], capsys)
+    assert status == 0
+    assert json.loads(out)["Resources"]["Pipeline"]["Type"] == "AWS::CodePipeline::Pipeline"
+    assert err == ""
+
+
+def test_bad_spec_exits_1_with_a_located_error_and_no_template(specs, capsys):
+    status, out, err = run(["compile", "bad.yaml", "--no-lint"], capsys)
+    assert status == 1
+    assert out == ""
+    assert err.startswith("bad.yaml:11:15: error PG204 \"biuld\" is not allowed here")
+
+
+def test_missing_file_exits_1_with_pg101(specs, capsys):
+    status, out, err = run(["compile", "nope.yaml", "--no-lint"], capsys)
+    assert status == 1
+    assert err.startswith("nope.yaml:1:1: error PG101 cannot read nope.yaml: no such file")
+
+
+@pytest.mark.parametrize("argv", [
+    ["compile"],
+    ["compile", "good.yaml", "--bogus"],
+    ["compile", "good.yaml", "bad.yaml"],  # several specs need -o DIR
+    ["compile", "good.yaml", "bad.yaml", "-o", "out.json"],  # a file for several specs
+    ["check", "good.yaml"],  # --templates is required
+    ["nonsense"],
+], ids=["no-spec", "unknown-option", "several-to-stdout", "several-to-a-file", "check-no-dir",
+        "unknown-command"])
+def test_usage_errors_exit_2(specs, capsys, argv):
+    status, out, err = run(argv, capsys)
+    assert status == 2
+    assert "Traceback" not in err
+    assert "Error" in err
+
+
+def test_two_specs_that_would_write_one_file_are_refused_before_writing(specs, capsys):
+    (specs / "other").mkdir()
+    (specs / "other" / "good.yaml").write_text(GOOD, encoding="utf-8")
+    status, _, err = run(["compile", "good.yaml", "other/good.yaml", "-o", "out", "--no-lint"],
+                         capsys)
+    assert status == 2
+    assert "good.yaml and other/good.yaml would both write out/good.json" in err
+    assert not (specs / "out").exists()
+
+
+def test_internal_error_exits_3_asks_for_a_report_and_writes_nothing(specs, capsys,
+                                                                    monkeypatch):
+    import pipegen.compiler
+
+    (specs / "good.json").write_text(PREVIOUS, encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipegen.compiler, "compile_spec", crash)
+    status, out, err = run(["compile", "good.yaml", "-o", "good.json", "--no-lint"], capsys)
+    assert status == 3
+    assert out == ""
+    assert "error PG901 internal error (a bug in pipegen, not in your spec)" in err
+    assert "Please report it at" in err and "RuntimeError: boom" in err
+    assert (specs / "good.json").read_text("utf-8") == PREVIOUS
+
+
+def test_the_installed_entry_point(tmp_path):
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    proc = run_cli("compile", "good.yaml", "-o", "t.json", "--no-lint", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "wrote t.json\n"
+
+
+# --- output safety
+
+@pytest.mark.parametrize("out, target", [("previous.json", "previous.json"),
+                                         ("outdir", "outdir/bad.json")], ids=["file", "dir"])
+def test_a_failing_compile_leaves_the_previous_output_byte_identical(specs, capsys, out, target):
+    target = specs / target
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(PREVIOUS, encoding="utf-8")
+    before = target.read_bytes()
+    status, _, _ = run(["compile", "bad.yaml", "-o", out, "--no-lint"], capsys)
+    assert status == 1
+    assert target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_failing_write_leaves_the_previous_output_and_no_temporary_file(specs, capsys,
+                                                                         monkeypatch):
+    target = specs / "good.json"
+    target.write_text(PREVIOUS, encoding="utf-8")
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    status, _, err = run(["compile", "good.yaml", "-o", "good.json", "--no-lint"], capsys)
+    assert status == 1
+    assert err.startswith("error PG603 cannot write good.json: No space left on device\n")
+    assert target.read_text("utf-8") == PREVIOUS
+    assert sorted(p.name for p in specs.iterdir()) == ["bad.yaml", "good.json", "good.yaml"]
+
+
+def test_an_unwritable_output_path_is_pg603_not_a_crash(specs, capsys):
+    (specs / "afile").write_text("x", encoding="utf-8")
+    status, _, err = run(["compile", "good.yaml", "-o", "afile/sub", "--no-lint"], capsys)
+    assert status == 1
+    assert "error PG603 cannot write afile/sub/good.json" in err
+    assert "Traceback" not in err
+
+
+def test_in_a_multi_spec_run_good_specs_are_written_and_the_bad_one_is_not(specs, capsys):
+    (specs / "out").mkdir()
+    (specs / "out" / "bad.json").write_text(PREVIOUS, encoding="utf-8")
+    status, _, err = run(["compile", ".", "-o", "out", "--no-lint"], capsys)
+    assert status == 1
+    assert (specs / "out" / "bad.json").read_text("utf-8") == PREVIOUS
+    assert json.loads((specs / "out" / "good.json").read_text("utf-8"))["Resources"]
+    assert "wrote out/good.json" in err
+
+
+def test_a_new_template_gets_the_usual_file_mode(specs, capsys):
+    old = os.umask(0o022)
+    try:
+        status, _, _ = run(["compile", "good.yaml", "-o", "good.json", "--no-lint"], capsys)
+    finally:
+        os.umask(old)
+    assert status == 0
+    assert stat.S_IMODE((specs / "good.json").stat().st_mode) == 0o644
+
+
+# --- -o FILE and -o DIR
+
+def test_o_file_and_o_dir(specs, capsys):
+    status, out, err = run(["compile", "good.yaml", "-o", "t.json", "--no-lint"], capsys)
+    assert (status, out, err) == (0, "", "wrote t.json\n")
+    status, out, err = run(["compile", "good.yaml", "-o", "templates", "--no-lint"], capsys)
+    assert (status, out, err) == (0, "", "wrote templates/good.json\n")
+    assert (specs / "t.json").read_bytes() == (specs / "templates" / "good.json").read_bytes()
+    status, out, err = run(["compile", "good.yaml", "-o", "templates", "--format", "yaml",
+                            "--no-lint"], capsys)
+    assert (status, err) == (0, "wrote templates/good.yaml\n")
+    assert (specs / "templates" / "good.yaml").read_text("utf-8").startswith(
+        "AWSTemplateFormatVersion: '2010-09-09'\n")
+
+
+# --- check
+
+def test_check_up_to_date_stale_and_missing(specs, capsys):
+    (specs / "bad.yaml").unlink()
+    assert run(["compile", "good.yaml", "-o", "templates", "--no-lint"], capsys)[0] == 0
+    status, out, err = run(["check", "good.yaml", "--templates", "templates", "--no-lint"], capsys)
+    assert (status, out, err) == (0, "", "checked 1 spec(s): templates are up to date\n")
+
+    committed = specs / "templates" / "good.json"
+    fresh = committed.read_text("utf-8")
+    committed.write_text(fresh.replace('"Build"', '"Built"', 1), encoding="utf-8")
+    status, out, err = run(["check", "good.yaml", "--templates", "templates", "--no-lint"], capsys)
+    assert status == 1
+    assert err.startswith("error PG601 templates/good.json is stale: it differs from a fresh "
+                          "compile of good.yaml\n  hint: run `pipegen compile good.yaml -o "
+                          "templates` and commit the result\n--- templates/good.json (committed)"
+                          "\n+++ templates/good.json (compiled)\n")
+    assert '\n-' in err and '"Built"' in err and '\n+' in err
+    assert committed.read_text("utf-8") != fresh  # check writes nothing
+
+    committed.unlink()
+    status, out, err = run(["check", "good.yaml", "--templates", "templates", "--no-lint"], capsys)
+    assert status == 1
+    assert err == ("error PG602 no committed template templates/good.json for good.yaml\n"
+                   "  hint: run `pipegen compile good.yaml -o templates` and commit the result\n")
+    assert not committed.exists()
+
+
+def test_check_fails_on_a_bad_spec(specs, capsys):
+    status, _, err = run(["check", "bad.yaml", "--templates", "templates", "--no-lint"], capsys)
+    assert status == 1
+    assert "error PG204" in err
+
+
+# --- --output json
+
+def test_json_report_goes_to_stdout_when_templates_go_to_files(specs, capsys):
+    status, out, err = run(["compile", "bad.yaml", "-o", "out", "--no-lint", "--output",
+                            "json"], capsys)
+    assert status == 1
+    assert err == ""
+    report = json.loads(out)
+    assert report == [{
+        "code": "PG204", "severity": "error",
+        "message": '"biuld" is not allowed here; expected one of build, test, approval, invoke, '
+                   'deploy',
+        "file": "bad.yaml", "line": 11, "column": 15, "end_line": 11, "end_column": 20,
+        "path": "stages[0].actions[0].type", "hint": "did you mean 'build'?", "related": [],
+    }]
+
+
+def test_json_report_goes_to_stderr_when_the_template_goes_to_stdout(specs, capsys):
+    status, out, err = run(["compile", "good.yaml", "--no-lint", "--output", "json"], capsys)
+    assert status == 0
+    assert json.loads(out)["Resources"]
+    assert json.loads(err) == []
+
+
+# --- --strict
+
+def test_warnings_pass_unless_strict(specs, capsys, monkeypatch):
+    import pipegen.build
+
+    real = pipegen.build.build
+
+    def with_warning(loaded):
+        pipeline, warnings = real(loaded)
+        return pipeline, [*warnings, diag("PG312", "a test warning", loaded.span(("name",)),
+                                          ("name",), severity="warning")]
+
+    monkeypatch.setattr(pipegen.build, "build", with_warning)
+    status, out, err = run(["compile", "good.yaml", "-o", "t.json", "--no-lint"], capsys)
+    assert status == 0
+    assert err.startswith("good.yaml:2:7: warning PG312 a test warning\n")
+    assert err.endswith("wrote t.json\n")
+    (specs / "t.json").write_text(PREVIOUS, encoding="utf-8")
+    status, out, err = run(["compile", "good.yaml", "-o", "t.json", "--no-lint", "--strict"],
+                           capsys)
+    assert status == 1
+    assert err.startswith("good.yaml:2:7: error PG312 a test warning\n")
+    assert (specs / "t.json").read_text("utf-8") == PREVIOUS
+
+
+# --- the lint gate
+
+def test_lint_findings_fail_the_compile_and_point_at_the_spec(specs, capsys):
+    (specs / "slow.yaml").write_text(GOOD.replace("project: demo-build",
+                                                  "project: {timeout: 100h}"), encoding="utf-8")
+    status, out, err = run(["compile", "slow.yaml"], capsys)
+    assert status == 1
+    assert out == ""
+    assert err.startswith("slow.yaml:12:18: error PG501 cfn-lint E3034 in "
+                          "Resources.BuildCompileProject: 6000 is greater than the maximum of "
+                          "2160\n  (stages[0].actions[0].project)\n")
+
+
+def test_lint_warnings_fail_the_gate_too(specs, capsys):
+    (specs / "unused.yaml").write_text(GOOD.replace("name: demo\n", "name: demo\nparameters:\n"
+                                                    "  Unused: {type: String}\n"),
+                                       encoding="utf-8")
+    status, out, err = run(["compile", "unused.yaml"], capsys)
+    assert status == 1
+    assert "error PG502 cfn-lint W2001 in template line 4: Parameter Unused not used." in err
+
+
+def test_github_annotations(specs, capsys):
+    status, out, err = run(["compile", "bad.yaml", "-o", "out", "--no-lint", "--output",
+                            "github"], capsys)
+    assert status == 1
+    assert err == ""
+    assert out == ("::error file=bad.yaml,line=11,col=15,title=PG204::\"biuld\" is not allowed "
+                   "here; expected one of build, test, approval, invoke, deploy "
+                   "(stages[0].actions[0].type)%0Ahint: did you mean 'build'?\n")

@@ -1,0 +1,82 @@
+"""Error goldens: tests/errors/<code>-<slug>.yaml beside <code>-<slug>.out, the exact stderr of
+`pipegen compile <case>.yaml --no-lint` run in tests/errors.
+
+Every code in the catalog has a case, or is listed in EXEMPT with the reason and the test that
+covers it instead. To regenerate after an intended change of wording:
+`PIPEGEN_UPDATE_GOLDENS=1 .venv/bin/pytest tests/test_error_cases.py`, then read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import ROOT
+
+from pipegen.cli import EXIT_FAIL, main
+from pipegen.errors import CODES
+
+CASES_DIR = ROOT / "tests" / "errors"
+CASES = sorted(CASES_DIR.glob("*.yaml"))
+UPDATE = os.environ.get("PIPEGEN_UPDATE_GOLDENS") == "1"
+
+# Codes without a case here, and why. Everything else in CODES must have one.
+EXEMPT = {
+    "PG101": "needs a missing file, not a spec; tests/test_cli.py",
+    "PG111": "needs a spec file over 1 MiB; tests/test_loader.py",
+    "PG501": "lint findings; the cases run with --no-lint; tests/test_cli.py",
+    "PG502": "lint findings; the cases run with --no-lint; tests/test_cli.py",
+    "PG601": "`pipegen check`, not compile; tests/test_cli.py",
+    "PG602": "`pipegen check`, not compile; tests/test_cli.py",
+    "PG603": "needs an unwritable output path; tests/test_cli.py",
+    "PG901": "an internal error is a bug, not an input; tests/test_cli.py",
+}
+
+
+def compile_stderr(name: str, capsys) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of `pipegen compile NAME --no-lint`, in-process."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compile", name, "--no-lint"])
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_error_case(case, capsys, monkeypatch):
+    monkeypatch.chdir(CASES_DIR)
+    status, out, err = compile_stderr(case.name, capsys)
+    golden = case.with_suffix(".out")
+    if UPDATE:
+        golden.write_text(err, encoding="utf-8")
+    assert status == EXIT_FAIL
+    assert out == ""  # nothing is printed as a template
+    assert "Traceback" not in err
+    assert err == golden.read_text("utf-8")
+    code = case.stem.split("-")[0]
+    assert f" {code} " in err.splitlines()[0], f"{case.name} should report {code} first"
+
+
+def test_every_code_has_a_case_or_a_reason():
+    covered = {p.stem.split("-")[0] for p in CASES}
+    missing = sorted(set(CODES) - covered - set(EXEMPT))
+    assert missing == [], f"add tests/errors/<code>-<slug>.yaml cases for {missing}"
+    assert sorted(covered - set(CODES)) == [], "a case is named after a code not in CODES"
+    assert sorted(set(EXEMPT) - set(CODES)) == []
+    assert not set(EXEMPT) & covered, "a code with a case needs no exemption"
+
+
+def test_every_case_has_its_golden_and_no_golden_is_orphaned():
+    assert sorted(p.stem for p in CASES_DIR.glob("*.out")) == sorted(p.stem for p in CASES)
+
+
+def test_every_code_is_documented():
+    for code, entry in CODES.items():
+        assert code[:2] == "PG" and code[2:].isdigit() and len(code) == 5, code
+        assert all(part.strip() for part in entry), f"{code} needs title, explanation, example, fix"
+
+
+def test_error_catalog_is_current():
+    from pipegen.doc_errors import render
+
+    assert (ROOT / "docs" / "errors.md").read_text("utf-8") == render(CASES_DIR), (
+        "run `python -m pipegen.doc_errors > docs/errors.md`")
