@@ -223,9 +223,12 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
 def _emit_parameters(ctx: EmitContext) -> None:
     for name, spec in ctx.pipeline.parameters.items():
         kwargs = {PARAMETER_KEYS[k]: v for k, v in spec.items()}
-        if isinstance(kwargs.get("Default"), bool):
+        default = kwargs.get("Default")
+        if isinstance(default, bool):
             # CloudFormation parameter values are strings; YAML's true is "true" to it.
-            kwargs["Default"] = str(kwargs["Default"]).lower()
+            kwargs["Default"] = str(default).lower()
+        elif isinstance(default, (int, float)) and kwargs["Type"] != "Number":
+            kwargs["Default"] = str(default)  # `default: 8080` on a String means "8080"
         if "NoEcho" in kwargs:
             kwargs["NoEcho"] = bool(kwargs["NoEcho"])
         ctx.template.add_parameter(Parameter(name, **kwargs))

@@ -73,6 +73,11 @@ def line_paths(doc: Any) -> dict[int, tuple]:
     return out
 
 
+# Template sections written from one spec key each, by the same names.
+SPEC_SECTIONS = {"Parameters": "parameters", "Outputs": "outputs", "Conditions": "conditions",
+                 "Mappings": "mappings"}
+
+
 def spec_path(template_path: tuple, origins: dict[str, tuple],
               stage_origins: list[tuple[tuple, list[tuple]]], overrides: dict) -> tuple:
     """The spec node most responsible for a place in the template."""
@@ -80,6 +85,9 @@ def spec_path(template_path: tuple, origins: dict[str, tuple],
     for key in overrides:
         if dotted == key or dotted.startswith(key + "."):
             return ("overrides", key)
+    section = SPEC_SECTIONS.get(template_path[0]) if template_path else None
+    if section and len(template_path) >= 2:
+        return (section, template_path[1])
     if template_path[:1] != ("Resources",) or len(template_path) < 2:
         return ()
     logical = template_path[1]

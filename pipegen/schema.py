@@ -101,16 +101,17 @@ INTRINSIC_ARGUMENTS = {
 }
 # How each is written, for the message when its argument is wrong.
 INTRINSIC_USAGE = {
-    "Ref": ("a parameter or resource name", "!Ref MyParameter"),
-    "Fn::GetAtt": ("Resource.Attribute", "!GetAtt MyRole.Arn"),
-    "Fn::Sub": ("a template string, or [template, {variables}]",
+    "Ref": ("the name of a parameter or resource", "!Ref MyParameter"),
+    "Fn::GetAtt": ("Resource.Attribute, or [Resource, Attribute]", "!GetAtt MyRole.Arn"),
+    "Fn::Sub": ("a string, or [string, {NAME: value}]",
                 "!Sub 'arn:${AWS::Partition}:s3:::${Bucket}'"),
-    "Fn::Join": ("[delimiter, [values]]", "!Join [',', [a, b]]"),
-    "Fn::Select": ("[index, list]", "!Select [0, !GetAZs '']"),
+    "Fn::Join": ("[delimiter, [values...]]", "!Join [',', [a, b]]"),
+    "Fn::Select": ("[index, [values...]] (the list may be an intrinsic such as !Split)",
+                   "!Select [0, !GetAZs '']"),
     "Fn::Split": ("[delimiter, string]", "!Split [',', 'a,b']"),
-    "Fn::FindInMap": ("[map, top-level key, second-level key]",
+    "Fn::FindInMap": ("[MapName, TopLevelKey, SecondLevelKey]",
                       "!FindInMap [Regions, !Ref 'AWS::Region', Ami]"),
-    "Fn::If": ("[condition, value if true, value if false]", "!If [IsProd, large, small]"),
+    "Fn::If": ("[CONDITION, value if true, value if false]", "!If [IsProd, large, small]"),
     "Fn::ImportValue": ("an export name", "!ImportValue shared-vpc-id"),
     "Fn::Cidr": ("[ip block, count, cidr bits]", "!Cidr ['10.0.0.0/16', 4, 8]"),
 }
@@ -268,6 +269,9 @@ PATTERNS: dict[str, tuple[str, str]] = {
                                "use 1 to 100 letters, digits, '-' or '_' (no '.')"),
     "^[A-Za-z0-9@_-]{1,100}$": ("namespace", "use 1 to 100 letters, digits, '@', '_' or '-'"),
     "^[0-9]+(s|m|h|d)$": ("duration", "write a whole number with a unit: 90s, 10m, 2h or 3d"),
+    "^BUILD_[A-Z0-9_]+$": ("CodeBuild compute type",
+                           "raw compute types start with BUILD_, e.g. BUILD_GENERAL1_SMALL"),
+    "^https?://\\S+$": ("web address", "write a full address starting with https:// or http://"),
     r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$": (
         "IAM role ARN", "write arn:aws:iam::ACCOUNT:role/NAME, or an intrinsic such as "
         "!GetAtt MyRole.Arn"),
@@ -444,6 +448,11 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
     span = loaded.span(path)
     last = path[-1] if path else None
 
+    # A misused intrinsic may be refused at its key (propertyNames): judge the intrinsic.
+    at = path[:-1] if path and path[-1] in cfn.INTRINSIC_KEYS else path
+    intrinsic_problem = _intrinsic_problem(_value_at(loaded.data, at), at, loaded.span(at))
+    if intrinsic_problem is not None:
+        return [intrinsic_problem]
     if "propertyNames" in error.relative_schema_path:
         return [_bad_key(error, loaded)]
     intrinsic = _intrinsic_argument(error)
@@ -451,7 +460,7 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
         at = path[: len(path) - 1 - path[::-1].index(intrinsic)] + (intrinsic,)
         usage, example = INTRINSIC_USAGE.get(intrinsic, ("other arguments", None))
         short = "!" + intrinsic.removeprefix("Fn::")
-        return [diag("PG205", f"{short} takes {usage}", loaded.span(at), at,
+        return [diag("PG371", f"{short} takes {usage}", loaded.span(at), at,
                      f"for example: {example}" if example else None)]
     if v in ("unevaluatedProperties", "additionalProperties"):
         return _unknown_keys(error, loaded)
@@ -464,9 +473,6 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
             map(_is_intrinsic_schema, _alternatives(error.schema))):
         return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function",
                      span, path, "pipegen reads this key to decide the pipeline's structure")]
-    intrinsic_problem = _intrinsic_problem(_value_at(loaded.data, path), path, span)
-    if intrinsic_problem is not None:
-        return [intrinsic_problem]
     if v == "oneOf" and not error.context:  # valid against more than one form
         return [diag("PG205", "this value fits more than one of the forms this key takes",
                      span, path, _description(error.schema))]
@@ -501,7 +507,8 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
         noun, how = known
         return [diag("PG205", f"{json.dumps(inst)} is not {_article('valid ' + noun)}", span,
                      path, how or description)]
-    return [diag("PG205", _bound_message(error, last), span, path)]
+    return [diag("PG205", _bound_message(error, last), span, path,
+                 _sentence(error.schema.get("description")))]
 
 
 def _value_at(data: Any, path: tuple) -> Any:
@@ -634,13 +641,13 @@ def _bound_message(error: jsonschema.ValidationError, last) -> str:
     v, val, inst = error.validator, error.validator_value, error.instance
     words = {
         "minLength": f"must be at least {val} character{'s' if val != 1 else ''} long",
-        "maxLength": f"must be at most {val} characters long",
+        "maxLength": f"must be at most {val} character{'s' if val != 1 else ''} long",
         "minimum": f"must be at least {val}", "maximum": f"must be at most {val}",
         "exclusiveMinimum": f"must be more than {val}",
         "exclusiveMaximum": f"must be less than {val}",
         "minItems": f"needs at least {val} item{'s' if val != 1 else ''}",
-        "maxItems": f"takes at most {val} items",
-        "maxProperties": f"takes at most {val} entries",
+        "maxItems": f"takes at most {val} item{'s' if val != 1 else ''}",
+        "maxProperties": f"takes at most {val} entr{'ies' if val != 1 else 'y'}",
         "minProperties": f"needs at least {val} entr{'ies' if val != 1 else 'y'}",
         "uniqueItems": "lists the same item twice",
     }

@@ -40,6 +40,7 @@ class Draft:
     parameters: dict[str, dict] = field(default_factory=dict)
     artifacts: list[str] = field(default_factory=list)  # produced by earlier stages/sources
     clone_refs: set[str] = field(default_factory=set)  # readable by CodeBuild only
+    cross_account_roles: list[str] = field(default_factory=list)  # need a shared CMK
     counter: int = 0
 
     def unique(self, prefix: str) -> str:
@@ -82,6 +83,7 @@ def codecommit_source(draw, d: Draft) -> dict:
                   ["main", "release", "develop"]))}
     if draw(st.booleans()):  # cross-account: cannot be watched by this account's rules
         source["role"] = f"arn:aws:iam::{OTHER_ACCOUNT}:role/source-reader"
+        d.cross_account_roles.append(source["role"])
         source["trigger"] = draw(st.sampled_from(["poll", "none"]))
     elif draw(st.booleans()):
         source["trigger"] = draw(st.sampled_from(["events", "poll", "none"]))
@@ -265,6 +267,12 @@ def valid_specs(draw) -> dict:
     for block in SPEC_BLOCKS:
         if draw(st.booleans()):
             block(draw, d)
+    if d.cross_account_roles:
+        # Another account reads the artifacts: a customer-managed key, shared (SPEC.md 2).
+        artifacts = d.spec.setdefault("artifacts", {})
+        if artifacts.get("encryption", "aws-managed") == "aws-managed":
+            artifacts["encryption"] = "generated"
+        artifacts["grant"] = sorted(set(d.cross_account_roles))
     if d.parameters:
         d.spec["parameters"] = d.parameters
     return d.spec

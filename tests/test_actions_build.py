@@ -585,11 +585,11 @@ def test_commands_are_single_lines(write_spec):
             inputs: [AppSource]
     """, TWO_SOURCES_HEAD)
     assert text == (
-        'spec.yaml:18:18: error PG205 "echo one\\ntwo" is not valid here: One shell command '
-        "on one line, up to 1000 characters.\n"
+        'spec.yaml:18:18: error PG205 "echo one\\ntwo" is not valid here\n'
         "  (stages[0].actions[0].commands[0])\n"
         '           commands: ["echo one\\ntwo"]\n'
-        "                      ^^^^^^^^^^^^^^^\n")
+        "                      ^^^^^^^^^^^^^^^\n"
+        "  hint: one shell command on one line, up to 1000 characters\n")
 
 
 def test_secret_naming_both_stores_is_located(write_spec):
@@ -604,8 +604,9 @@ def test_secret_naming_both_stores_is_located(write_spec):
               secrets:
                 TOKEN: {secrets_manager: a, parameter_store: b}
     """, TWO_SOURCES_HEAD) == """\
-spec.yaml:20:18: error PG205 this value takes at most 1 entries
+spec.yaml:20:18: error PG205 'TOKEN' takes at most 1 entry
   (stages[0].actions[0].project.secrets.TOKEN)
                TOKEN: {secrets_manager: a, parameter_store: b}
                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  hint: name one store: {secrets_manager: X} or {parameter_store: X}
 """

@@ -270,12 +270,12 @@ def test_manual_approval_bad_url(write_spec):
             type: approval
             url: example.com/x
     """) == """\
-spec.yaml:13:12: error PG205 "example.com/x" is not valid here; expected a string \
-matching ^https?://\\S+$ or an intrinsic function
+spec.yaml:13:12: error PG205 "example.com/x" is not valid here; expected a web address \
+or an intrinsic function
   (stages[0].actions[0].url)
            url: example.com/x
                 ^^^^^^^^^^^^^
-  hint: A link for the reviewer (ExternalEntityLink), e.g. the release notes.
+  hint: write a full address starting with https:// or http://
 """
 
 

@@ -275,11 +275,11 @@ def test_artifact_names_follow_the_pattern(write_spec):
             project: a
             outputs: [app.zip]
     """) == """\
-spec.yaml:14:17: error PG205 "app.zip" is not valid here: Artifact name: letters, digits, \
-'-' and '_', 1 to 100 characters.
+spec.yaml:14:17: error PG205 "app.zip" is not a valid artifact name
   (stages[0].actions[0].outputs[0])
            outputs: [app.zip]
                      ^^^^^^^
+  hint: use 1 to 100 letters, digits, '-' or '_' (no '.')
 """
 
 

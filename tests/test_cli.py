@@ -284,23 +284,24 @@ def test_warnings_pass_unless_strict(specs, capsys, monkeypatch):
 # --- the lint gate
 
 def test_lint_findings_fail_the_compile_and_point_at_the_spec(specs, capsys):
-    (specs / "slow.yaml").write_text(GOOD.replace("project: demo-build",
-                                                  "project: {timeout: 100h}"), encoding="utf-8")
-    status, out, err = run(["compile", "slow.yaml"], capsys)
+    (specs / "v3.yaml").write_text(GOOD + "overrides:\n  Resources.Pipeline.Properties."
+                                   "PipelineType: V3\n", encoding="utf-8")
+    status, out, err = run(["compile", "v3.yaml"], capsys)
     assert status == 1
     assert out == ""
-    assert err.startswith("slow.yaml:12:18: error PG501 cfn-lint E3034 in "
-                          "Resources.BuildCompileProject: 6000 is greater than the maximum of "
-                          "2160\n  (stages[0].actions[0].project)\n")
+    assert err.startswith("v3.yaml:14:3: error PG501 cfn-lint E3030 at Resources.Pipeline."
+                          "Properties.PipelineType: 'V3' is not one of ['V1', 'V2']\n"
+                          "  (overrides.Resources.Pipeline.Properties.PipelineType)\n")
 
 
 def test_lint_warnings_fail_the_gate_too(specs, capsys):
-    (specs / "unused.yaml").write_text(GOOD.replace("name: demo\n", "name: demo\nparameters:\n"
-                                                    "  Unused: {type: String}\n"),
-                                       encoding="utf-8")
-    status, out, err = run(["compile", "unused.yaml"], capsys)
+    (specs / "sub.yaml").write_text(GOOD + "outputs:\n  Plain: {value: !Sub plain}\n",
+                                    encoding="utf-8")
+    status, out, err = run(["compile", "sub.yaml"], capsys)
     assert status == 1
-    assert "error PG502 cfn-lint W2001 in template line 4: Parameter Unused not used." in err
+    assert err.startswith("sub.yaml:14:10: error PG502 cfn-lint W1020 at Outputs.Plain.Value."
+                          "Fn::Sub: 'Fn::Sub' isn't needed because there are no variables\n"
+                          "  (outputs.Plain)\n")
 
 
 def test_github_annotations(specs, capsys):

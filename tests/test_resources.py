@@ -116,8 +116,8 @@ def test_resource_named_like_an_id_this_spec_does_not_generate_is_allowed(tmp_pa
     ("Type: AWS::SNS::Topic\n    Condition: Nope", "PG306",
      "'Nope' is not a condition of this spec", "resources.Topic.Condition"),
     ("Properties: {}", "PG202", "missing required key 'Type'", "resources.Topic"),
-    ("Type: sns-topic", "PG205", '"sns-topic" is not valid here: The resource type, e.g. '
-     "AWS::ECR::Repository.", "resources.Topic.Type"),
+    ("Type: sns-topic", "PG205", '"sns-topic" is not a valid resource type',
+     "resources.Topic.Type"),
 ])
 def test_resource_errors(tmp_path, body, code, message, where):
     text = spec_from_parts(f"resources:\n  Topic:\n    {body}\n")

@@ -102,7 +102,7 @@ spec.yaml:13:28: error PG203 expected a duration, got an integer
 """),
     # An intrinsic with a wrong argument is an error here, not a broken template later.
     "intrinsic-argument": ("application: demo", "application: !Sub [x]", """\
-spec.yaml:20:22: error PG205 !Sub takes a template string, or [template, {variables}]
+spec.yaml:20:22: error PG371 !Sub takes a string, or [string, {NAME: value}]
   (stages[1].actions[0].application.Fn::Sub)
              application: !Sub [x]
                           ^^^^^^^^
@@ -110,7 +110,7 @@ spec.yaml:20:22: error PG205 !Sub takes a template string, or [template, {variab
 """),
     "intrinsic-argument-in-a-mapping": ("project: demo-build", "project: {name: !Ref [a, b]}",
                                         """\
-spec.yaml:13:25: error PG205 !Ref takes a parameter or resource name
+spec.yaml:13:25: error PG371 !Ref takes the name of a parameter or resource
   (stages[0].actions[0].project.name.Ref)
              project: {name: !Ref [a, b]}
                              ^^^^^^^^^^^
@@ -124,31 +124,14 @@ function
                                    ^^
   hint: use 1 to 64 letters, digits or any of + = , . @ _ -
 """),
-    # Parameters follow CloudFormation's rules per Type (troposphere refused these: a crash).
-    "parameter-default-type": ("name: demo\n",
-                               "name: demo\nparameters:\n  Port: {type: String, default: 8080}\n",
-                               """\
-spec.yaml:4:33: error PG203 expected a string, got an integer
-  (parameters.Port.default)
-       Port: {type: String, default: 8080}
-                                     ^^^^
-  hint: quote it to make it a string: "8080"
-"""),
-    "parameter-key-of-another-type": ("name: demo\n", "name: demo\nparameters:\n"
-                                      "  Size: {type: String, min_value: 3}\n", """\
-spec.yaml:4:24: error PG205 'min_value' cannot be used here
-  (parameters.Size.min_value)
-       Size: {type: String, min_value: 3}
-                            ^^^^^^^^^
-  hint: min_value and max_value apply to Number parameters
-"""),
     "key-the-language-lacks": ("    branch: main\n", "    branch: main\n    poll_interval: 5m\n",
                                """\
 spec.yaml:7:5: error PG201 unknown key 'poll_interval'
   (sources[0].poll_interval)
          poll_interval: 5m
          ^^^^^^^^^^^^^
-  hint: CodePipeline polling has no interval or frequency; use `trigger: poll`
+  hint: CodePipeline polling has no interval or frequency: remove the key (codecommit, s3 and \
+github-v1 sources poll with `trigger: poll`)
 """),
     "branch-list": ("branch: main", "branch: [main, dev]", """\
 spec.yaml:6:13: error PG203 expected a string, got a list
@@ -202,21 +185,23 @@ invoke, deploy
   hint: did you mean 'deploy'?
 """),
     "bad-action-provider": ("provider: codedeploy", "provider: codedeplyo", """\
-spec.yaml:19:19: error PG204 "codedeplyo" is not allowed here; expected codedeploy
+spec.yaml:19:19: error PG204 "codedeplyo" is not allowed here; expected one of appconfig, \
+beanstalk, cloudformation, codedeploy, ecs, lambda, s3
   (stages[1].actions[0].provider)
              provider: codedeplyo
                        ^^^^^^^^^^
   hint: did you mean 'codedeploy'?
 """),
     "provider-of-another-type": ("provider: codedeploy", "provider: codebuild", """\
-spec.yaml:19:19: error PG204 "codebuild" is not allowed here; expected codedeploy
+spec.yaml:19:19: error PG204 "codebuild" is not allowed here; expected one of appconfig, \
+beanstalk, cloudformation, codedeploy, ecs, lambda, s3
   (stages[1].actions[0].provider)
              provider: codebuild
                        ^^^^^^^^^
 """),
     "bad-source-provider": ("provider: github", "provider: githb", """\
 spec.yaml:4:15: error PG204 "githb" is not allowed here; expected one of bitbucket, codecommit, \
-github, github-enterprise, gitlab
+ecr, github, github-enterprise, github-v1, gitlab, s3
   (sources[0].provider)
        - provider: githb
                    ^^^^^
@@ -249,7 +234,8 @@ intrinsic function
      role: admin
            ^^^^^
   hint: `generated` (default): a least-privilege service role; or the ARN of an existing role; \
-or a mapping refining the generated role
+or a mapping refining the generated role (name, permissions_boundary, extra_policies or \
+managed_policies, permissions)
 """),
     "role-anyof-mapping": ("name: demo\n", "name: demo\nrole: {generated: true, nmae: x}\n", """\
 spec.yaml:3:25: error PG201 unknown key 'nmae'
@@ -299,7 +285,8 @@ spec.yaml:13:18: error PG203 expected a string, an intrinsic function or a mappi
   (stages[0].actions[0].project)
              project: 3
                       ^
-  hint: the name of an existing project, or an inline definition that pipegen creates
+  hint: the name of an existing project (or an intrinsic yielding it), or an inline definition \
+that pipegen creates with its own least-privilege role
 """),
     # Every problem inside the mapping form is reported, each at its own key.
     "project-anyof-mapping": ("project: demo-build",
@@ -327,7 +314,8 @@ spec.yaml:13:28: error PG205 "huge" is not valid here; expected 'small', 'medium
   (stages[0].actions[0].project.compute)
              project: {compute: huge}
                                 ^^^^
-  hint: raw compute types start with BUILD_, e.g. BUILD_GENERAL1_SMALL
+  hint: small | medium | large | xlarge | 2xlarge, or a raw BUILD_GENERAL1_* value, or an \
+intrinsic
 """),
     "artifact-name-with-dot": ("outputs: [Built]", "outputs: [Built.zip]", """\
 spec.yaml:14:19: error PG205 "Built.zip" is not a valid artifact name
