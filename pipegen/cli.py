@@ -10,6 +10,7 @@ byte-identical; nothing is written for a spec that fails.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -66,8 +67,8 @@ class Reporter:
             except OSError:
                 self.sources[str(spec)] = []
         if self.strict:
-            diagnostics = [d if d.is_error else diag(d.code, d.message, d.span, d.path,
-                                                     d.hint, "error") for d in diagnostics]
+            diagnostics = [d if d.is_error else dataclasses.replace(d, severity="error")
+                           for d in diagnostics]
         self.diagnostics += diagnostics
         if self.fmt == "text" and diagnostics:
             from pipegen import report
