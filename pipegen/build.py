@@ -300,8 +300,9 @@ def _run_orders(ctx: BuildContext, drafts: list[dict], names: dict[str, int]) ->
             level = explicit
             if explicit < need:
                 d, w = drafts[i], drafts[why]
-                ctx.error("PG345", f"run_order {explicit} would start '{d['name']}' before "
-                          f"'{w['name']}' finishes (that action has run order {levels[why]})",
+                when = "at the same time as" if explicit == levels[why] else "before"
+                ctx.error("PG345", f"run_order {explicit} would start '{d['name']}' {when} "
+                          f"'{w['name']}', which it waits for (run order {levels[why]})",
                           d["path"] + ("run_order",), f"remove `run_order` (pipegen computes "
                           f"{need}), or set it to {need} or more")
         state[i] = 2

@@ -311,9 +311,6 @@ CODES: dict[str, Code] = {
                   "blue/green ECS deploys, which name an existing CodeDeploy application and "
                   "deployment group; image_definitions belongs to rolling deploys.",
                   "images without application", "Follow the hint."),
-    "PG368": Code("wildcard action in a generated role", "Roles pipegen generates grant named "
-                  "actions only.", "permissions: [{actions: ['s3:*'], ...}]",
-                  "Name the actions, or attach a managed policy."),
     "PG369": Code("cross-account action with the aws/s3 key in its region", "An action with "
                   "a `role` in another region runs as that role, typically in another account; "
                   "that region's store uses the AWS-managed aws/s3 key, whose policy cannot let "

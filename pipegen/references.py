@@ -636,7 +636,8 @@ def _core_hint(name: str) -> str:
                         "itself",
         "ArtifactBucket": "with an existing bucket, use its name",
         "ArtifactBucketPolicy": "it exists only when pipegen writes the bucket's policy",
-        "ArtifactKey": "set `artifacts.encryption: generated`, or use the key ARN you gave",
+        "ArtifactKey": "set `artifacts.encryption: generated` for pipegen to create the key; "
+                       "with `encryption: ARN`, use that ARN",
     }.get(name, PROVIDER_IDS_NOTE)
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from pipegen.errors import Diagnostic, format_path
 
+REDACTED = "********"  # stands for a secret in an excerpt, whatever its length
+
 # The line breaks YAML (and so every Span) counts; str.splitlines() knows more (\f, \v, \x1c),
 # which would show the wrong line in an excerpt.
 LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -55,14 +57,14 @@ def _excerpt(d: Diagnostic, sources: dict[str, list[str]]) -> list[str]:
     if not src.strip():
         return []  # an empty line (the end of the file): nothing to underline
     start = max(d.span.col - 1, 0)
-    if d.redact:
-        # Never quote a secret back: mask the value (to the end of the line if unbounded).
-        end = d.span.end_col - 1 if d.span.end_line == d.span.line and d.span.end_col else len(src)
-        src = src[:start] + "*" * max(end - start, 0) + src[end:]
     if d.span.end_line == d.span.line and d.span.end_col and d.span.end_col > d.span.col:
         width = d.span.end_col - d.span.col
     else:
         width = max(len(src) - start, 1)
+    if d.redact:
+        # Never quote a secret back, nor its length: a fixed mask stands for the value.
+        src = src[:start] + REDACTED + src[start + width:]
+        width = len(REDACTED)
     return [f"     {src}", "     " + " " * start + "^" * max(1, min(width, len(src) - start or 1))]
 
 

@@ -335,11 +335,11 @@ tell which store it names
              secrets: {TOKEN: !Ref TokenArn}
                               ^^^^^^^^^^^^^
   hint: write `{secrets_manager: ...}` or `{parameter_store: ...}`
-spec.yaml:27:20: error PG349 an inline buildspec cannot hold CloudFormation intrinsic \
+spec.yaml:27:49: error PG349 an inline buildspec cannot hold CloudFormation intrinsic \
 functions
-  (stages[0].actions[0].project.buildspec)
+  (stages[0].actions[0].project.buildspec.phases.build.commands[0])
              buildspec: {phases: {build: {commands: [!Ref Spec]}}}
-                        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+                                                     ^^^^^^^^^
   hint: pass the value in the project's `environment` and read the variable in the buildspec
 """
 

@@ -190,8 +190,8 @@ def test_run_order_before_a_dependency_is_an_error(write_spec):
             inputs: [Built]
             run_order: 1
     """) == """\
-spec.yaml:19:18: error PG345 run_order 1 would start 'Package' before 'Compile' finishes \
-(that action has run order 1)
+spec.yaml:19:18: error PG345 run_order 1 would start 'Package' at the same time as 'Compile', \
+which it waits for (run order 1)
   (stages[0].actions[1].run_order)
            run_order: 1
                       ^
@@ -206,7 +206,7 @@ def test_run_order_against_after(write_spec):
           - {name: A, type: build, project: a, run_order: 3}
           - {name: B, type: build, project: b, after: [A], run_order: 2}
     """)
-    assert "error PG345 run_order 2 would start 'B' before 'A' finishes (that action has run " \
+    assert "error PG345 run_order 2 would start 'B' before 'A', which it waits for (run " \
            "order 3)" in text
     assert "hint: remove `run_order` (pipegen computes 4), or set it to 4 or more" in text
 

@@ -116,13 +116,7 @@ class CloudFormationAction(ActionProvider):
                       "and this action runs in another account (`role`)",
                       path + ("deploy_role",), "give the ARN of a deploy role in the target "
                       "account (it must be in the same account as the action role)", key=True)
-        for i, statement in enumerate(s["deploy_role"].get("permissions", [])):
-            for j, a in enumerate(statement["actions"]):
-                if a.endswith("*"):
-                    ctx.error("PG368", f"'{a}' is a wildcard action; generated roles grant "
-                              "named actions only", path + ("deploy_role", "permissions", i,
-                                                            "actions", j),
-                              "name the actions, or attach a policy with `managed_policies`")
+        # Wildcard actions in `permissions` are refused for every role (PG383).
 
     def _check_mode_keys(self, action, ctx) -> None:
         """Keys the action's mode does not use are errors, never silently ignored."""

@@ -83,14 +83,16 @@ def _check_secrets(secrets: dict, path: tuple, ctx) -> None:
                       "write `{secrets_manager: ...}` or `{parameter_store: ...}`")
 
 
-def _has_intrinsic(v: Any) -> bool:
+def _intrinsic_at(v: Any, path: tuple = ()) -> tuple | None:
+    """The relative path of the first intrinsic inside v, or None."""
     if cfn.is_intrinsic(v):
-        return True
-    if isinstance(v, dict):
-        return any(_has_intrinsic(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_has_intrinsic(x) for x in v)
-    return False
+        return path
+    items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+    for k, x in items:
+        found = _intrinsic_at(x, path + (k,))
+        if found is not None:
+            return found
+    return None
 
 
 def _compute(compute: Any) -> Any:
@@ -138,11 +140,12 @@ class CodeBuildAction(ActionProvider):
                               f"grant these in your role and drop `{key}`", key=True)
         _check_secrets(spec.get("secrets", {}), path + ("secrets",), ctx)
         buildspec = spec.get("buildspec")
-        if isinstance(buildspec, dict) and not cfn.is_intrinsic(buildspec) \
-                and _has_intrinsic(buildspec):
+        inner = _intrinsic_at(buildspec) if isinstance(buildspec, dict) and \
+            not cfn.is_intrinsic(buildspec) else None
+        if inner is not None:
             ctx.error("PG349", "an inline buildspec cannot hold CloudFormation intrinsic "
-                      "functions", path + ("buildspec",), "pass the value in the project's "
-                      "`environment` and read the variable in the buildspec")
+                      "functions", path + ("buildspec", *inner), "pass the value in the "
+                      "project's `environment` and read the variable in the buildspec")
 
     def emit(self, action, ctx) -> list[Emitted]:
         project = action.get("project")
