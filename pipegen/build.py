@@ -21,7 +21,6 @@ DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
 
 # Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
 # spec actually generates is references.generated_ids(data).
-DOCUMENTED_IDS = tuple(references.CORE_IDS)
 
 
 def minutes(duration: str) -> int:

@@ -90,7 +90,7 @@ def sub(fmt: str, **values: Any) -> Any:
     return text.replace("${!", "${")
 
 
-def arn(service: str, resource: str, *, region: bool = True, account: bool = True,
+def arn(service: str, resource: str, /, *, region: bool = True, account: bool = True,
         **values: Any) -> Any:
     """An ARN in this stack's partition (and region and account unless told otherwise)."""
     r = "${AWS::Region}" if region else ""

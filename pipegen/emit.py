@@ -52,8 +52,6 @@ ARTIFACT_BUCKET_POLICY = "ArtifactBucketPolicy"
 ARTIFACT_KEY = "ArtifactKey"
 EVENTS_ROLE = "PipelineEventsRole"
 
-KMS_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
-           "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
 
 PARAMETER_KEYS = {
     "type": "Type", "description": "Description", "default": "Default",
@@ -144,13 +142,10 @@ class EmitContext:
 
     def _grant_key(self, policy: iam.Policy) -> None:
         store = self.pipeline.artifacts
-        if store.encryption == "arn" and isinstance(store.key, str) and ":alias/" in store.key:
-            # IAM cannot name a key by alias: allow the account's keys behind that alias only.
-            partition, region, account, alias = _alias_parts(store.key)
-            policy.allow(KMS_USE, f"arn:{partition}:kms:{region}:{account}:key/*",
-                         {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}})
+        if store.encryption == "arn":
+            iam.allow_key(policy, store.key)
         elif self.key_arn is not None:
-            policy.allow(KMS_USE, self.key_arn)
+            iam.allow_key(policy, self.key_arn)
 
     def events_role(self) -> Any:
         """The one role EventBridge rules use to start this pipeline (created on first use)."""
@@ -160,11 +155,6 @@ class EmitContext:
             self.add(iam.role(EVENTS_ROLE, "events.amazonaws.com", policy,
                               policy_name="StartPipeline", tags=self.tags()), ("sources",))
         return GetAtt(EVENTS_ROLE, "Arn")
-
-
-def _alias_parts(alias_arn: str) -> tuple[str, str, str, str]:
-    parts = alias_arn.split(":")
-    return parts[1], parts[3], parts[4], parts[5]
 
 
 def _describe_origin(origin: tuple) -> str:
@@ -331,7 +321,7 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
     kwargs: dict[str, Any] = dict(
         Name=source.name,
         ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
-                                               Provider=e.provider, Version="1"),
+                                               Provider=e.provider, Version=e.version),
         Configuration=cfn.value(e.configuration),
         OutputArtifacts=_artifacts(codepipeline.OutputArtifacts, [source.output]),
         RunOrder=1,
@@ -348,18 +338,11 @@ def _actions(ctx: EmitContext, action: Action) -> list:
     p = providers.actions()[(action.type, action.provider)]
     out = []
     emitted = p.emit(action, ctx)
-    if action.region is not None and any(e.owner != "AWS" for e in emitted):
-        # CodePipeline runs custom and third-party actions in the pipeline's region only.
-        path = action.path + ("region",)
-        ctx.problems.append(diag(
-            "PG312", f"a {action.provider} action cannot run in another region",
-            ctx.loaded.span(path), path, "remove `region`: custom and third-party actions run "
-            "in the pipeline's region"))
     for e in emitted:
         configuration = {**e.configuration}
-        # Raw keys belong to the action's own provider, not to steps an expansion adds
-        # (the approval inside a change-set expansion).
-        if e.provider == emitted[0].provider:
+        # Raw keys go to the action's first step only: an expansion's later steps (the
+        # approval and execution of a change set) are pipegen's, not the user's.
+        if e is emitted[0]:
             for key, raw in action.configuration.items():
                 if key in configuration:
                     path = action.path + ("configuration", key)
@@ -372,7 +355,7 @@ def _actions(ctx: EmitContext, action: Action) -> list:
         kwargs: dict[str, Any] = dict(
             Name=e.name or action.name,
             ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
-                                                   Provider=e.provider, Version="1"),
+                                                   Provider=e.provider, Version=e.version),
             RunOrder=action.run_order + e.step,
         )
         if configuration:
@@ -495,5 +478,5 @@ def _regional_stores(ctx: EmitContext) -> list:
         ctx.policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
                          cfn.sub("arn:${AWS::Partition}:s3:::{bucket}", bucket=spec["bucket"]))
         if key is not None:
-            ctx.policy.allow(KMS_USE, cfn.value(key))
+            iam.allow_key(ctx.policy, key)
     return out

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement
-from awacs.aws import ConditionElement as _ConditionElement  # noqa: F401  (type reference)
-from troposphere import AWSHelperFn, iam
+from troposphere import iam
 
 from pipegen import cfn
 
 POLICY_VERSION = "2012-10-17"
+
+# What using a customer-managed key for artifacts takes (roles, and grants in key policies).
+KMS_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+           "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
 
 
 def _key(v: Any) -> str:
@@ -133,5 +136,16 @@ def add_permissions(policy: Policy, statements: Any) -> None:
         policy.allow(list(statement["actions"]), [cfn.value(r) for r in statement["resources"]])
 
 
-def is_helper(v: Any) -> bool:
-    return isinstance(v, AWSHelperFn) or cfn.is_intrinsic(v)
+def allow_key(policy: Policy, key: Any, actions: list[str] | None = None) -> None:
+    """Let a role use a KMS key given by key ARN, alias ARN or intrinsic.
+
+    IAM cannot name a key by its alias: for an alias ARN the grant is on the account's keys
+    in that region, limited by condition to the key behind that alias.
+    """
+    actions = actions or KMS_USE
+    if isinstance(key, str) and ":alias/" in key:
+        _, partition, _, region, account, alias = key.split(":", 5)
+        policy.allow(actions, f"arn:{partition}:kms:{region}:{account}:key/*",
+                     {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}})
+    else:
+        policy.allow(actions, cfn.value(key) if isinstance(key, (str, dict)) else key)

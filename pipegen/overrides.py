@@ -16,6 +16,14 @@ def apply(template: dict[str, Any], overrides: dict[str, Any], loaded: Loaded) -
     for dotted, value in overrides.items():
         node: Any = template
         parts = dotted.split(".")
+        if len(parts) == 1 and not isinstance(value, dict):
+            # A whole section (Resources, Outputs...) replaced by a scalar or list would
+            # leave no template; sections are mappings.
+            problems.append(diag(
+                "PG402", f"override '{dotted}' replaces a whole template section with a "
+                "value that is not a mapping", loaded.key_span(("overrides", dotted)),
+                ("overrides", dotted), f"override a path inside it, e.g. {dotted}.NAME"))
+            continue
         walked = []
         for part in parts[:-1]:
             node = _step(node, part)

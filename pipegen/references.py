@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -488,7 +489,11 @@ class Checker:
             return
         text = str(d).lower() if isinstance(d, bool) else str(d)
         allowed = p.get("allowed_values")
-        if allowed and kind != "CommaDelimitedList" and text not in [str(x) for x in allowed]:
+        if kind == "Number":  # 1.0 and "1" are the allowed value 1
+            listed = any(_is_number(x) and float(x) == float(d) for x in allowed or [])
+        else:
+            listed = text in [str(x) for x in allowed or []]
+        if allowed and kind != "CommaDelimitedList" and not listed:
             self.error("PG374", f"the default {json.dumps(text)} of parameter '{name}' is not "
                        "one of its allowed_values", path,
                        _did_you_mean(text, [str(x) for x in allowed])
@@ -609,20 +614,14 @@ class Checker:
         self.ctx.error(code, message, path, hint, key=key)
 
 
-def _and(names: list[str]) -> str:
-    quoted = [f"'{n}'" for n in names]
-    return " and ".join(quoted) if len(quoted) < 3 else ", ".join(quoted[:-1]) + " and " + \
-        quoted[-1]
-
-
 def _is_number(v: Any) -> bool:
-    if isinstance(v, (int, float)):
-        return True
+    """A finite number, or text CloudFormation reads as one ("inf" and "nan" are not)."""
+    if isinstance(v, bool):
+        return False
     try:
-        float(v)
+        return math.isfinite(float(v))
     except (TypeError, ValueError):
         return False
-    return True
 
 
 def _did_you_mean(name: str, known: list[str]) -> str | None:

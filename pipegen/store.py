@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from awacs.aws import Action as IamAction
 from awacs.aws import Allow, Principal, Statement
 
-from pipegen import cfn
+from pipegen import cfn, iam
 from pipegen.references import same_json
 
 if TYPE_CHECKING:
@@ -24,9 +24,7 @@ if TYPE_CHECKING:
 # missing object is a 404, not a 403). Object ownership is enforced by the bucket, so no ACLs.
 GRANT_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
 GRANT_BUCKET_ACTIONS = ["s3:ListBucket"]
-GRANT_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
-                     "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom",
-                     "kms:ReEncryptTo"]
+GRANT_KEY_ACTIONS = iam.KMS_USE
 
 
 def may_be_cross_account(role: Any) -> bool:

@@ -682,31 +682,3 @@ def test_parameter_overrides_over_1000_characters(tmp_path):
     assert [(f[0], f[1], f[2]) for f in found] == [
         ("PG205", "parameter_overrides compile to 1095 characters of JSON; CodePipeline takes "
          "at most 1000", "stages[1].actions[0].parameter_overrides")]
-
-
-def test_custom_actions_cannot_run_in_another_region(tmp_path):
-    from pipegen import providers
-    from pipegen.providers.base import Emitted
-
-    class Custom:  # a stand-in for a custom-action provider such as Jenkins
-        def emit(self, action, ctx):
-            return [Emitted("Deploy", "Custom", "MyDeployer", {})]
-
-    registry = providers.actions()
-    original = registry[("deploy", "beanstalk")]
-    registry[("deploy", "beanstalk")] = type("P", (Custom, type(original)), {})()
-    try:
-        found = error_tuples(tmp_path, deploy("""
-            - name: Web
-              type: deploy
-              provider: beanstalk
-              application: demo
-              environment: prod
-              region: eu-west-1
-              inputs: [Built]
-        """, "artifacts: {regions: {eu-west-1: {bucket: demo-euw1}}}"))
-    finally:
-        registry[("deploy", "beanstalk")] = original
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PG312", "a beanstalk action cannot run in another region",
-         "stages[1].actions[0].region")]

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from troposphere import AWSHelperFn
-
 from pipegen import cfn
 
 CONFIG_VALUE_MAX = 1000  # characters per Configuration value (CodePipeline API)
@@ -49,20 +47,18 @@ def region_of(action) -> Any:
     return region
 
 
-def regional_arn(action, service: str, resource: str, **values: Any) -> Any:
-    """An ARN in the action's region (the stack's unless `region` says otherwise)."""
+def regional_arn(action, prefix: str, resource: str, /, **values: Any) -> Any:
+    """An ARN in the action's region (the stack's unless `region` says otherwise).
+
+    `prefix` is the service's ARN prefix; `resource` may hold {name} placeholders for values.
+    """
     region = region_of(action)
     if region == HOME_REGION:
-        return cfn.arn(service, resource, **values)
-    return cfn.sub(f"arn:${{AWS::Partition}}:{service}:{{region}}:${{AWS::AccountId}}:"
+        return cfn.arn(prefix, resource, **values)
+    return cfn.sub(f"arn:${{AWS::Partition}}:{prefix}:{{region}}:${{AWS::AccountId}}:"
                    + resource, region=region, **values)
 
 
 def is_arn(value: Any, service: str) -> bool:
     return isinstance(value, str) and value.startswith("arn:") and \
         value.split(":")[2:3] == [service]
-
-
-def is_dynamic(value: Any) -> bool:
-    """An intrinsic (from the spec or built by pipegen): its text is known only at deploy."""
-    return cfn.is_intrinsic(value) or isinstance(value, AWSHelperFn)

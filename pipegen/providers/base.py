@@ -28,6 +28,7 @@ class Emitted:
     inputs: tuple[str, ...] | None = None  # default: the spec action's inputs
     outputs: tuple[str, ...] | None = None  # default: the spec action's outputs
     step: int = 0  # run-order offset inside an expansion (change set: 0, 1, 2)
+    version: str = "1"  # AWS-owned actions are all version 1; custom ones say theirs
     extra: dict[str, Any] = field(default_factory=dict)  # other action properties
 
 

@@ -119,6 +119,14 @@ class CodeBuildAction(ActionProvider):
             ctx.error("PG343", f"primary_source '{primary}' is not one of the action's inputs",
                       action.path + ("primary_source",), "inputs: "
                       + (", ".join(action.inputs) or "none"))
+        if isinstance(action.get("project"), dict) and \
+                actionutil.region_of(action) != actionutil.HOME_REGION:
+            # This stack creates the project in its own region; the action would look for it
+            # in `region` and not find it.
+            ctx.error("PG312", f"action '{action.name}' runs in {action.region}, and an inline "
+                      "project is created in the pipeline's region", action.path + ("region",),
+                      "name an existing project in that region (`project: NAME`), or drop "
+                      "`region`")
         project = action.get("project")
         if isinstance(project, dict) and not cfn.is_intrinsic(project):
             self._check_project(action, project, ctx)
@@ -154,7 +162,8 @@ class CodeBuildAction(ActionProvider):
             name, project_arn = Ref(title), GetAtt(title, "Arn")
         else:
             name = project
-            project_arn = cfn.arn("codebuild", "project/{name}", name=project)
+            project_arn = actionutil.regional_arn(action, "codebuild", "project/{name}",
+                                                  name=project)
         ctx.policy.allow(["codebuild:BatchGetBuilds", "codebuild:StartBuild"], project_arn)
 
         config: dict[str, Any] = {"ProjectName": name}
@@ -225,14 +234,7 @@ class CodeBuildAction(ActionProvider):
         key = spec.get("encryption_key")
         if key is not None:
             kwargs["EncryptionKey"] = cfn.value(key)
-            kms_actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-            if isinstance(key, str) and ":alias/" in key:
-                # IAM cannot name a key by its alias: allow the keys behind that alias only.
-                region, account, alias = key.split(":")[3:6]
-                policy.allow(kms_actions, f"arn:aws:kms:{region}:{account}:key/*",
-                             {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}})
-            else:
-                policy.allow(kms_actions, cfn.value(key))
+            iam.allow_key(policy, key, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
         elif ctx.key_arn is not None:
             kwargs["EncryptionKey"] = ctx.key_arn
 

@@ -1,4 +1,4 @@
-"""Helpers the deploy providers share: target ARNs, whether the pipeline role itself acts.
+"""Helpers the deploy providers share: target ARNs (actionutil's), whether the pipeline role acts.
 
 Not a provider module (no PROVIDERS): the registry skips it.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen import cfn
+from pipegen.providers.actionutil import regional_arn as arn  # noqa: F401  (re-export)
 
 PASS_ROLE = "iam:PassRole"
 
@@ -21,21 +22,7 @@ def acts(action) -> bool:
     return action.role is None
 
 
-def arn(action, prefix: str, resource: str, /, **values: Any) -> Any:
-    """An ARN in the action's region (its literal `region`, else the stack's) and account.
-
-    `prefix` is the service's ARN prefix; `resource` may hold {name} placeholders for values.
-    """
-    region = action.region if isinstance(action.region, str) else "${AWS::Region}"
-    return cfn.sub(f"arn:${{AWS::Partition}}:{prefix}:{region}:${{AWS::AccountId}}:{resource}",
-                   **values)
-
-
 def pass_role(ctx, role: Any, service: str) -> None:
     """Let the pipeline role pass `role` to one service only (iam:PassedToService)."""
     ctx.policy.allow(PASS_ROLE, cfn.value(role) if not hasattr(role, "to_dict") else role,
                      {"StringEquals": {"iam:PassedToService": service}})
-
-
-def is_literal(value: Any) -> bool:
-    return isinstance(value, str)

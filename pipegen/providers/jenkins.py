@@ -8,8 +8,6 @@ credentials; the pipeline role needs no grant for it.
 
 from __future__ import annotations
 
-from troposphere import codepipeline
-
 from pipegen.providers import actionutil
 from pipegen.providers.base import ActionProvider, Emitted
 
@@ -26,12 +24,9 @@ class JenkinsAction(ActionProvider):
 
     def emit(self, action, ctx) -> list[Emitted]:
         category = "Build" if action.type == "build" else "Test"
-        type_id = codepipeline.ActionTypeId(Category=category, Owner="Custom",
-                                            Provider=action.get("provider_name"),
-                                            Version=str(action.get("version", "1")))
         return [Emitted(category, "Custom", action.get("provider_name"),
                         {"ProjectName": action.get("project")},
-                        extra={"ActionTypeId": type_id})]
+                        version=str(action.get("version", "1")))]
 
 
 PROVIDERS = [JenkinsAction()]

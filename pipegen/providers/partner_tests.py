@@ -10,8 +10,6 @@ credentials, linked through the console).
 
 from __future__ import annotations
 
-from troposphere import codepipeline
-
 from pipegen.providers import actionutil
 from pipegen.providers.base import ActionProvider, Emitted
 
@@ -39,10 +37,8 @@ class PartnerTestAction(ActionProvider):
 
     def emit(self, action, ctx) -> list[Emitted]:
         provider = action.get("provider_name", DEFAULT_NAMES[action.provider])
-        type_id = codepipeline.ActionTypeId(Category="Test", Owner="ThirdParty",
-                                            Provider=provider,
-                                            Version=str(action.get("version", "1")))
-        return [Emitted("Test", "ThirdParty", provider, {}, extra={"ActionTypeId": type_id})]
+        return [Emitted("Test", "ThirdParty", provider, {},
+                        version=str(action.get("version", "1")))]
 
 
 PROVIDERS = [PartnerTestAction()]
