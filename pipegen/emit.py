@@ -404,7 +404,7 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
     if pl.variables:
         kwargs["Variables"] = [
             codepipeline.VariableDeclaration(
-                Name=name, **({"DefaultValue": v["default"]} if "default" in v else {}),
+                Name=name, **({"DefaultValue": cfn.value(v["default"])} if "default" in v else {}),
                 **({"Description": v["description"]} if "description" in v else {}))
             for name, v in pl.variables.items()]
     if ctx.triggers:

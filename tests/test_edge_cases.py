@@ -107,3 +107,50 @@ def test_override_cannot_replace_a_whole_section(tmp_path):
     assert [e[:3] for e in error_tuples(tmp_path, text)] == [
         ("PG402", "override 'Resources' replaces a whole template section with a value that "
                   "is not a mapping", "overrides.Resources")]
+
+
+def test_branch_and_variable_default_take_intrinsics(tmp_path, linter):
+    # AWS's own samples parameterise the branch; one template then serves every branch.
+    text = """\
+pipegen: 1
+name: t
+parameters:
+  Branch: {type: String, default: main}
+  Conn: {type: String}
+variables:
+  CHANNEL: {default: !Ref Branch}
+sources:
+  - {name: App, provider: codecommit, repository: app, branch: !Ref Branch}
+  - name: Gh
+    provider: github
+    repository: acme/x
+    branch: !Ref Branch
+    connection: !Ref Conn
+    filters: {file_paths: {include: ["src/**"]}}
+stages:
+  - name: Build
+    actions:
+      - {name: C, type: build, project: {buildspec: b.yml}, inputs: [AppSource]}
+"""
+    result = compile_result(tmp_path, text, linter)
+    props = result.template["Resources"]["Pipeline"]["Properties"]
+    branch = {"Ref": "Branch"}
+    assert props["Variables"] == [{"DefaultValue": branch, "Name": "CHANNEL"}]
+    assert props["Stages"][0]["Actions"][0]["Configuration"]["BranchName"] == branch
+    assert props["Stages"][0]["Actions"][1]["Configuration"]["BranchName"] == branch
+    assert props["Triggers"][0]["GitConfiguration"]["Push"][0]["Branches"] == {
+        "Includes": [branch]}
+    rule = result.template["Resources"]["AppSourceRule"]["Properties"]
+    assert rule["EventPattern"]["detail"]["referenceName"] == [branch]
+    lint_clean(linter, result)
+
+
+def test_branch_list_still_says_one_branch_per_pipeline(tmp_path):
+    text = spec_from_parts("""\
+        sources:
+          - {name: App, provider: codecommit, repository: app, branch: [main, dev]}
+        """)
+    [(code, message, path, _, _, hint)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG203", "sources[0].branch")
+    assert message == "expected a string or an intrinsic function, got a list"
+    assert hint == "one branch per pipeline: compile one spec per branch instead"

@@ -134,7 +134,7 @@ spec.yaml:7:5: error PG201 unknown key 'poll_interval'
 github-v1 sources poll with `trigger: poll`)
 """),
     "branch-list": ("branch: main", "branch: [main, dev]", """\
-spec.yaml:6:13: error PG203 expected a string, got a list
+spec.yaml:6:13: error PG203 expected a string or an intrinsic function, got a list
   (sources[0].branch)
          branch: [main, dev]
                  ^^^^^^^^^^^

@@ -44,7 +44,7 @@ def test_branch_as_a_list_is_an_error(write_spec):
           branch: [main, develop]
         """)
     assert problems(write_spec, text) == [(
-        "PG203", "expected a string, got a list", "sources[0].branch",
+        "PG203", "expected a string or an intrinsic function, got a list", "sources[0].branch",
         "one branch per pipeline: compile one spec per branch instead", 6, 13)]
 
 

@@ -63,7 +63,8 @@ class CodeCommitSource(SourceProvider):
                        "referenceType": ["branch"], "referenceName": [s["branch"]]},
         }
         source_rules.start_rule(source, ctx, pattern,
-                                f"Start the pipeline on pushes to {s['branch']}")
+                                cfn.sub("Start the pipeline on pushes to {branch}",
+                                        branch=s["branch"]))
 
     def consumer_permissions(self, source, ctx, policy) -> None:
         policy.allow("codecommit:GitPull", repository_arn(source))

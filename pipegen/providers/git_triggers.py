@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from troposphere import codepipeline as cp
 
+from pipegen import cfn
+
 if TYPE_CHECKING:
     from pipegen.build import BuildContext
     from pipegen.model import Source
@@ -43,7 +45,7 @@ def _criteria(cls, spec: dict | None):
 def trigger(source: Source) -> cp.PipelineTriggerDeclaration:
     """The v2 trigger for a source that has `filters`."""
     filters = source.settings["filters"]
-    branches = cp.GitBranchFilterCriteria(Includes=[source.settings["branch"]])
+    branches = cp.GitBranchFilterCriteria(Includes=[cfn.value(source.settings["branch"])])
     paths = _criteria(cp.GitFilePathFilterCriteria, filters.get("file_paths"))
     with_paths = {"FilePaths": paths} if paths else {}
     push = [cp.GitPushFilter(Branches=branches, **with_paths)]
