@@ -191,7 +191,7 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     for stage in pipeline.stages:
         actions, action_paths = [], []
         for a in stage.actions:
-            emitted = _actions(ctx, a)
+            emitted = _actions(ctx, a, stage.when)
             actions += emitted
             action_paths += [a.path] * len(emitted)
         ctx.stage_origins.append((stage.path, action_paths))
@@ -334,7 +334,7 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
     return codepipeline.Actions(**kwargs)
 
 
-def _actions(ctx: EmitContext, action: Action) -> list:
+def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> list:
     p = providers.actions()[(action.type, action.provider)]
     out = []
     emitted = p.emit(action, ctx)
@@ -378,7 +378,10 @@ def _actions(ctx: EmitContext, action: Action) -> list:
             kwargs["TimeoutInMinutes"] = action.timeout_minutes
         kwargs.update(e.extra)
         obj = codepipeline.Actions(**kwargs)
-        out.append(If(action.when, obj, Ref("AWS::NoValue")) if action.when else obj)
+        # Under its stage's own condition the action needs no Fn::If of its own (a nested,
+        # identical Fn::If is dead code to cfn-lint, W1028).
+        gated = action.when and action.when != stage_when
+        out.append(If(action.when, obj, Ref("AWS::NoValue")) if gated else obj)
     return out
 
 

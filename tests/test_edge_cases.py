@@ -154,3 +154,25 @@ def test_branch_list_still_says_one_branch_per_pipeline(tmp_path):
     assert (code, path) == ("PG203", "sources[0].branch")
     assert message == "expected a string or an intrinsic function, got a list"
     assert hint == "one branch per pipeline: compile one spec per branch instead"
+
+
+def test_action_under_its_stage_condition_is_not_wrapped_twice(tmp_path, linter):
+    text = spec_from_parts("""\
+        parameters:
+          Env: {type: String, default: dev}
+        conditions:
+          IsProd: !Equals [!Ref Env, prod]
+        stages:
+          - name: Build
+            actions:
+              - {name: B, type: build, project: p}
+          - name: Release
+            when: IsProd
+            actions:
+              - {name: Ok, type: approval, when: IsProd}
+        """)
+    result = compile_result(tmp_path, text, linter)
+    release = result.template["Resources"]["Pipeline"]["Properties"]["Stages"][2]
+    assert release["Fn::If"][0] == "IsProd"
+    assert release["Fn::If"][1]["Actions"][0]["Name"] == "Ok"  # no inner Fn::If
+    lint_clean(linter, result)
