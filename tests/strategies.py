@@ -576,23 +576,49 @@ def description_block(draw, d: Draft) -> None:
         d.spec["restart_on_update"] = draw(st.booleans())
 
 
-def condition_block(draw, d: Draft) -> None:
-    """`when:` with a declared condition, where no unconditional action reads what it makes.
+# Conditions the condition block may declare: name -> (parameter, value, its allowed values).
+CONDITIONS = {"IsProd": ("Env", "prod", ["dev", "staging", "prod"]),
+              "IsStaging": ("Env", "staging", ["dev", "staging", "prod"]),
+              "WithSmokeTests": ("SmokeTests", "on", ["off", "on"])}
 
-    The last stage's outputs are read by nobody, so the whole stage may be conditional; so may
-    the last action of a stage with several (later actions only read earlier outputs and only
-    wait for earlier actions). Some stage must stay unconditional (PG381).
+
+def condition_block(draw, d: Draft) -> None:
+    """`when:` with declared conditions, where no action outside the condition needs what the
+    conditional part makes (PG353) or waits for it.
+
+    A stage may be conditional when no later stage reads its outputs; an action when nobody
+    reads its outputs, no action says `after:` it, and its stage keeps another action. One
+    stage always stays unconditional (PG381).
     """
     stages = d.spec["stages"]
-    whole_stage = len(stages) > 1 and (len(stages[-1]["actions"]) == 1 or draw(st.booleans()))
-    if not whole_stage and len(stages[-1]["actions"]) == 1:
+    reads = [{i for a in stage["actions"] for i in a.get("inputs", [])} for stage in stages]
+    made = [{o for a in stage["actions"] for o in a.get("outputs", [])} for stage in stages]
+    places: list[dict] = [stage for s, stage in enumerate(stages)
+                          if not made[s] & set().union(*reads[s + 1:])]
+    if len(places) == len(stages):
+        places.pop(0)  # leave the first stage unconditional
+    everything_read = set().union(*reads)
+    for stage in stages:
+        waited_for = {n for a in stage["actions"] for n in a.get("after", [])}
+        places += [a for a in stage["actions"][1:] if len(stage["actions"]) > 1
+                   and not set(a.get("outputs", [])) & everything_read
+                   and a["name"] not in waited_for]
+    if not places:
         return
-    env = d.param("Env", default="dev", allowed_values=["dev", "prod"])
-    d.spec.setdefault("conditions", {})["IsProd"] = {"Fn::Equals": [env, "prod"]}
-    if whole_stage:
-        stages[-1]["when"] = "IsProd"
-    else:
-        stages[-1]["actions"][-1]["when"] = "IsProd"
+    stage_of = {id(a): stage for stage in stages for a in stage["actions"]}
+    chosen = draw(st.lists(st.sampled_from(places), min_size=1, max_size=3, unique_by=id))
+    # Stages first, so that an action knows its stage's condition.
+    for place in sorted(chosen, key=lambda p: "actions" not in p):
+        outer = stage_of.get(id(place), {}).get("when")
+        # Inside a conditional stage, an action's condition reads another parameter. Another
+        # value of Env could never hold (a spec mistake). The same condition again is valid
+        # but excluded: pipegen bug "action repeats its stage's `when`" (it nests the same
+        # Fn::If twice, cfn-lint W1028 finds the inner false branch unreachable, PG502).
+        names = [n for n in CONDITIONS if outer is None or CONDITIONS[n][0] != CONDITIONS[outer][0]]
+        place["when"] = draw(st.sampled_from(names))
+        parameter, value, allowed = CONDITIONS[place["when"]]
+        d.spec.setdefault("conditions", {})[place["when"]] = {"Fn::Equals": [
+            d.param(parameter, default=allowed[0], allowed_values=allowed), value]}
 
 
 def retry_block(draw, d: Draft) -> None:
