@@ -500,6 +500,9 @@ def _stack_common(draw, d: Draft, action: dict, inputs: list[str], outputs: list
     if draw(st.booleans()):
         action["capabilities"] = draw(st.sampled_from([["iam"], ["named-iam", "auto-expand"]]))
     action["deploy_role"] = DEPLOY_ROLE
+    if draw(st.integers(0, 3)) == 0:  # or a role pipegen creates (in this account)
+        action["deploy_role"] = {"managed_policies": [
+            "arn:aws:iam::aws:policy/PowerUserAccess"]}
     action["inputs"] = inputs
     if outputs:
         action["outputs"] = outputs
@@ -577,9 +580,10 @@ def description_block(draw, d: Draft) -> None:
 
 
 # Conditions the condition block may declare: name -> (parameter, value, its allowed values).
-CONDITIONS = {"IsProd": ("Env", "prod", ["dev", "staging", "prod"]),
-              "IsStaging": ("Env", "staging", ["dev", "staging", "prod"]),
-              "WithSmokeTests": ("SmokeTests", "on", ["off", "on"])}
+# Tuples: the mutation test edits specs in place, so a spec never holds these objects.
+CONDITIONS = {"IsProd": ("Env", "prod", ("dev", "staging", "prod")),
+              "IsStaging": ("Env", "staging", ("dev", "staging", "prod")),
+              "WithSmokeTests": ("SmokeTests", "on", ("off", "on"))}
 
 
 def condition_block(draw, d: Draft) -> None:
@@ -618,7 +622,7 @@ def condition_block(draw, d: Draft) -> None:
         place["when"] = draw(st.sampled_from(names))
         parameter, value, allowed = CONDITIONS[place["when"]]
         d.spec.setdefault("conditions", {})[place["when"]] = {"Fn::Equals": [
-            d.param(parameter, default=allowed[0], allowed_values=allowed), value]}
+            d.param(parameter, default=allowed[0], allowed_values=list(allowed)), value]}
 
 
 def retry_block(draw, d: Draft) -> None:
