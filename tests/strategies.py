@@ -115,8 +115,11 @@ def connection_source(draw, d: Draft) -> dict:
     elif kind == "generated":
         # One connection per provider; GHES needs its host, the same for every source.
         source["connection"] = "generated"
-        if provider == "github-enterprise":
-            source["host"] = HOST_ARN
+        hosts = {json.dumps(s.get("host")) for s in d.spec["sources"]
+                 if s["provider"] == provider and s.get("connection") == "generated"}
+        if provider == "github-enterprise" or (provider == "gitlab" and (
+                hosts == {json.dumps(HOST_ARN)} or not hosts and draw(st.booleans()))):
+            source["host"] = HOST_ARN  # self-managed GitLab: the same host for every source
     else:
         source["connection"] = LEGACY_CONNECTION_ARN if kind == "legacy-arn" else CONNECTION_ARN
     return _source_common(draw, d, _connection_trigger(draw, d, source))
