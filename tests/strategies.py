@@ -13,6 +13,7 @@ an unused parameter is a lint warning), v2-only features only when `draft.type =
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,15 @@ KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-12345678
 CONNECTION_ARN = (f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/"
                   "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d")
 TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:releases"
+LEGACY_CONNECTION_ARN = (f"arn:aws:codestar-connections:us-east-1:{ACCOUNT}:connection/"
+                         "6f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
+HOST_ARN = f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:host/ghes-acme-0a1b2c3d"
+DEPLOY_ROLE = f"arn:aws:iam::{ACCOUNT}:role/cfn-deployer"
+SECRET_ARN = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:ci/token"
+HOME = "us-east-1"  # the region the literal ARNs above name
+# Cross-region artifact stores: region -> a key of that region (KMS keys are regional).
+OTHER_REGIONS = {r: f"arn:aws:kms:{r}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                 for r in ("us-west-2", "eu-west-1")}
 
 # Short, valid words for names; indices keep generated names unique.
 WORDS = ("app", "api", "web", "core", "batch", "infra", "orders", "billing")
@@ -71,9 +81,7 @@ def github_source(draw, d: Draft) -> dict:
               "repository": f"acme/{draw(st.sampled_from(WORDS))}", "branch": "main"}
     source["connection"] = d.literal_or_ref(draw, CONNECTION_ARN, "ConnectionArn",
                                             description="CodeConnections connection")
-    if draw(st.booleans()):
-        source["trigger"] = draw(st.sampled_from(["push", "none"]))
-    return _source_common(draw, d, source)
+    return _source_common(draw, d, _connection_trigger(draw, d, source))
 
 
 def codecommit_source(draw, d: Draft) -> dict:
@@ -90,11 +98,109 @@ def codecommit_source(draw, d: Draft) -> dict:
     return _source_common(draw, d, source)
 
 
-def _source_common(draw, d: Draft, source: dict) -> dict:
+def connection_source(draw, d: Draft) -> dict:
+    """Bitbucket, GitLab or GitHub Enterprise Server through a CodeConnections connection."""
+    provider = draw(st.sampled_from(["bitbucket", "gitlab", "github-enterprise"]))
+    name = d.unique({"bitbucket": "Bitbucket", "gitlab": "GitLab",
+                     "github-enterprise": "Ghes"}[provider])
+    repository = f"acme/{draw(st.sampled_from(WORDS))}"
+    if provider == "gitlab" and draw(st.booleans()):
+        repository = f"acme/platform/{draw(st.sampled_from(WORDS))}"  # a GitLab subgroup
+    source = {"name": name, "provider": provider, "repository": repository,
+              "branch": draw(st.sampled_from(["main", "develop"]))}
+    kind = draw(st.sampled_from(["arn", "legacy-arn", "ref", "generated"]))
+    if kind == "ref":
+        source["connection"] = d.param("RepoConnectionArn",
+                                       description="CodeConnections connection")
+    elif kind == "generated":
+        # One connection per provider; GHES needs its host, the same for every source.
+        source["connection"] = "generated"
+        hosts = {json.dumps(s.get("host")) for s in d.spec["sources"]
+                 if s["provider"] == provider and s.get("connection") == "generated"}
+        if provider == "github-enterprise" or (provider == "gitlab" and (
+                hosts == {json.dumps(HOST_ARN)} or not hosts and draw(st.booleans()))):
+            source["host"] = HOST_ARN  # self-managed GitLab: the same host for every source
+    else:
+        source["connection"] = LEGACY_CONNECTION_ARN if kind == "legacy-arn" else CONNECTION_ARN
+    return _source_common(draw, d, _connection_trigger(draw, d, source))
+
+
+def _connection_trigger(draw, d: Draft, source: dict) -> dict:
+    """`trigger`, and v2 `filters` (never with `trigger: none`, which they contradict)."""
+    if draw(st.booleans()):
+        source["trigger"] = draw(st.sampled_from(["push", "none"]))
+    if d.type == "v2" and source.get("trigger") != "none" and draw(st.booleans()):
+        filters: dict[str, Any] = {}
+        if draw(st.booleans()):
+            paths: dict[str, list] = {}
+            if draw(st.booleans()):
+                paths["include"] = draw(st.sampled_from([["src/**"], ["src/**", "package.json"]]))
+            if not paths or draw(st.booleans()):
+                paths["exclude"] = ["docs/**"]
+            filters["file_paths"] = paths
+        if draw(st.booleans()):
+            filters["tags"] = draw(st.sampled_from([{"include": ["v*"]},
+                                                    {"include": ["v*"], "exclude": ["*-rc*"]}]))
+        if not filters or draw(st.booleans()):
+            filters["pull_requests"] = draw(st.sampled_from([
+                {}, {"events": ["open", "updated"]}, {"events": ["closed"]}]))
+        source["filters"] = filters
+    return source
+
+
+def ecr_source(draw, d: Draft) -> dict:
+    source = {"name": d.unique("Image"), "provider": "ecr",
+              "repository": d.literal_or_ref(draw, f"acme/{draw(st.sampled_from(WORDS))}",
+                                             "ImageRepository")}
+    if draw(st.booleans()):
+        source["tag"] = draw(st.sampled_from(["latest", "release", "v1.2.3"]))
+    if draw(st.booleans()):
+        source["trigger"] = draw(st.sampled_from(["events", "none"]))
+    return _source_common(draw, d, source, clone_ref=False)
+
+
+def s3_source(draw, d: Draft) -> dict:
+    source = {"name": d.unique("Bundle"), "provider": "s3",
+              "bucket": d.literal_or_ref(draw, "acme-release-bundles", "BundleBucket"),
+              "key": draw(st.sampled_from(["orders/bundle.zip", "releases/app.zip"]))}
+    trigger = draw(st.sampled_from([None, "events", "poll", "none"]))
+    if trigger is not None:
+        source["trigger"] = trigger
+    if trigger in (None, "events") and draw(st.booleans()):  # `via` is read by events only
+        source["via"] = draw(st.sampled_from(["eventbridge", "cloudtrail"]))
+    return _source_common(draw, d, source, clone_ref=False)
+
+
+def github_v1_source(draw, d: Draft) -> dict:
+    """Legacy GitHub (OAuth): the token never in plain text; webhook (default) or poll."""
+    repo = draw(st.sampled_from(WORDS))
+    source: dict[str, Any] = {"name": d.unique("Legacy"), "provider": "github-v1"}
+    if draw(st.booleans()):
+        source["repository"] = f"acme/{repo}"
+    else:
+        source["owner"] = d.literal_or_ref(draw, "acme", "GitHubOwner")
+        source["repository"] = repo
+    source["branch"] = "main"
+    if draw(st.booleans()):
+        source["oauth_token"] = f"{{{{resolve:secretsmanager:github/{repo}:SecretString:token}}}}"
+    else:
+        source["oauth_token"] = d.param("GitHubToken", no_echo=True, description="GitHub token")
+    trigger = draw(st.sampled_from([None, "webhook", "poll", "none"]))
+    if trigger is not None:
+        source["trigger"] = trigger
+    if trigger in (None, "webhook"):  # read with the webhook only
+        if draw(st.booleans()):
+            source["webhook_secret"] = "{{resolve:secretsmanager:github/hook:SecretString:hmac}}"
+        if draw(st.booleans()):
+            source["register_webhook"] = draw(st.booleans())
+    return _source_common(draw, d, source, clone_ref=False)
+
+
+def _source_common(draw, d: Draft, source: dict, clone_ref: bool = True) -> dict:
     output = f"{source['name']}Source"
     if draw(st.booleans()):
         output = source["output"] = d.unique("Src")
-    if draw(st.integers(0, 3)) == 0:
+    if clone_ref and draw(st.integers(0, 3)) == 0:  # codecommit and connections only
         source["format"] = "clone-ref"
         d.clone_refs.add(output)
     if draw(st.booleans()):
@@ -103,7 +209,8 @@ def _source_common(draw, d: Draft, source: dict) -> dict:
     return source
 
 
-SOURCE_BLOCKS: list[Block] = [github_source, codecommit_source]
+SOURCE_BLOCKS: list[Block] = [github_source, codecommit_source, connection_source, ecr_source,
+                              s3_source, github_v1_source]
 
 
 # --- actions: each returns (action mapping, its output artifacts)
@@ -181,7 +288,248 @@ def codedeploy(draw, d: Draft) -> tuple[dict, list[str]] | None:
     return action, []
 
 
-ACTION_BLOCKS: list[Block] = [codebuild_existing, codebuild_inline, manual_approval, codedeploy]
+def _inputs(draw, d: Draft, lo: int, hi: int) -> list[str] | None:
+    """lo..hi distinct zip artifacts produced so far (never a clone-ref), or None if too few."""
+    choices = d.available(codebuild=False)
+    if len(choices) < lo:
+        return None
+    if not choices:
+        return []
+    return draw(st.lists(st.sampled_from(choices), min_size=lo,
+                         max_size=min(hi, len(choices)), unique=True))
+
+
+def _outputs(draw, d: Draft, most: int) -> list[str]:
+    return [d.unique("Out") for _ in range(draw(st.integers(0, most)))]
+
+
+def commands_action(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    inputs = _inputs(draw, d, 1, 3)
+    if d.type != "v2" or inputs is None:
+        return None
+    action: dict[str, Any] = {"type": "build", "provider": "commands", "commands": draw(
+        st.sampled_from([["make test"], ["npm ci", "npm run build"]])), "inputs": inputs}
+    outputs = _outputs(draw, d, 1)
+    if outputs:  # an output artifact says which files it holds
+        action["outputs"] = outputs
+        action["files"] = draw(st.sampled_from([["dist/**/*"], ["public/**/*", "index.html"]]))
+    if draw(st.booleans()):
+        action["environment_variables"] = {"STAGE": "release"}
+    if draw(st.booleans()):
+        action["secrets"] = {"API_TOKEN": SECRET_ARN}
+    if draw(st.booleans()):
+        action["output_variables"] = ["VERSION"]
+        action["namespace"] = d.unique("CommandVars")
+    return action, outputs
+
+
+def jenkins_action(draw, d: Draft) -> tuple[dict, list[str]]:
+    kind = draw(st.sampled_from(["build", "test"]))
+    action: dict[str, Any] = {
+        "type": kind, "provider": "jenkins",
+        "provider_name": "JenkinsBuild" if kind == "build" else "JenkinsTest",
+        "project": d.literal_or_ref(draw, f"{draw(st.sampled_from(WORDS))}-job", "JenkinsJob"),
+        "inputs": _inputs(draw, d, 0, 2)}
+    if draw(st.booleans()):
+        action["version"] = draw(st.sampled_from([1, 2, "3"]))
+    outputs = _outputs(draw, d, 2)
+    if outputs:
+        action["outputs"] = outputs
+    return action, outputs
+
+
+def lambda_invoke(draw, d: Draft) -> tuple[dict, list[str]]:
+    function = draw(st.sampled_from(["ref", "content-uploader", "content-uploader:live",
+                                     f"arn:aws:lambda:{HOME}:{ACCOUNT}:function:notifier"]))
+    action: dict[str, Any] = {
+        "type": "invoke", "provider": "lambda",
+        "function": d.param("FunctionName") if function == "ref" else function}
+    inputs = _inputs(draw, d, 0, 2)
+    if inputs:
+        action["inputs"] = inputs
+    user_parameters = draw(st.sampled_from(["none", "text", "mapping"]))
+    if user_parameters == "text":
+        action["user_parameters"] = "https://www.example.com/health"
+    elif user_parameters == "mapping":  # sent as JSON, intrinsics included
+        action["user_parameters"] = {"bucket": "content-example-site",
+                                     "stack": {"Ref": "AWS::StackName"}, "retries": 3}
+    outputs = _outputs(draw, d, 2)
+    if outputs:
+        action["outputs"] = outputs
+    if draw(st.booleans()):
+        action["namespace"] = d.unique("InvokeVars")
+    return action, outputs
+
+
+def step_functions(draw, d: Draft) -> tuple[dict, list[str]]:
+    machine = draw(st.sampled_from(["ref", "etl-load",
+                                    f"arn:aws:states:{HOME}:{ACCOUNT}:stateMachine:etl-validate"]))
+    action: dict[str, Any] = {
+        "type": "invoke", "provider": "step-functions",
+        "state_machine": d.param("StateMachine") if machine == "ref" else machine}
+    inputs = _inputs(draw, d, 0, 1)
+    if inputs:
+        action["inputs"] = inputs
+    given = draw(st.sampled_from(["none", "mapping", "text", "file"]))
+    if given == "mapping":
+        action["input"] = {"mode": "dry-run", "tables": ["orders", "customers"]}
+    elif given == "text":
+        action["input"] = '{"since": "2024-01-01"}'
+    elif given == "file" and inputs:  # read from the input artifact
+        action["input_file"] = "load-input.json"
+    if draw(st.booleans()):
+        action["execution_name_prefix"] = "release"
+    outputs = _outputs(draw, d, 1)
+    if outputs:
+        action["outputs"] = outputs
+    return action, outputs
+
+
+def s3_deploy(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    inputs = _inputs(draw, d, 1, 1)
+    if inputs is None:
+        return None
+    action: dict[str, Any] = {
+        "type": "deploy", "provider": "s3",
+        "bucket": d.literal_or_ref(draw, "acme-site-www", "SiteBucket"),
+        "extract": draw(st.booleans()), "inputs": inputs}
+    if not action["extract"] or draw(st.booleans()):  # a zip upload needs its object key
+        action["key"] = "releases/{datetime}-site.zip" if not action["extract"] else "current"
+    if draw(st.booleans()):
+        action["kms_key"] = KEY_ARN
+    if draw(st.booleans()):
+        action["acl"] = draw(st.sampled_from(["private", "bucket-owner-full-control"]))
+    if draw(st.booleans()):
+        action["cache_control"] = "public, max-age=300"
+    return action, []
+
+
+def ecs_rolling(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    inputs = _inputs(draw, d, 1, 1)
+    if inputs is None:
+        return None
+    action: dict[str, Any] = {
+        "type": "deploy", "provider": "ecs",
+        "cluster": d.literal_or_ref(draw, "orders-prod", "EcsCluster"),
+        "service": draw(st.sampled_from(["orders-api", "web"])), "inputs": inputs}
+    if draw(st.booleans()):
+        action["image_definitions"] = "imagedefinitions.json"
+    return action, []
+
+
+def beanstalk(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    inputs = _inputs(draw, d, 1, 1)
+    if inputs is None:
+        return None
+    return {"type": "deploy", "provider": "beanstalk",
+            "application": d.literal_or_ref(draw, "orders-web", "BeanstalkApplication"),
+            "environment": draw(st.sampled_from(["orders-web-prod", "orders-web-test"])),
+            "inputs": inputs}, []
+
+
+def lambda_deploy(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    if d.type != "v2":
+        return None
+    action: dict[str, Any] = {"type": "deploy", "provider": "lambda",
+                              "function": d.literal_or_ref(draw, "orders-handler",
+                                                           "DeployedFunction")}
+    inputs = _inputs(draw, d, 1, 1) if draw(st.booleans()) else None
+    if inputs:
+        action["inputs"] = inputs
+        if draw(st.booleans()):
+            action["alias"] = "live"
+    else:  # no code to publish: point an alias at a published version
+        action.update(inputs=[], alias="canary", version="3")
+    return action, []
+
+
+def appconfig(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    inputs = _inputs(draw, d, 1, 1)
+    if inputs is None:
+        return None
+    env = draw(st.sampled_from(["staging", "production"]))
+    # Few names, so that several actions share the application and profile pipegen creates.
+    return {"type": "deploy", "provider": "appconfig",
+            "application": draw(st.sampled_from(["orders", "billing"])), "environment": env,
+            "profile": "settings", "path": f"settings/{env}.json", "inputs": inputs}, []
+
+
+def cloudformation(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    """create-update or replace-on-failure, with an existing deploy role."""
+    inputs = _inputs(draw, d, 1, 2)
+    if inputs is None:
+        return None
+    action = {"type": "deploy", "provider": "cloudformation",
+              "mode": draw(st.sampled_from(["create-update", "replace-on-failure"]))}
+    outputs = _outputs(draw, d, 1)
+    _stack_common(draw, d, action, inputs, outputs)
+    if outputs and draw(st.booleans()):
+        action["output_file"] = "outputs.json"
+    return action, outputs
+
+
+def cloudformation_change_set(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    """mode: change-set with approve: true (create, manual approval, execute)."""
+    inputs = _inputs(draw, d, 1, 2)
+    if inputs is None:
+        return None
+    action: dict[str, Any] = {"type": "deploy", "provider": "cloudformation",
+                              "mode": "change-set", "approve": True}
+    if draw(st.booleans()):
+        approval: dict[str, Any] = {"message": "Review the change set"}
+        if draw(st.booleans()):
+            approval["notify"] = d.literal_or_ref(draw, TOPIC_ARN, "ApprovalTopicArn")
+        if draw(st.booleans()):
+            approval["timeout"] = draw(st.sampled_from(["1h", "2d"]))
+        action["approval"] = approval
+    if draw(st.booleans()):
+        action["names"] = {"approve": d.unique("Review")}
+    if draw(st.booleans()):
+        action["change_set"] = "release"
+    _stack_common(draw, d, action, inputs, [])
+    return action, []
+
+
+def _stack_common(draw, d: Draft, action: dict, inputs: list[str], outputs: list[str]) -> None:
+    action["stack"] = draw(st.sampled_from(["orders", {"Fn::Sub": "${AWS::StackName}-app"}]))
+    main = draw(st.sampled_from(inputs))
+    action["template"] = f"{main}::template.yaml"
+    if draw(st.booleans()):
+        action["template_configuration"] = f"{draw(st.sampled_from(inputs))}::config.json"
+    if draw(st.booleans()):
+        action["parameter_overrides"] = {
+            "Environment": "prod", "Region": {"Ref": "AWS::Region"},
+            "ImageUri": {"get_param": [main, "image.json", "uri"]}}
+    if draw(st.booleans()):
+        action["capabilities"] = draw(st.sampled_from([["iam"], ["named-iam", "auto-expand"]]))
+    action["deploy_role"] = DEPLOY_ROLE
+    if draw(st.integers(0, 3)) == 0:  # or a role pipegen creates (in this account)
+        action["deploy_role"] = {"managed_policies": [
+            "arn:aws:iam::aws:policy/PowerUserAccess"]}
+    action["inputs"] = inputs
+    if outputs:
+        action["outputs"] = outputs
+    if draw(st.booleans()):
+        action["namespace"] = d.unique("StackVars")
+
+
+def approval_emails(draw, d: Draft) -> tuple[dict, list[str]]:
+    """A manual approval that mails reviewers through a topic pipegen creates."""
+    emails: list[Any] = ["qa-team@example.com"]
+    if draw(st.booleans()):
+        emails.append(d.param("OnCallEmail", description="the on-call engineer's address"))
+    action: dict[str, Any] = {"type": "approval", "notify": {"emails": emails}}
+    if draw(st.booleans()):
+        action["provider"] = "manual"
+    if draw(st.booleans()):
+        action["message"] = "Staging is up; sign off after the smoke checklist."
+    return action, []
+
+
+ACTION_BLOCKS: list[Block] = [codebuild_existing, codebuild_inline, manual_approval, codedeploy,
+                              commands_action, jenkins_action, lambda_invoke, step_functions,
+                              s3_deploy, ecs_rolling, beanstalk, lambda_deploy, appconfig,
+                              cloudformation, cloudformation_change_set, approval_emails]
 
 
 # --- top-level options: each may change the Draft's spec in place
@@ -234,8 +582,109 @@ def description_block(draw, d: Draft) -> None:
         d.spec["restart_on_update"] = draw(st.booleans())
 
 
+# Conditions the condition block may declare: name -> (parameter, value, its allowed values).
+# Tuples: the mutation test edits specs in place, so a spec never holds these objects.
+CONDITIONS = {"IsProd": ("Env", "prod", ("dev", "staging", "prod")),
+              "IsStaging": ("Env", "staging", ("dev", "staging", "prod")),
+              "WithSmokeTests": ("SmokeTests", "on", ("off", "on"))}
+
+
+def condition_block(draw, d: Draft) -> None:
+    """`when:` with declared conditions, where no action outside the condition needs what the
+    conditional part makes (PG353) or waits for it.
+
+    A stage may be conditional when no later stage reads its outputs; an action when nobody
+    reads its outputs, no action says `after:` it, and its stage keeps another action. One
+    stage always stays unconditional (PG381).
+    """
+    stages = d.spec["stages"]
+    reads = [{i for a in stage["actions"] for i in a.get("inputs", [])} for stage in stages]
+    made = [{o for a in stage["actions"] for o in a.get("outputs", [])} for stage in stages]
+    places: list[dict] = [stage for s, stage in enumerate(stages)
+                          if not made[s] & set().union(*reads[s + 1:])]
+    if len(places) == len(stages):
+        places.pop(0)  # leave the first stage unconditional
+    everything_read = set().union(*reads)
+    for stage in stages:
+        waited_for = {n for a in stage["actions"] for n in a.get("after", [])}
+        places += [a for a in stage["actions"][1:] if len(stage["actions"]) > 1
+                   and not set(a.get("outputs", [])) & everything_read
+                   and a["name"] not in waited_for]
+    if not places:
+        return
+    stage_of = {id(a): stage for stage in stages for a in stage["actions"]}
+    chosen = draw(st.lists(st.sampled_from(places), min_size=1, max_size=3, unique_by=id))
+    # Stages first, so that an action knows its stage's condition.
+    for place in sorted(chosen, key=lambda p: "actions" not in p):
+        outer = stage_of.get(id(place), {}).get("when")
+        # Inside a conditional stage, an action's condition reads another parameter. Another
+        # value of Env could never hold (a spec mistake). The same condition again is valid
+        # but excluded: pipegen bug "action repeats its stage's `when`" (it nests the same
+        # Fn::If twice, cfn-lint W1028 finds the inner false branch unreachable, PG502).
+        names = [n for n in CONDITIONS if outer is None or CONDITIONS[n][0] != CONDITIONS[outer][0]]
+        place["when"] = draw(st.sampled_from(names))
+        parameter, value, allowed = CONDITIONS[place["when"]]
+        d.spec.setdefault("conditions", {})[place["when"]] = {"Fn::Equals": [
+            d.param(parameter, default=allowed[0], allowed_values=list(allowed)), value]}
+
+
+def retry_block(draw, d: Draft) -> None:
+    """v2: a stage retried automatically when it fails."""
+    if d.type == "v2":
+        stage = draw(st.sampled_from(d.spec["stages"]))
+        stage["on_failure"] = draw(st.sampled_from([
+            "retry", {"result": "retry"}, {"result": "retry", "retry_mode": "failed-actions"},
+            {"result": "retry", "retry_mode": "all-actions"}]))
+
+
+def deployment_window_block(draw, d: Draft) -> None:
+    """v2: a stage entered only in a deployment window."""
+    if d.type == "v2":
+        stage = draw(st.sampled_from(d.spec["stages"]))
+        stage["before_entry"] = {"result": "fail", "rules": [{"deployment_window": {
+            "cron": "0 9-16 ? * MON-FRI *",
+            "timezone": draw(st.sampled_from(["UTC", "Europe/Berlin"]))}}]}
+
+
+# Providers whose actions may run in another region (SPEC.md 2 and 4): not custom or
+# third-party actions (jenkins), not appconfig (pipegen creates its resources here), not an
+# inline CodeBuild project (created in the pipeline's region). Commands and approvals are left
+# out: whether AWS runs them cross-region is not settled in the reference.
+CROSS_REGION = {"codebuild", "codedeploy", "cloudformation", "s3", "lambda", "step-functions",
+                "ecs", "beanstalk"}
+
+
+def _provider(action: dict) -> str:
+    default = {"build": "codebuild", "test": "codebuild", "approval": "manual"}
+    return action.get("provider", default.get(action["type"], ""))
+
+
+def cross_region_block(draw, d: Draft) -> None:
+    """An action in another region, with that region's artifact store; or one that says
+    `region: !Ref AWS::Region` (any action may: it is the home region)."""
+    actions = [a for stage in d.spec["stages"] for a in stage["actions"]]
+    movable = [a for a in actions if _provider(a) in CROSS_REGION
+               and not isinstance(a.get("project"), dict)
+               # Literal ARNs in the home region would not be found elsewhere.
+               and f":{HOME}:" not in json.dumps(a)]
+    if not movable or draw(st.integers(0, 3)) == 0:
+        draw(st.sampled_from(actions))["region"] = {"Ref": "AWS::Region"}
+        return
+    for action in draw(st.lists(st.sampled_from(movable), min_size=1, max_size=2,
+                                unique_by=id)):
+        region = draw(st.sampled_from(sorted(OTHER_REGIONS)))
+        action["region"] = region
+        stores = d.spec.setdefault("artifacts", {}).setdefault("regions", {})
+        if region not in stores:
+            stores[region] = {"bucket": f"acme-artifacts-{region}"}
+            if draw(st.booleans()):
+                stores[region]["encryption"] = OTHER_REGIONS[region]
+
+
+# Order matters where blocks share a key: cross_region_block adds to what artifacts_block set.
 SPEC_BLOCKS: list[Block] = [parameters_block, variables_block, execution_mode_block, tags_block,
-                            artifacts_block, role_block, description_block]
+                            artifacts_block, role_block, description_block, condition_block,
+                            retry_block, deployment_window_block, cross_region_block]
 
 
 @st.composite
