@@ -617,11 +617,11 @@ def condition_block(draw, d: Draft) -> None:
     # Stages first, so that an action knows its stage's condition.
     for place in sorted(chosen, key=lambda p: "actions" not in p):
         outer = stage_of.get(id(place), {}).get("when")
-        # Inside a conditional stage, an action's condition reads another parameter. Another
-        # value of Env could never hold (a spec mistake). The same condition again is valid
-        # but excluded: pipegen bug "action repeats its stage's `when`" (it nests the same
-        # Fn::If twice, cfn-lint W1028 finds the inner false branch unreachable, PG502).
-        names = [n for n in CONDITIONS if outer is None or CONDITIONS[n][0] != CONDITIONS[outer][0]]
+        # Inside a conditional stage, an action's condition reads another parameter, or is
+        # the stage's own (pipegen then emits no inner Fn::If). Another value of the same
+        # parameter could never hold: a spec mistake, not a valid spec.
+        names = [n for n in CONDITIONS if outer is None or n == outer
+                 or CONDITIONS[n][0] != CONDITIONS[outer][0]]
         place["when"] = draw(st.sampled_from(names))
         parameter, value, allowed = CONDITIONS[place["when"]]
         d.spec.setdefault("conditions", {})[place["when"]] = {"Fn::Equals": [
