@@ -422,23 +422,13 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
         iam.add_permissions(ctx.policy, role.permissions)
         ctx.add(iam.role(PIPELINE_ROLE, "codepipeline.amazonaws.com", ctx.policy,
                          policy_name="PipelineLeastPrivilege",
-                         managed=_unique(list(role.extra_policies) + ctx.managed_policies),
+                         managed=iam.unique(list(role.extra_policies) + ctx.managed_policies),
                          boundary=role.permissions_boundary,
                          name=role.name, tags=tags), ("role",))
         kwargs["RoleArn"] = GetAtt(PIPELINE_ROLE, "Arn")
     else:
         kwargs["RoleArn"] = cfn.value(pl.role.arn)
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())
-
-
-def _unique(values: list) -> list:
-    seen, out = set(), []
-    for v in values:
-        k = iam._key(v)
-        if k not in seen:
-            seen.add(k)
-            out.append(v)
-    return out
 
 
 def home_condition(region: str) -> str:

@@ -61,7 +61,7 @@ class Policy:
             if ([_key(r) for r in g.resources], _key(g.condition)) == rkey:
                 g.actions.extend(a for a in actions if a not in g.actions)
                 return
-        self.grants.append(_Grant(list(dict.fromkeys(actions)), _dedupe(resources), condition))
+        self.grants.append(_Grant(list(dict.fromkeys(actions)), unique(resources), condition))
 
     def __bool__(self) -> bool:
         return bool(self.grants)
@@ -80,7 +80,8 @@ class Policy:
         return PolicyDocument(Version=POLICY_VERSION, Statement=statements)
 
 
-def _dedupe(resources: list[Any]) -> list[Any]:
+def unique(resources: list[Any]) -> list[Any]:
+    """Values in first-seen order, duplicates (by their CloudFormation JSON) dropped."""
     out, seen = [], set()
     for r in resources:
         k = _key(r)

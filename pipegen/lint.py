@@ -7,7 +7,6 @@ and the emitter recorded which spec node produced each logical id.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,11 +123,3 @@ def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[
                         "points at (if the spec is right, this is a pipegen bug: please report "
                         "it)"))
     return out
-
-
-def is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True

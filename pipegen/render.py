@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-FORMATS = ("json", "yaml")
-
 
 def render(template: dict[str, Any], fmt: str = "json") -> str:
     text = json.dumps(template, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -65,6 +65,19 @@ stages:
         project: demo-build
 """
 
+# GITHUB_BUILD whose build output a CodeDeploy stage deploys.
+GITHUB_BUILD_DEPLOY = GITHUB_BUILD + """\
+        outputs: [Built]
+  - name: Deploy
+    actions:
+      - name: Hosts
+        type: deploy
+        provider: codedeploy
+        application: demo
+        deployment_group: demo-hosts
+        inputs: [Built]
+"""
+
 STAGES_HEADER = """\
 pipegen: 1
 name: demo

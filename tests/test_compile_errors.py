@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import run_cli
-from helpers import GITHUB_BUILD
+from helpers import GITHUB_BUILD_DEPLOY
 
-GOOD = GITHUB_BUILD + """\
-        outputs: [Built]
-  - name: Deploy
-    actions:
-      - name: Hosts
-        type: deploy
-        provider: codedeploy
-        application: demo
-        deployment_group: demo-hosts
-        inputs: [Built]
-"""
+GOOD = GITHUB_BUILD_DEPLOY
 
 CASES = {
     "typo-key": (

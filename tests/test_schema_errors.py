@@ -6,35 +6,13 @@ Each case edits a good spec into a typical mistake and gives the whole report pi
 from __future__ import annotations
 
 import pytest
+from helpers import GITHUB_BUILD_DEPLOY
 
 from pipegen import report
 from pipegen.compiler import compile_spec
 from pipegen.errors import SpecError
 
-GOOD = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: github
-    repository: acme/demo
-    branch: main
-    connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
-        outputs: [Built]
-  - name: Deploy
-    actions:
-      - name: Hosts
-        type: deploy
-        provider: codedeploy
-        application: demo
-        deployment_group: demo-hosts
-        inputs: [Built]
-"""
+GOOD = GITHUB_BUILD_DEPLOY
 
 SOURCE = """\
 sources:

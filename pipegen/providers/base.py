@@ -41,7 +41,6 @@ class SourceProvider:
     default_name: ClassVar[str]
     vcs: ClassVar[bool] = False  # needs exactly one branch
     clone_ref: ClassVar[bool] = False  # supports `format: clone-ref`
-    connection: ClassVar[bool] = False  # a CodeConnections source (v2 triggers allowed)
 
     def check(self, source: Source, ctx: BuildContext) -> None:
         """Report semantic problems with ctx.error(); the schema has already passed."""

@@ -34,7 +34,6 @@ class ConnectionSource(SourceProvider):
     triggers = ("push", "none")
     vcs = True
     clone_ref = True
-    connection = True
 
     def __init__(self, provider: str, default_name: str):
         self.provider = provider
