@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from pipegen import __version__
-from pipegen.errors import Diagnostic, SpecError, diag
+from pipegen.errors import Diagnostic, diag
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SPEC_SUFFIXES = (".yaml", ".yml")

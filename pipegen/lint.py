@@ -32,13 +32,21 @@ class Finding:
     line: int  # in the rendered template
 
 
+_RULES: dict[str, Any] = {}
+
+
 class Linter:
     def __init__(self, regions: tuple[str, ...] = REGIONS):
         from cfnlint.config import ConfigMixIn
         from cfnlint.runner import Runner
 
         self.config = ConfigMixIn(**{**OPTIONS, "regions": list(regions)})
-        self.rules = Runner(self.config).rules
+        # One rules collection per configuration and process: a worker forked from a process
+        # that already loaded them (a test session) inherits them instead of loading again.
+        key = repr(self.config)
+        if key not in _RULES:
+            _RULES[key] = Runner(self.config).rules
+        self.rules = _RULES[key]
 
     def lint(self, text: str) -> list[Finding]:
         from cfnlint.decode import decode_str

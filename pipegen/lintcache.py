@@ -20,6 +20,7 @@ directory. A cache directory gets a `.gitignore` (so it is never committed) and 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -119,10 +120,8 @@ class LintCache:
         if not all(isinstance(f.rule, str) and isinstance(f.severity, str)
                    and isinstance(f.message, str) and type(f.line) is int for f in findings):
             return None
-        try:
+        with contextlib.suppress(OSError):
             os.utime(self._path(key))  # recently used: kept when the cache is pruned
-        except OSError:
-            pass
         return findings
 
     def put(self, key: str, findings: list[Finding]) -> None:

@@ -14,6 +14,7 @@ came from the lint cache) costs no wall time.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import sys
@@ -82,10 +83,8 @@ class LintPool:
 
     def _start_worker(self) -> None:
         for stream in (sys.stdout, sys.stderr):  # a forked child must not repeat buffered output
-            try:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
                 stream.flush()
-            except (AttributeError, OSError, ValueError):
-                pass
         self._workers.append(_Worker(self._ctx))
 
     def submit(self, text: str) -> int:

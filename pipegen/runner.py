@@ -37,23 +37,24 @@ def available_cpus() -> int:
     return max(1, cpus)
 
 
-def _cgroup_quota() -> int | None:
+def _cgroup_quota(root: Path = Path("/sys/fs/cgroup")) -> int | None:
     """CPUs allowed by the cgroup's CPU quota (v2 cpu.max, or v1 cfs quota), rounded up."""
     import math
 
-    for path, parse in (("/sys/fs/cgroup/cpu.max", lambda t: t.split()[:2]),
-                        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", None)):
+    def read(name: str) -> str:
+        return (root / name).read_text().strip()
+
+    for quota_file, period_file in (("cpu.max", None),
+                                    ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")):
         try:
-            text = Path(path).read_text()
-            if parse:
-                quota, period = parse(text)
+            if period_file is None:
+                quota, period = (read(quota_file).split() + ["100000"])[:2]
             else:
-                quota = text.strip()
-                period = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text().strip()
+                quota, period = read(quota_file), read(period_file)
             if quota in ("max", "-1"):
                 return None
             return max(1, math.ceil(int(quota) / int(period)))
-        except (OSError, ValueError):
+        except (OSError, ValueError, ZeroDivisionError):
             continue
     return None
 
