@@ -13,6 +13,12 @@ template is linted again and the entry rewritten). The checksum catches corrupti
 forger: whoever can write the cache directory can make pipegen skip cfn-lint, so a release gate
 that cannot trust its cache runs with `--no-cache`.
 
+Beside the entries, an index maps a spec (its path and bytes) to the template key it compiled
+to last time. It decides nothing about findings, only whether a run starts a lint worker before
+it has compiled anything: when every spec's last template is cached, none is started (a run
+with nothing changed loads no cfn-lint at all); when the guess is wrong, the first miss starts
+one.
+
 The default directory is `$XDG_CACHE_HOME/pipegen`, or `.pipegen-cache` in the working
 directory. A cache directory gets a `.gitignore` (so it is never committed) and a
 `CACHEDIR.TAG` (so backups and pipegen's own spec search skip it).
@@ -88,6 +94,7 @@ class LintCache:
     def __init__(self, directory: Path | str):
         self.directory = Path(directory)
         self.entries = self.directory / "lint"
+        self.index = self.directory / "specs"
         context = hashlib.sha256()
         for part in (FORMAT.encode(), __version__.encode(), _cfnlint_version(),
                      json.dumps(OPTIONS, sort_keys=True).encode(),
@@ -102,6 +109,52 @@ class LintCache:
         h = self._context.copy()
         h.update(template_text.encode("utf-8"))
         return h.hexdigest()
+
+    def spec_key(self, spec: Path, fmt: str) -> str | None:
+        """The index key of a spec file as it is now (None if it cannot be read)."""
+        try:
+            data = spec.read_bytes()
+        except OSError:
+            return None
+        h = self._context.copy()
+        h.update(f"\0spec\0{fmt}\0{spec}\0".encode() + data)
+        return h.hexdigest()
+
+    def expects_hit(self, spec_key: str | None) -> bool:
+        """Whether this spec's template was cached when the spec last compiled as it is now."""
+        if spec_key is None:
+            return False
+        try:
+            key = (self.index / spec_key).read_text("ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return False
+        return len(key) == 64 and self._path(key).is_file()
+
+    def remember(self, spec_key: str | None, key: str) -> None:
+        """Note the template key a spec compiled to (for `expects_hit` next time)."""
+        if spec_key is None or self.unwritable:
+            return
+        path = self.index / spec_key
+        try:
+            if path.read_text("ascii") == key:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
+        with contextlib.suppress(OSError):
+            self._prepare()
+            self.index.mkdir(exist_ok=True)
+            self._write(path, key)
+
+    def _write(self, path: Path, text: str) -> None:
+        """Write via a temporary file and rename: readers see a whole file or none."""
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def _path(self, key: str) -> Path:
         return self.entries / f"{key}.json"
@@ -133,14 +186,7 @@ class LintCache:
                  "checksum": _checksum(key, rows)}
         try:
             self._prepare()
-            fd, tmp = tempfile.mkstemp(dir=self.entries, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(entry, f, ensure_ascii=False)
-                os.replace(tmp, self._path(key))  # readers see a whole entry or none
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            self._write(self._path(key), json.dumps(entry, ensure_ascii=False))
         except OSError as e:
             self.unwritable = f"{e.strerror or e} ({e.filename or self.directory})"
             return
@@ -160,12 +206,11 @@ class LintCache:
         """Remove the least recently used entries beyond `keep` (a cache must not grow forever)."""
         if not self.written:
             return
-        try:
-            entries = [(e.stat().st_mtime, e.path) for e in os.scandir(self.entries)
-                       if e.name.endswith(".json")]
-            if len(entries) <= keep:
-                return
-            for _, path in sorted(entries)[:len(entries) - keep]:
-                os.unlink(path)
-        except OSError:
-            pass  # another run pruning at the same time, or a read-only cache: harmless
+        for folder in (self.entries, self.index):
+            try:
+                entries = [(e.stat().st_mtime, e.path) for e in os.scandir(folder)
+                           if not e.name.startswith(".")]
+                for _, path in sorted(entries)[:max(0, len(entries) - keep)]:
+                    os.unlink(path)
+            except OSError:
+                pass  # another run pruning at the same time, or a read-only cache: harmless

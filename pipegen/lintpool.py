@@ -79,6 +79,11 @@ class LintPool:
         self._done: dict[int, tuple[bool, object]] = {}
         self._next_id = 0
         if eager:
+            self.start()
+
+    def start(self) -> None:
+        """Start the first worker now, if none is running (it loads the rules meanwhile)."""
+        if not self._workers:
             self._start_worker()
 
     def _start_worker(self) -> None:

@@ -80,8 +80,9 @@ class _Slot:
 class Run:
     """One command's compile (and lint) of many specs; a context manager owning the workers.
 
-    The first lint worker starts when the Run is created (before the specs are even found),
-    so cfn-lint's rules load while the main process does everything else.
+    The first lint worker starts before the first spec is compiled, so cfn-lint's rules load
+    while the main process does everything else; not at all if the lint cache expects to hold
+    every template (lintcache.py's index), and then at the first miss.
     """
 
     def __init__(self, lint: bool = True, jobs: int | None = None,
@@ -96,8 +97,8 @@ class Run:
         if lint:
             from pipegen.lintpool import LintPool
 
-            # On one CPU a worker started early would only compete with the compile.
-            self.pool = LintPool(self.jobs, eager=cpus > 1)
+            self.pool = LintPool(self.jobs, eager=False)
+            self._early = cpus > 1  # on one CPU an early worker would only slow the compile
             if use_cache:
                 from pipegen.lintcache import LintCache, default_dir
 
@@ -125,8 +126,14 @@ class Run:
     def outcomes(self, specs: Iterable[Path], fmt: str = "json") -> Iterator[Outcome]:
         """Each spec's outcome, in the order given."""
         specs = list(specs)
+        spec_keys: dict[Path, str | None] = {}
         if self.pool is not None:
             self.pool.size = max(1, min(self.jobs, len(specs)))
+            if self.cache is not None:
+                spec_keys = {s: self.cache.spec_key(s, fmt) for s in specs}
+            if self._early and not (spec_keys and all(map(self.cache.expects_hit,
+                                                          spec_keys.values()))):
+                self.pool.start()  # cfn-lint's rules load while the specs compile
         ahead = 2 * self.jobs + 1  # compiled but not yet reported: bounded, for memory
         todo = iter(specs)
         slots: deque[_Slot] = deque()
@@ -138,7 +145,7 @@ class Run:
                 spec = next(todo, None)
                 if spec is None:
                     break
-                slots.append(self._start(spec, fmt))
+                slots.append(self._start(spec, fmt, spec_keys.get(spec)))
             if not slots:
                 return
             slot = slots.popleft()
@@ -150,7 +157,7 @@ class Run:
             if self.progress is not None:
                 self.progress.show(done, len(specs), slots[0].spec if slots else None)
 
-    def _start(self, spec: Path, fmt: str) -> _Slot:
+    def _start(self, spec: Path, fmt: str, spec_key: str | None = None) -> _Slot:
         from pipegen import compiler
 
         slot = _Slot(spec)
@@ -167,6 +174,7 @@ class Run:
             if self.cache is not None:
                 slot.cache_key = self.cache.key(text)
                 slot.findings = self.cache.get(slot.cache_key)
+                self.cache.remember(spec_key, slot.cache_key)
             if slot.findings is None:
                 slot.task = self.pool.submit(text)
         return slot
