@@ -11,12 +11,9 @@ byte-identical; nothing is written for a spec that fails.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 import click
@@ -103,6 +100,8 @@ def write_atomic(path: Path, text: str) -> None:
     The temporary file is in the target's directory (a rename within one file system is
     atomic) and gets the mode the file has, or would get from the umask when new.
     """
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -282,6 +281,8 @@ def _check(run, specs, templates, fmt, report_fmt, strict):
             reporter.add(spec, [diag("PG601", f"{committed} is stale: it differs from a fresh "
                                      f"compile of {spec}", hint=f"run `pipegen compile {spec} "
                                      f"-o {templates}` and commit the result")])
+            import difflib
+
             diff = difflib.unified_diff(current.splitlines(True), result.text.splitlines(True),
                                         f"{committed} (committed)", f"{committed} (compiled)")
             if report_fmt == "text":
@@ -313,6 +314,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception:  # a bug in pipegen: say so, with what a report needs
+        import traceback
+
         click.echo(f"pipegen {__version__}: error PG901 internal error (a bug in pipegen, not "
                    f"in your spec).\nNo file was left half-written. Please report it at "
                    f"{REPORT_URL} with the spec and this trace:\n" + traceback.format_exc(),
