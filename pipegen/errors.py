@@ -379,6 +379,20 @@ CODES: dict[str, Code] = {
                   "pipegen writes do not name it, so it cannot read or write artifacts.",
                   "role: arn:aws:iam::222222222222:role/deployer missing from grant",
                   "Add the role to `artifacts.grant`."),
+    "PG392": Code("action kept on a brought pipeline role", "An action that runs customer "
+                  "code or holds high privilege (commands, a CloudFormation deploy that passes "
+                  "a deploy role, ECS, Elastic Beanstalk) gets a role of its own when pipegen "
+                  "generates the pipeline role. A brought pipeline role (`role: ARN`) cannot "
+                  "be made to assume new roles, so the action runs under the brought role, "
+                  "which then holds its grants.", "role: arn:aws:iam::111111111111:role/pipeline"
+                  " with a commands action",
+                  "Let pipegen generate the pipeline role, or give the action a `role:` your "
+                  "pipeline role may assume; acknowledge PG392 to keep it as it is."),
+    "PG393": Code("cross-account writer granted read only", "An action with `outputs` runs as "
+                  "a role of another account that `artifacts.grant` lets read artifacts only "
+                  "(the default): it cannot write its outputs.",
+                  "grant: [arn:aws:iam::222222222222:role/builder] and that role's action has "
+                  "outputs", "List the role under `grant: {write: [...]}`."),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",

@@ -21,6 +21,8 @@ POLICY_VERSION = "2012-10-17"
 # What using a customer-managed key for artifacts takes (roles, and grants in key policies).
 KMS_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
            "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+# What reading artifacts encrypted with it takes.
+KMS_READ = ["kms:Decrypt", "kms:DescribeKey"]
 
 
 def _key(v: Any) -> str:
