@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipegen import build, emit, loader, overrides, render, schema
+from pipegen import build, emit, loader, overrides, policy_rules, render, schema
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Linter, to_diagnostics
@@ -33,6 +33,11 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     doc = ctx.template.to_dict()
     if pipeline.resources:
         doc.setdefault("Resources", {}).update(plain(pipeline.resources))
+    own = set(ctx.origins) - set(pipeline.resources)
+    refused, cautions = policy_rules.check_overrides(doc, pipeline.overrides, loaded, own)
+    if refused:
+        raise SpecError(refused)
+    warnings += [w for w in cautions if w.code not in pipeline.acknowledge]
     overrides.apply(doc, pipeline.overrides, loaded)
     text = render.render(doc, "json")
     if linter is not None:

@@ -211,6 +211,13 @@ CODES: dict[str, Code] = {
                   "pipeline runs only when someone starts it (console, CLI, API).",
                   "sources: [{provider: s3, ..., trigger: none}]",
                   "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
+    "PG330": Code("lint waiver on pipegen's resources", "An `overrides` path sets `Metadata` "
+                  "`cfn-lint` or `checkov` on a resource pipegen generates, or for the whole "
+                  "template: pipegen's own output passes the lint gate and scanners without "
+                  "waivers, and a waiver there could hide a weakened resource.",
+                  "Resources.PipelineRole.Metadata.cfn-lint: {config: {ignore_checks: [W3005]}}",
+                  "Fix what the rule reports in the spec; a waiver may sit only on a resource "
+                  "of your own under `resources:`."),
     # --- actions, stages, ordering (PG340-PG369)
     "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
                   "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "
@@ -365,8 +372,9 @@ CODES: dict[str, Code] = {
                   "CloudFormation would get a pipeline with only its source stage, or a stage "
                   "with no actions.", "a single stage with `when: IsProd`",
                   "Leave a stage unconditional, or move the action's `when:` to its stage."),
-    "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; '*' or "
-                  "'service:*' would grant everything a service can do.",
+    "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; a '*' "
+                  "or '?' anywhere in an action ('*', 's3:*', 's3:Get*') grants every action it "
+                  "matches, including those AWS adds later.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",
                   "List the actions the role needs."),
     # --- warnings (PG390-PG399)
@@ -393,6 +401,23 @@ CODES: dict[str, Code] = {
                   "(the default): it cannot write its outputs.",
                   "grant: [arn:aws:iam::222222222222:role/builder] and that role's action has "
                   "outputs", "List the role under `grant: {write: [...]}`."),
+    "PG394": Code("PassRole or AssumeRole on any role", "`permissions` grant iam:PassRole or "
+                  "sts:AssumeRole on \"*\" without a condition: the role could pass or assume "
+                  "any role of the account, a path to every permission those roles hold.",
+                  "permissions: [{actions: [iam:PassRole], resources: ['*']}]",
+                  "Name the roles, or add a `condition` such as iam:PassedToService."),
+    "PG395": Code("admin-level managed policy", "A role pipegen generates gets an "
+                  "administrator-level managed policy (AdministratorAccess, PowerUserAccess, "
+                  "IAMFullAccess, any *FullAccess).",
+                  "managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]",
+                  "Grant the actions the role needs under `permissions`; acknowledge PG395 "
+                  "when the breadth is reviewed and intended."),
+    "PG396": Code("override changes a policy", "An `overrides` path changes a policy of a "
+                  "resource pipegen generates (a role's policies, trust or managed policies, a "
+                  "bucket or key policy), so the IAM documented in docs/iam.md no longer holds.",
+                  "Resources.PipelineRole.Properties.Policies.0.PolicyDocument.Statement.0: ...",
+                  "Use the spec's keys (`permissions`, `managed_policies`, `artifacts.grant`); "
+                  "acknowledge PG396 once the change is reviewed."),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",
