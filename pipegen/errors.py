@@ -386,6 +386,18 @@ CODES: dict[str, Code] = {
     "PG402": Code("override path not found", "An `overrides` path names a segment that does "
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
+    # --- expansion and strategies (PG410-PG459: PG410-PG419 the expand phase and the
+    # strategy registry, PG420-PG459 the strategies themselves)
+    "PG410": Code("strategy not available for this provider", "A deploy action names a "
+                  "`strategy` its provider does not run. The message quotes the provider's "
+                  "reason when it gives one, and the hint names the providers that do run it "
+                  "(docs/strategies.md has the whole table).",
+                  "provider: lambda\nstrategy: min-in-service",
+                  "Pick a strategy the provider runs, or omit `strategy` to keep the target's "
+                  "own configuration."),
+    "PG411": Code("strategy needs settings", "The strategy was written as a bare name, and it "
+                  "has settings without defaults.", "strategy: linear",
+                  "Write it as a mapping with its settings: `strategy: {linear: {...}}`."),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",
