@@ -50,10 +50,16 @@ class Check:
     diagnostics: list[Diagnostic] = field(default_factory=list)  # located in the spec
     differences: list[str] = field(default_factory=list)
     compiled: bool = False
+    own_findings: list[Diagnostic] = field(default_factory=list)  # the original's, in the spec
 
     @property
     def same(self) -> bool:
         return self.compiled and not self.differences
+
+    @property
+    def clean(self) -> bool:
+        """Compiles with no error of its own (the original's lint findings aside)."""
+        return self.compiled and not any(d.is_error for d in self.diagnostics)
 
 
 def load(path: str | Path) -> template_module.Template:
@@ -121,33 +127,55 @@ def header_lines(file: str, pid: str, notes: list[Note]) -> list[str]:
     return lines
 
 
-def check(imported: Imported, spec_path: Path, linter=None) -> Check:
-    """Compile the written spec; compare its pipeline with the original's."""
-    from pipegen.compiler import compile_spec
+def check(imported: Imported, spec_path: Path, linter=None,
+          original_rules: frozenset = frozenset()) -> Check:
+    """Compile the written spec; compare its pipeline with the original's; lint it.
+
+    Lint findings whose rule the original's own lint also reports are the original's: the
+    check still compares the pipelines, and lists them as findings to fix in the spec.
+    """
+    from pipegen import build, emit, loader, overrides, render, schema
+    from pipegen.cfn import plain
+    from pipegen.lint import to_diagnostics
 
     result = Check()
+    imported.check = result
     try:
-        compiled = compile_spec(spec_path, "json", linter)
+        loaded = loader.load_file(spec_path)
+        schema.validate(loaded)
+        pipeline, warnings = build.build(loaded)
+        ctx = emit.emit(pipeline, loaded)
+        doc = ctx.template.to_dict()
+        if pipeline.resources:
+            doc.setdefault("Resources", {}).update(plain(pipeline.resources))
+        overrides.apply(doc, pipeline.overrides, loaded)
     except SpecError as e:
         result.diagnostics = e.diagnostics
         return result
-    result.diagnostics = compiled.warnings
+    result.diagnostics = list(warnings)
     result.compiled = True
-    resources = compiled.template.get("Resources") or {}
-    kept = set((imported.spec.get("resources") or {}))
+    resources = doc.get("Resources") or {}
+    kept = set(imported.spec.get("resources") or {})
     generated = frozenset(k for k in resources if k not in kept)
-    again = roundtrip.digest(compiled.template, "Pipeline", {}, generated)
+    again = roundtrip.digest(doc, "Pipeline", {}, generated)
     result.differences = roundtrip.compare(imported.original, again)
-    imported.check = result
+    if linter is not None:
+        text = render.render(doc, "json")
+        findings = linter.lint(text)
+        own = [f for f in findings if f.rule in original_rules]
+        new = [f for f in findings if f.rule not in original_rules]
+        result.own_findings = to_diagnostics(own, text, doc, ctx.origins, ctx.stage_origins,
+                                             pipeline.overrides, loaded)
+        result.diagnostics += to_diagnostics(new, text, doc, ctx.origins, ctx.stage_origins,
+                                             pipeline.overrides, loaded)
     return result
 
 
-def lint_original(t: template_module.Template, linter) -> list[str]:
-    """cfn-lint's findings on the original template, one line each (errors and warnings)."""
+def lint_original(t: template_module.Template, linter) -> list:
+    """cfn-lint's findings (errors and warnings) on the original template."""
     try:
         text = Path(t.file).read_text("utf-8")
         findings = linter.lint(text)
-    except Exception as e:  # noqa: BLE001 - the original's lint is advice, never fatal
-        return [f"cfn-lint could not read the original: {e}"]
-    return [f"{f.rule} (line {f.line}): {f.message}" for f in findings
-            if f.severity in ("error", "warning")]
+    except Exception:  # noqa: BLE001 - the original's lint is advice, never fatal
+        return []
+    return [f for f in findings if f.severity in ("error", "warning")]

@@ -226,7 +226,7 @@ class ActionReader:
         if reads_template:
             for key, typed in (("TemplatePath", "template"),
                                ("TemplateConfiguration", "template_configuration")):
-                if isinstance(config.get(key), str):
+                if isinstance(config.get(key), str) or cfn.is_intrinsic(config.get(key)):
                     spec[typed] = config.pop(key)
             overrides = _parameter_overrides(config.get("ParameterOverrides"))
             if overrides is not None:

@@ -36,6 +36,7 @@ def run(template: str, out: str | None, pipeline: str | None, report_fmt: str,
         from pipegen.lint import Linter
         linter = Linter()
     findings = lint_original(t, linter) if linter is not None else []
+    rules = frozenset(f.rule for f in findings)
     reports = []
     for item, target in zip(imported, targets, strict=True):
         if target is not None:
@@ -51,7 +52,7 @@ def run(template: str, out: str | None, pipeline: str | None, report_fmt: str,
             click.echo(item.text, nl=False)
         result = None
         if do_check:
-            result = _check(item, target, linter)
+            result = _check(item, target, linter, rules)
         reports.append(_report(item, target, result, findings))
     if report_fmt == "json":
         click.echo(json.dumps({"template": template, "pipelines": reports}, indent=2,
@@ -92,33 +93,38 @@ def _targets(t, imported: list[Imported], out: str | None, template: str) -> lis
     return targets
 
 
-def _check(item: Imported, target: Path | None, linter):
+def _check(item: Imported, target: Path | None, linter, rules: frozenset):
     if target is not None:
-        return check(item, target, linter)
+        return check(item, target, linter, rules)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "imported.yaml"
         path.write_text(item.text, "utf-8")
-        return check(item, path, linter)
+        return check(item, path, linter, rules)
 
 
-def _report(item: Imported, target: Path | None, result, findings: list[str]) -> dict:
+def _diag(d: Diagnostic) -> dict:
+    return {"code": d.code, "severity": d.severity, "message": d.message,
+            "path": format_path(d.path), "hint": d.hint,
+            "line": d.span.line if d.span else None, "col": d.span.col if d.span else None}
+
+
+def _report(item: Imported, target: Path | None, result, findings: list) -> dict:
     report = {
         "pipeline": item.logical_id,
         "spec": str(target) if target is not None else None,
         "notes": [{"kind": n.kind, "subject": n.subject, "detail": n.detail}
                   for n in item.notes],
-        "original_lint": findings,
+        "original_lint": [{"rule": f.rule, "line": f.line, "message": f.message}
+                          for f in findings],
     }
     if result is not None:
         report["compiled"] = result.compiled
         report["round_trip"] = "same" if result.same else (
             "different" if result.compiled else "not compiled")
         report["differences"] = result.differences
-        report["diagnostics"] = [
-            {"code": d.code, "severity": d.severity, "message": d.message,
-             "path": format_path(d.path), "hint": d.hint,
-             "line": d.span.line if d.span else None, "col": d.span.col if d.span else None}
-            for d in result.diagnostics]
+        report["clean"] = result.clean
+        report["diagnostics"] = [_diag(d) for d in result.diagnostics]
+        report["original_findings_in_spec"] = [_diag(d) for d in result.own_findings]
         report["stages"] = len(item.original["stages"])
         report["actions"] = sum(len(s["actions"]) for s in item.original["stages"])
     return report
@@ -157,9 +163,14 @@ def _text(template: str, reports: list[dict], imported: list[Imported]) -> str:
                 if d["hint"]:
                     lines.append(f"      hint: {d['hint']}")
         if report["original_lint"]:
-            lines.append("  cfn-lint findings of the original (they are its own; the spec "
-                         "points at the value to change):")
-            lines += [f"    {f}" for f in report["original_lint"]]
+            lines.append("  cfn-lint findings of the original itself (fix them in the spec "
+                         "at the places shown):")
+            lines += [f"    {f['rule']} (template line {f['line']}): {f['message']}"
+                      for f in report["original_lint"]]
+            for d in report.get("original_findings_in_spec", []):
+                at = f"{report['spec'] or 'spec'}:{d['line']}:{d['col']}: " if d["line"] else ""
+                lines.append(f"    -> {at}{d['message']}"
+                             + (f" ({d['path']})" if d["path"] else ""))
     return "\n".join(lines) + "\n"
 
 

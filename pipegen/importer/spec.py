@@ -211,6 +211,9 @@ def _role(ctx: ImportContext) -> Any:
                  "not defined in this template")
         return value
     others = [u for u in _only_for_pipeline(ctx, rid, ("AWS::IAM::Policy",))]
+    inside = {k: v for k, v in ctx.props.items() if k != "RoleArn"}
+    if rid in refs(inside):
+        others.append(f"actions of {ctx.pipeline_id} (as a RoleArn they pass)")
     ctx.original_role = rid
     if others:
         new = "PipelineRole"
@@ -382,6 +385,11 @@ def _sources(ctx: ImportContext, stage: Any) -> tuple[list, str]:
     out = []
     for i, action in enumerate(stage["Actions"]):
         apath = path + ("Actions", i)
+        if isinstance(action, dict) and "Fn::If" in action:
+            raise Unsupported("the source stage chooses its sources with !If; a spec's sources "
+                              "are fixed", apath, "import one spec per choice: write the "
+                              "template once per branch of the !If, or choose the source by "
+                              "parameters of one provider")
         if not isinstance(action, dict) or (action.get("ActionTypeId") or {}).get(
                 "Category") != "Source":
             raise Unsupported("the first stage holds an action that is not a source", apath,
@@ -396,7 +404,7 @@ def _sources(ctx: ImportContext, stage: Any) -> tuple[list, str]:
                               "github and other connections, github-v1, s3, ecr")
         typed, rest = found
         name = action.get("Name")
-        outputs = [o.get("Name") for o in action.get("OutputArtifacts") or []]
+        outputs = _artifact_names(action, "OutputArtifacts", apath)
         source: dict[str, Any] = {}
         if name != DEFAULT_NAMES.get(typed["provider"]):
             source["name"] = name
@@ -513,8 +521,8 @@ def _action(ctx, reader, stage_name, si, ai, action, apath, stage_when) -> dict:
     name = action.get("Name")
     found = reader.read(stage_name, action, apath)
     common: dict[str, Any] = {"name": name}
-    inputs = [i.get("Name") for i in action.get("InputArtifacts") or [] if isinstance(i, dict)]
-    outputs = [o.get("Name") for o in action.get("OutputArtifacts") or [] if isinstance(o, dict)]
+    inputs = _artifact_names(action, "InputArtifacts", apath)
+    outputs = _artifact_names(action, "OutputArtifacts", apath)
     if found is None:
         return _raw_action(ctx, si, ai, action, common, inputs, outputs)
     typed, rest = found
@@ -566,6 +574,20 @@ def _default_inputs(ctx: ImportContext, spec: dict, inputs: list) -> bool:
     if not p.default_inputs(spec):
         return inputs == []
     return inputs == ctx.source_outputs and len(inputs) == 1
+
+
+def _artifact_names(action: dict, key: str, path: tuple) -> list[str]:
+    """Artifact names, which a spec keeps literal (pipegen checks the artifact flow)."""
+    names = []
+    for i, item in enumerate(action.get(key) or []):
+        name = item.get("Name") if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            raise Unsupported(f"an artifact name of action {action.get('Name')!r} is not a "
+                              "literal; pipegen checks artifact flow, so artifact names are "
+                              "literal", path + (key, i, "Name"), "write the name out (it is "
+                              "internal to the pipeline: any fixed name does)")
+        names.append(name)
+    return names
 
 
 def _where(si: int, ai: int) -> str:
@@ -747,6 +769,11 @@ def _parameters(ctx: ImportContext, used: set[str]) -> dict:
             if key == "NoEcho":
                 value = value is True or str(value).lower() == "true"
             spec[typed] = value
+        if spec.get("no_echo") and "default" in spec:
+            del spec["default"]
+            ctx.note("changed", f"parameter {name}", "NoEcho with a Default: the default "
+                     "would sit in the template in plain text, so the spec drops it; pass the "
+                     "value at deploy time (or use a dynamic reference)")
         if name in ctx.no_echo:
             spec["no_echo"] = True
             ctx.note("changed", f"parameter {name}", "carries a secret into a secret slot "

@@ -48,7 +48,7 @@ class Template:
 def load(path: str) -> Template:
     """Load and sanity-check a template; SpecError (PG1xx, PG701, PG705) on bad input."""
     try:
-        loaded = loader.load_file(path)
+        loaded = _load(path)
     except SpecError as e:
         raise SpecError([_reword(d) for d in e.diagnostics]) from None
     data = loaded.data
@@ -76,6 +76,21 @@ def load(path: str) -> Template:
     if problems:
         raise SpecError(problems)
     return Template(str(path), data, loaded)
+
+
+def _load(path: str) -> loader.Loaded:
+    """The loader, with JSON's tabs (whitespace there, refused by YAML) read as spaces."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(loader.MAX_BYTES + 1)
+    except OSError:
+        return loader.load_file(path)
+    text = head.lstrip()
+    if text.startswith(b"{") and b"\t" in head and len(head) <= loader.MAX_BYTES:
+        # Inside a JSON string a tab must be escaped, so every raw tab is whitespace; one
+        # space for one tab keeps every column.
+        return loader.load_text(head.replace(b"\t", b" "), str(path))
+    return loader.load_file(path)
 
 
 def _short(fn: str) -> str:
