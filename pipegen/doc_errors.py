@@ -23,6 +23,8 @@ PHASES = {
     "5": ("Lint (PG5xx)", "cfn-lint's verdict on the compiled template, mapped back to the "
           "spec. Warnings fail the gate too."),
     "6": ("Check (PG6xx)", "`pipegen check`: the committed templates against a fresh compile."),
+    "7": ("Import (PG7xx)", "`pipegen import`: the file given is not a CloudFormation template "
+          "with a pipeline a spec can hold. Nothing is written."),
     "9": ("Internal (PG9xx)", "pipegen's own failures."),
 }
 WARNINGS = range(390, 400)  # PG390-PG399, the semantic warnings' range

@@ -438,7 +438,8 @@ CODES: dict[str, Code] = {
                   "imported.", "pipegen import pipeline.yaml -o pipeline.yaml",
                   "Write the spec to another file."),
     "PG708": Code("cannot write spec", "The imported spec could not be written (no permission, "
-                  "a missing directory, a full disk).", "pipegen import t.yaml -o /read-only/x.yaml",
+                  "a missing directory, a full disk).",
+                  "pipegen import t.yaml -o /read-only/x.yaml",
                   "Check the output path and its permissions."),
     # --- internal
     "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipegen.errors import Diagnostic, SpecError, diag
-from pipegen.importer import roundtrip, spec as spec_module, template as template_module
+from pipegen.importer import roundtrip
+from pipegen.importer import spec as spec_module
+from pipegen.importer import template as template_module
 from pipegen.importer.context import KINDS, ImportContext, Note
 from pipegen.importer.writer import dump
 

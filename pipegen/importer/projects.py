@@ -166,7 +166,7 @@ class Projects:
                 return None, "its timeout is not a literal number of minutes", None
             spec["timeout"] = f"{int(timeout)}m"
         key = props.get("EncryptionKey")
-        if key is not None and not (ref_target(key) in self.store_ids):
+        if key is not None and ref_target(key) not in self.store_ids:
             spec["encryption_key"] = key
         logs = self._logs(props.get("LogsConfig"))
         if logs is False:
@@ -265,7 +265,7 @@ class Projects:
                 f"artifact store, the secrets it names; {dropped} original statement(s) "
                 "covered by those dropped" + (f", {len(permissions)} kept as `permissions`"
                                               if permissions else "")
-                + (f", managed policies kept as `managed_policies`" if managed else ""))
+                + (", managed policies kept as `managed_policies`" if managed else ""))
         return spec, note, rid
 
     # --- CodeDeploy and AppConfig lookups
@@ -286,10 +286,8 @@ class Projects:
 
     def appconfig(self, stage: str, action: dict, config: dict) -> dict | None:
         parts = {}
-        for key, kind, attr in (("Application", "Application", "ApplicationId"),
-                                ("Environment", "Environment", "EnvironmentId"),
-                                ("ConfigurationProfile", "ConfigurationProfile",
-                                 "ConfigurationProfileId")):
+        for key, kind in (("Application", "Application"), ("Environment", "Environment"),
+                          ("ConfigurationProfile", "ConfigurationProfile")):
             target = ref_target(config.get(key))
             body = self.ctx.resource(target)
             if body is None or body.get("Type") != f"AWS::AppConfig::{kind}":

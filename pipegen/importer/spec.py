@@ -276,7 +276,11 @@ def _store(ctx: ImportContext, store: dict) -> dict:
             not set(kbody) - {"Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy"}:
         out["encryption"] = "generated"
         grant = _key_grants(kbody)
-        if grant:
+        if grant and out.get("bucket") is not None and not isinstance(out["bucket"], dict):
+            ctx.note("changed", kid, "the original key policy names other principals, and "
+                     "the bucket is kept with its own policy: they are not granted in the "
+                     "spec (list them in `artifacts.grant` once the bucket is pipegen's)")
+        elif grant:
             out["grant"] = grant
         ctx.replace(kid, "ArtifactKey", "artifact key -> pipegen's ArtifactKey (rotation on; "
                     "the account administers it" + ("; the other principals its policy named "
@@ -287,9 +291,26 @@ def _store(ctx: ImportContext, store: dict) -> dict:
     return out
 
 
+def _expiry(config: Any) -> int | None:
+    """Days of a lifecycle that only expires objects (pipegen's `expire_after`), or None."""
+    rules = config.get("Rules") if isinstance(config, dict) and set(config) == {"Rules"} \
+        else None
+    if not isinstance(rules, list) or len(rules) != 1 or not isinstance(rules[0], dict):
+        return None
+    rule = rules[0]
+    if rule.get("Status") != "Enabled" or set(rule) - {
+            "Id", "Status", "ExpirationInDays", "NoncurrentVersionExpiration",
+            "NoncurrentVersionExpirationInDays", "Prefix"} or rule.get("Prefix", "") != "":
+        return None
+    days = rule.get("ExpirationInDays")
+    return int(days) if str(days).isdigit() and int(days) > 0 else None
+
+
 def _bucket_kept(body: dict) -> str | None:
     props = body.get("Properties") or {}
     extra = set(props) - BUCKET_PROPS
+    if "LifecycleConfiguration" in extra and _expiry(props["LifecycleConfiguration"]):
+        extra.discard("LifecycleConfiguration")
     if extra:
         return "pipegen's bucket has no key for " + ", ".join(sorted(extra))
     if props.get("AccessControl", "Private") != "Private":
@@ -324,6 +345,9 @@ def _bucket(ctx: ImportContext, bid: str, body: dict) -> Any:
         spec["name"] = props["BucketName"]
     if body.get("DeletionPolicy") != "Retain":
         spec["retain"] = False
+    days = _expiry(props.get("LifecycleConfiguration"))
+    if days:
+        spec["expire_after"] = f"{days}d"
     for k, v in ctx.resources.items():
         if isinstance(v, dict) and v.get("Type") == "AWS::S3::BucketPolicy" and \
                 ref_target((v.get("Properties") or {}).get("Bucket")) == bid:
@@ -796,9 +820,8 @@ def _declared(ctx: ImportContext, section: str, used: set[str]) -> dict:
             ctx.note("replaced", f"condition {name}", "pipegen writes it again for the "
                      "regional artifact store")
             continue
-        if name in used or not _was_in_use(ctx, section, name):
-            out[name] = body
-        elif section == "Conditions" and any(name in repr(c) for c in out.values()):
+        kept_by = section == "Conditions" and any(name in repr(c) for c in out.values())
+        if name in used or not _was_in_use(ctx, section, name) or kept_by:
             out[name] = body
         else:
             ctx.note("dropped", f"{section[:-1].lower()} {name}", "only replaced or left-out "
@@ -837,5 +860,5 @@ def _output(body: Any) -> Any:
         out["export"] = export["Name"]
     if "Condition" in body:
         out["condition"] = body["Condition"]
-    return out["value"] if set(out) == {"value"} and not isinstance(out["value"], dict) \
-        else out
+    bare = not isinstance(out["value"], dict) or cfn.is_intrinsic(out["value"])
+    return out["value"] if set(out) == {"value"} and bare else out

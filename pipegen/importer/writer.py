@@ -21,6 +21,14 @@ FLOW_WIDTH = 72  # a collection that fits in this many characters is written on 
 WIDTH = 100
 
 
+class _Block(dict):
+    """A section written as a block whatever its size (top-level sections read as sections)."""
+
+
+BLOCK_SECTIONS = ("parameters", "mappings", "conditions", "variables", "resources", "outputs",
+                  "overrides")
+
+
 class _Dumper(yaml.SafeDumper):
     def choose_scalar_style(self):
         # PyYAML writes a tagged scalar quoted (`!Ref 'X'`); plain reads better and the
@@ -63,6 +71,7 @@ def _simple(value: Any) -> bool:
                 not isinstance(x, (dict, list)) or _simple(x) for x in arg) if isinstance(
                 arg, list) else not isinstance(arg, dict)
         return all(not isinstance(v, (dict, list)) or (cfn.is_intrinsic(v) and _simple(v))
+                   or (isinstance(v, list) and all(not isinstance(x, (dict, list)) for x in v))
                    for v in value.values())
     if isinstance(value, list):
         return all(not isinstance(v, (dict, list)) or (cfn.is_intrinsic(v) and _simple(v))
@@ -110,6 +119,8 @@ def _intrinsic(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
 
 
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(_Block, lambda d, v: d.represent_mapping(
+    "tag:yaml.org,2002:map", v.items(), flow_style=False))
 _Dumper.add_representer(dict, _dict)
 _Dumper.add_representer(list, _list)
 
@@ -123,6 +134,8 @@ _Dumper.ignore_aliases = _ignore_aliases
 
 def dump(spec: dict, header: list[str]) -> str:
     """The spec as YAML, with the header lines as a leading comment."""
+    spec = {k: _Block(v) if k in BLOCK_SECTIONS and isinstance(v, dict) else v
+            for k, v in spec.items()}
     body = yaml.dump(spec, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=WIDTH,
                      default_flow_style=False, indent=2)
     body = _spaced(body)
