@@ -482,12 +482,17 @@ def _stage(ctx: ImportContext, si: int, item: Any, projects: Projects) -> dict:
     out: dict[str, Any] = {"name": name}
     if when:
         out["when"] = when
-    for key, value in stage.items():
-        if key not in ("Name", "Actions"):
-            if when:
-                raise Unsupported(f"stage {name} is conditional and sets {key}", path,
-                                  "pipegen can keep it only on an unconditional stage")
-            ctx.overrides[f"Resources.Pipeline.Properties.Stages.{si}.{key}"] = value
+    from pipegen.importer.stage_conditions import typed as typed_settings
+
+    settings = {k: v for k, v in stage.items() if k not in ("Name", "Actions")}
+    found = typed_settings(stage) if set(settings) <= {"OnFailure", "BeforeEntry",
+                                                       "OnSuccess"} else None
+    if found is not None:
+        out.update(found)
+    else:
+        for key, value in settings.items():
+            where = f"Resources.Pipeline.Properties.Stages.{si}" + (".Fn::If.1" if when else "")
+            ctx.overrides[f"{where}.{key}"] = value
             ctx.note("kept", f"stage {name}", f"{key} kept raw in `overrides`")
     reader = ActionReader(ctx, projects)
     drafts = []
@@ -503,6 +508,7 @@ def _stage(ctx: ImportContext, si: int, item: Any, projects: Projects) -> dict:
     actions = []
     orders = [_order(a) for _, _, a, _ in drafts]
     for k, (ai, awhen, action, apath) in enumerate(drafts):
+        ctx.where = (when is not None, awhen is not None and awhen != when)
         spec = _action(ctx, reader, name, si, ai, action, apath, when)
         if awhen and awhen != when:
             spec["when"] = awhen
@@ -563,13 +569,14 @@ def _action(ctx, reader, stage_name, si, ai, action, apath, stage_when) -> dict:
         if typed.get("provider") == "manual":
             spec["timeout"] = duration(action["TimeoutInMinutes"])
         else:
-            ctx.overrides[_where(si, ai) + ".TimeoutInMinutes"] = action["TimeoutInMinutes"]
+            where = _where(si, ai, ctx.where) + ".TimeoutInMinutes"
+            ctx.overrides[where] = action["TimeoutInMinutes"]
     extra = set(action) - {"Name", "ActionTypeId", "Configuration", "InputArtifacts",
                            "OutputArtifacts", "RunOrder", "Namespace", "Region", "RoleArn",
                            "TimeoutInMinutes", "Commands", "OutputVariables",
                            "EnvironmentVariables"}
     for key in sorted(extra):
-        ctx.overrides[_where(si, ai) + "." + key] = action[key]
+        ctx.overrides[_where(si, ai, ctx.where) + "." + key] = action[key]
     if rest:
         spec["configuration"] = rest
         ctx.note("kept", f"{stage_name}.{name}", "Configuration kept raw in `configuration:` "
@@ -614,8 +621,12 @@ def _artifact_names(action: dict, key: str, path: tuple) -> list[str]:
     return names
 
 
-def _where(si: int, ai: int) -> str:
-    return f"Resources.Pipeline.Properties.Stages.{si}.Actions.{ai}"
+def _where(si: int, ai: int, conditional: tuple[bool, bool] = (False, False)) -> str:
+    """The dotted `overrides` path of an action in the compiled template (through the
+    Fn::If pipegen wraps a conditional stage or action in)."""
+    stage = f"Stages.{si}" + (".Fn::If.1" if conditional[0] else "")
+    action = f"Actions.{ai}" + (".Fn::If.1" if conditional[1] else "")
+    return f"Resources.Pipeline.Properties.{stage}.{action}"
 
 
 def _raw_action(ctx, si, ai, action, common, inputs, outputs) -> dict:
@@ -626,7 +637,7 @@ def _raw_action(ctx, si, ai, action, common, inputs, outputs) -> dict:
         raise Unsupported(f"action {common['name']} ({kind}) has no pipegen provider and more "
                           "than 5 input or output artifacts", ("Resources", ctx.pipeline_id),
                           "split the action")
-    ctx.overrides[_where(si, ai)] = action
+    ctx.overrides[_where(si, ai, ctx.where)] = action
     ctx.note("kept", f"action {common['name']}", f"{kind} has no typed pipegen provider (or "
              "its Configuration has none of pipegen's shapes): the action is kept raw in "
              "`overrides` over a placeholder; pipegen's generated pipeline role grants "
