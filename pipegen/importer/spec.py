@@ -210,9 +210,11 @@ def _role(ctx: ImportContext) -> Any:
         ctx.note("kept", "RoleArn", "the pipeline role is kept as written (`role:`): it is "
                  "not defined in this template")
         return value
-    others = [u for u in _only_for_pipeline(ctx, rid, ("AWS::IAM::Policy",))]
+    others = [u for u in _only_for_pipeline(ctx, rid, ("AWS::IAM::Policy",))
+              if not _is_action_role(ctx, u, rid)]
     inside = {k: v for k, v in ctx.props.items() if k != "RoleArn"}
-    if rid in refs(inside):
+    action_roles = {r for r in refs(inside) if _is_action_role(ctx, r, rid)}
+    if rid in refs(inside) - action_roles:
         others.append(f"actions of {ctx.pipeline_id} (as a RoleArn they pass)")
     ctx.original_role = rid
     if others:
@@ -230,6 +232,24 @@ def _role(ctx: ImportContext) -> Any:
     ctx.replace(rid, "PipelineRole", "pipeline role -> pipegen's PipelineRole (least "
                 "privilege, from the actions used)")
     return "generated"
+
+
+def _is_action_role(ctx: ImportContext, rid: str, pipeline_role: str | None) -> bool:
+    """A role only the pipeline role may assume, named <...>ActionRole: pipegen's own kind of
+    action role (action_roles.py), which compile generates again."""
+    body = ctx.resource(rid)
+    if body is None or body.get("Type") != "AWS::IAM::Role" or not rid.endswith("ActionRole") \
+            or pipeline_role is None:
+        return False
+    doc = (body.get("Properties") or {}).get("AssumeRolePolicyDocument") or {}
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    if not isinstance(statements, list) or len(statements) != 1:
+        return False
+    principal = statements[0].get("Principal") if isinstance(statements[0], dict) else None
+    aws = principal.get("AWS") if isinstance(principal, dict) and set(principal) == {"AWS"} \
+        else None
+    aws = aws if isinstance(aws, list) else [aws]
+    return len(aws) == 1 and ref_target(aws[0]) == pipeline_role
 
 
 def _artifacts(ctx: ImportContext) -> dict:
@@ -565,6 +585,14 @@ def _action(ctx, reader, stage_name, si, ai, action, apath, stage_when) -> dict:
                            ("RoleArn", "role")):
         if key in action:
             spec[typed_key] = action[key]
+    target = ref_target(action.get("RoleArn"))
+    if target and _is_action_role(ctx, target, ctx.original_role):
+        new = logical_id(stage_name, name, "ActionRole")
+        del spec["role"]
+        ctx.action_roles.add(new)
+        if target not in ctx.removed:
+            ctx.replace(target, new, f"action role -> pipegen's {new} (assumed by the "
+                        "pipeline role only; its provider's grants, its artifacts)")
     if "TimeoutInMinutes" in action:
         if typed.get("provider") == "manual":
             spec["timeout"] = duration(action["TimeoutInMinutes"])
