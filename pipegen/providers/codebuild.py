@@ -241,17 +241,17 @@ class CodeBuildAction(ActionProvider):
         log_group = spec.get("logs", {}).get("group")
         if log_group:
             kwargs["LogsConfig"] = codebuild.LogsConfig(CloudWatchLogs=codebuild.CloudWatchLogs(
-                Status="ENABLED", GroupName=log_group,
-                **({"StreamName": spec["logs"]["stream"]} if "stream" in spec["logs"] else {})))
+                Status="ENABLED", GroupName=cfn.value(log_group),
+                **({"StreamName": cfn.value(spec["logs"]["stream"])}
+                   if "stream" in spec["logs"] else {})))
         elif "name" in spec:
             log_group = cfn.sub("/aws/codebuild/{name}", name=spec["name"])
         else:
             log_group = Sub("/aws/codebuild/${AWS::StackName}-" + title.removesuffix("Project"))
-        group_arn = cfn.arn("logs", "log-group:{group}", group=log_group) \
-            if not isinstance(log_group, Sub) else Sub(
-                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
-                + log_group.data["Fn::Sub"])
-        policy.allow(LOG_ACTIONS, [group_arn, _with_suffix(group_arn, ":*")])
+        # The group may be an intrinsic (a project named `!Sub "${AWS::StackName}-build"`):
+        # the ARN stays one Fn::Sub with the name inlined.
+        group_arn = cfn.arn("logs", "log-group:{group}", group=log_group)
+        policy.allow(LOG_ACTIONS, [group_arn, cfn.with_suffix(group_arn, ":*")])
         ctx.grant_store(policy)
         for source_model in ctx.pipeline.sources:
             if source_model.output in action.inputs and source_model.format == "clone-ref":
@@ -274,15 +274,6 @@ class CodeBuildAction(ActionProvider):
             kwargs["Tags"] = tags
         ctx.add(codebuild.Project(title, **kwargs), action.path + ("project",))
         return title
-
-
-def _with_suffix(arn: Any, suffix: str) -> Any:
-    if isinstance(arn, str):
-        return arn + suffix
-    body = arn.data["Fn::Sub"]
-    if isinstance(body, str):
-        return Sub(body + suffix)
-    return Sub(body[0] + suffix, **body[1])
 
 
 PROVIDERS = [CodeBuildAction()]
