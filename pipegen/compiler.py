@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipegen import build, emit, loader, overrides, render, schema
+from pipegen import build, emit, loader, overrides, policy_vars, render, schema
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Linter, to_diagnostics
@@ -31,6 +31,8 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     pipeline, warnings = build.build(loaded)
     ctx = emit.emit(pipeline, loaded)
     doc = ctx.template.to_dict()
+    warnings += [w for w in policy_vars.widen(doc.get("Resources", {}), loaded)
+                 if w.code not in pipeline.acknowledge]
     if pipeline.resources:
         doc.setdefault("Resources", {}).update(plain(pipeline.resources))
     overrides.apply(doc, pipeline.overrides, loaded)

@@ -25,7 +25,8 @@ PHASES = {
     "6": ("Check (PG6xx)", "`pipegen check`: the committed templates against a fresh compile."),
     "9": ("Internal (PG9xx)", "pipegen's own failures."),
 }
-WARNINGS = range(390, 400)  # PG390-PG399, the semantic warnings' range
+# PG390-PG399, the semantic warnings' range, and the warnings issue 11 added in its own range.
+WARNINGS = {*range(390, 400), 384}
 
 
 def severity(code: str) -> str:

@@ -369,6 +369,12 @@ CODES: dict[str, Code] = {
                   "'service:*' would grant everything a service can do.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",
                   "List the actions the role needs."),
+    "PG384": Code("policy resource widened for a run-time variable", "A value holding a "
+                  "CodePipeline variable (#{ns.var}) also names a policy resource; IAM never "
+                  "resolves the variable, so pipegen writes '*' in its place (a warning).",
+                  'stack: "#{Vars.StackName}"   # stack/*/* in the pipeline role',
+                  "Name the target literally or with an intrinsic for a narrower policy, or "
+                  "acknowledge PG384."),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "
