@@ -8,6 +8,7 @@ parameters, conditions and resources. Every problem is collected; SpecError is r
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from pipegen import cfn, providers, references, stage_settings, store
@@ -136,7 +137,9 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
     if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
         bucket_name = bucket.get("name")
         retain = bucket.get("retain", True)
-        if "expire_after" in bucket:
+        if cfn.is_intrinsic(bucket.get("expire_after")):
+            expire = bucket["expire_after"]  # in days, the property's own unit (SPEC.md)
+        elif "expire_after" in bucket:
             # S3 lifecycle rules count whole days: round up.
             expire = max(1, -(-minutes(bucket["expire_after"]) // 1440))
         bucket = None
@@ -481,26 +484,45 @@ def _check_regions(ctx: BuildContext, stages) -> None:
     """A cross-region action needs an artifact store in its region (artifacts.regions)."""
     artifacts = ctx.data.get("artifacts", {})
     regions = artifacts.get("regions", {})
+    entries = store.region_entries(regions)
     for stage in stages:
         for a in stage.actions:
             if a.role is not None:
                 _check_cross_account_key(ctx, a, artifacts)
-            if is_home_region(a.region) or a.region in regions:
+            if is_home_region(a.region) or store.region_store(regions, a.region) is not None:
                 continue
-            listed = ", ".join(regions) if regions else "none"
+            listed = ", ".join(_shown(e["region"]) for e in entries) or "none"
+            if cfn.is_intrinsic(a.region):
+                ctx.error("PG356", f"action '{a.name}' runs in the region {_shown(a.region)}, "
+                          "which has no artifact store", a.path + ("region",),
+                          "list its store under the same intrinsic: `artifacts: {regions: "
+                          f"[{{region: {_shown(a.region)}, bucket: ...}}]}}` (regions with a "
+                          f"store: {listed})")
+                continue
             ctx.error("PG356", f"action '{a.name}' runs in {a.region}, which has no artifact "
                       "store", a.path + ("region",), f"add `artifacts: {{regions: {{{a.region}: "
                       f"{{bucket: ...}}}}}}` (regions with a store: {listed}); use `!Ref "
                       "AWS::Region` for the pipeline's own region")
 
 
+def _shown(region: Any) -> str:
+    """A region as the user wrote it: us-west-2, or !Ref SecondRegion."""
+    if cfn.is_intrinsic(region):
+        fn, arg = next(iter(region.items()))
+        short = "!" + fn.removeprefix("Fn::")
+        return f"{short} {arg}" if isinstance(arg, str) else short + " " + json.dumps(arg)
+    return str(region)
+
+
 def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
     """An action role (cross-account) must be able to decrypt the artifacts it reads."""
     if is_home_region(a.region):
         return  # the home store's key is checked with every other role in store.check
-    store = artifacts.get("regions", {}).get(a.region)
-    managed = store is not None and "encryption" not in store
-    fix = f"give artifacts.regions.{a.region} an `encryption` key ARN"
+    entry = store.region_store(artifacts.get("regions", {}), a.region)
+    managed = entry is not None and "encryption" not in entry
+    fix = (f"give artifacts.regions.{a.region} an `encryption` key ARN" if isinstance(
+        a.region, str) else f"give the artifacts.regions entry of {_shown(a.region)} an "
+        "`encryption` key ARN")
     if managed:
         ctx.error("PG369", f"action '{a.name}' runs as another role (`role`), and its artifact "
                   "store uses the AWS-managed aws/s3 key, whose key policy cannot be changed to "

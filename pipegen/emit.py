@@ -290,9 +290,9 @@ def _emit_store(ctx: EmitContext) -> None:
         kwargs["BucketName"] = cfn.value(store.bucket_name)
     if store.expire_days:
         kwargs["LifecycleConfiguration"] = s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            Id="ExpireArtifacts", Status="Enabled", ExpirationInDays=store.expire_days,
+            Id="ExpireArtifacts", Status="Enabled", ExpirationInDays=cfn.value(store.expire_days),
             NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
-                NoncurrentDays=store.expire_days))])
+                NoncurrentDays=cfn.value(store.expire_days)))])
     tags = ctx.tags()
     if tags:
         kwargs["Tags"] = tags
@@ -431,9 +431,32 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())
 
 
-def home_condition(region: str) -> str:
-    """The template condition that is true when the stack's own region is `region`."""
-    return "PipegenHomeIs" + "".join(p.capitalize() for p in region.split("-"))
+def home_condition(region: Any, index: int = 0) -> str | None:
+    """The template condition that is true when the stack's own region is `region`.
+
+    For an intrinsic region it is named after the parameter (`!Ref SecondRegion`:
+    PipegenHomeIsSecondRegion) or numbered; None when a condition cannot evaluate it (only
+    parameters, mappings and pseudo parameters may appear in conditions).
+    """
+    if isinstance(region, str):
+        return "PipegenHomeIs" + "".join(p.capitalize() for p in region.split("-"))
+    if _condition_safe(region) is False:
+        return None
+    if set(region) == {"Ref"}:
+        return "PipegenHomeIs" + "".join(c for c in region["Ref"] if c.isalnum())
+    return f"PipegenHomeIsRegion{index}"
+
+
+def _condition_safe(value: Any) -> bool:
+    if isinstance(value, dict):
+        if any(k in ("Fn::GetAtt", "Fn::ImportValue", "Fn::GetAZs") for k in value):
+            return False
+        if "Fn::Sub" in value:
+            return False  # ${Resource} inside cannot be told from ${Parameter} here
+        return all(_condition_safe(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_condition_safe(v) for v in value)
+    return True
 
 
 def _regional_stores(ctx: EmitContext) -> list:
@@ -446,25 +469,36 @@ def _regional_stores(ctx: EmitContext) -> list:
     pl = ctx.pipeline
     used = []
     for a in pl.actions():
-        if isinstance(a.region, str) and a.region not in used:
+        if a.region is not None and a.region != {"Ref": "AWS::Region"} and not any(
+                references.same_json(a.region, u) for u in used):
             used.append(a.region)
     out = []
-    for region in sorted(used):
-        spec = pl.artifacts.regions[region]
+    literal = sorted(u for u in used if isinstance(u, str))
+    intrinsic = [u for u in used if not isinstance(u, str)]
+    for region in literal + intrinsic:
+        spec = store_rules.region_store(pl.artifacts.regions, region)
         bucket = cfn.value(spec["bucket"])
         store = codepipeline.ArtifactStore(Type="S3", Location=bucket)
         key = spec.get("encryption")
         if key is not None:
             store.EncryptionKey = codepipeline.EncryptionKey(Id=cfn.value(key), Type="KMS")
-        condition = home_condition(region)
-        if condition in pl.conditions:
-            ctx.problems.append(diag(
-                "PG357", f"the condition name '{condition}' is reserved for the {region} "
-                "artifact store", ctx.loaded.span(("conditions", condition)),
-                ("conditions", condition), "rename the condition"))
-        ctx.template.add_condition(condition, {"Fn::Equals": [Ref("AWS::Region"), region]})
-        entry = codepipeline.ArtifactStoreMap(Region=region, ArtifactStore=store)
-        out.append(If(condition, Ref("AWS::NoValue"), entry))
+        entry = codepipeline.ArtifactStoreMap(Region=cfn.value(region), ArtifactStore=store)
+        condition = home_condition(region, intrinsic.index(region) + 1
+                                   if region in intrinsic else 0)
+        if condition is None:
+            # A region CloudFormation conditions cannot read (an import, an attribute): the
+            # entry is unconditional, and must name another region than the stack's.
+            out.append(entry)
+        else:
+            if condition in pl.conditions:
+                ctx.problems.append(diag(
+                    "PG357", f"the condition name '{condition}' is reserved for the "
+                    f"{region if isinstance(region, str) else 'intrinsic-region'} artifact "
+                    "store", ctx.loaded.span(("conditions", condition)),
+                    ("conditions", condition), "rename the condition"))
+            ctx.template.add_condition(condition,
+                                       {"Fn::Equals": [Ref("AWS::Region"), cfn.value(region)]})
+            out.append(If(condition, Ref("AWS::NoValue"), entry))
         # The pipeline role reads and writes artifacts in every store its actions use.
         objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
         ctx.policy.allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], objects)

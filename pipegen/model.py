@@ -61,7 +61,7 @@ class ArtifactStore:
     bucket: Any  # None when generated, else an existing bucket name (literal or intrinsic)
     bucket_name: Any  # fixed name for a generated bucket, or None
     retain: bool
-    expire_days: int | None
+    expire_days: Any  # whole days, or an intrinsic yielding them; None: never
     encryption: str  # aws-managed | generated | arn
     key: Any  # the KMS key (or alias) ARN when encryption == "arn"
     grant: tuple[Any, ...]
