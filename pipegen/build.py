@@ -43,6 +43,7 @@ class BuildContext:
         self.parameters: dict = self.data.get("parameters", {})
         self.conditions: dict = self.data.get("conditions", {})
         self.resources: dict = self.data.get("resources", {})
+        self.unused: dict[str, list[str]] = {}  # section -> declared names nothing uses
 
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
               key: bool = False, related: tuple = ()) -> None:
@@ -105,6 +106,7 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
         outputs=data.get("outputs", {}),
         overrides=data.get("overrides", {}),
         acknowledge=frozenset(data.get("acknowledge", ())),
+        unused={k: tuple(v) for k, v in ctx.unused.items()},
     )
     warnings = [d for d in ctx.diagnostics if not d.is_error
                 and d.code not in pipeline.acknowledge]

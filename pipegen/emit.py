@@ -179,6 +179,7 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     if pipeline.transform:
         t.set_transform(pipeline.transform)
     _emit_parameters(ctx)
+    _waive_unused(ctx)
     for name, m in pipeline.mappings.items():
         t.add_mapping(name, m)
     for name, c in pipeline.conditions.items():
@@ -219,9 +220,35 @@ def _emit_parameters(ctx: EmitContext) -> None:
             kwargs["Default"] = str(default).lower()
         elif isinstance(default, (int, float)) and kwargs["Type"] != "Number":
             kwargs["Default"] = str(default)  # `default: 8080` on a String means "8080"
+        if "AllowedValues" in kwargs and kwargs["Type"] != "Number":
+            # `allowed_values: [10, 20]` on a String are the strings "10" and "20", like its
+            # default: written alike, or cfn-lint (E2015) sees a default outside them.
+            kwargs["AllowedValues"] = [str(v).lower() if isinstance(v, bool) else str(v)
+                                       for v in kwargs["AllowedValues"]]
         if "NoEcho" in kwargs:
             kwargs["NoEcho"] = bool(kwargs["NoEcho"])
         ctx.template.add_parameter(Parameter(name, **kwargs))
+
+
+# cfn-lint's rule for each kind of unused declaration.
+UNUSED_RULES = {"parameters": "W2001", "conditions": "W8001", "mappings": "W7001"}
+
+
+def _waive_unused(ctx: EmitContext) -> None:
+    """Waive exactly the unused-declaration rules the spec's kept declarations trip.
+
+    cfn-lint has no per-parameter waiver; the template-level one names only these rules,
+    and only when the spec keeps an unused declaration of that kind (PG375 warns).
+    """
+    unused = ctx.pipeline.unused
+    if not unused:
+        return
+    rules = sorted(UNUSED_RULES[k] for k in unused)
+    kept = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(unused.items()))
+    ctx.template.set_metadata({
+        "cfn-lint": {"config": {"ignore_checks": rules}},
+        "pipegen": {"unused-declarations": f"kept on purpose, the stack's interface ({kept})"},
+    })
 
 
 def _emit_outputs(ctx: EmitContext) -> None:
@@ -229,6 +256,10 @@ def _emit_outputs(ctx: EmitContext) -> None:
     for name, body in ctx.pipeline.outputs.items():
         if not isinstance(body, dict) or cfn.is_intrinsic(body):
             body = {"value": body}
+        elif "Value" in body:  # CloudFormation's own form
+            body = {"value": body["Value"], **{k.lower(): v for k, v in body.items()
+                                               if k in ("Description", "Condition")},
+                    **({"export": body["Export"]["Name"]} if "Export" in body else {})}
         kwargs: dict[str, Any] = {"Value": cfn.value(body["value"])}
         if "description" in body:
             kwargs["Description"] = cfn.value(body["description"])
@@ -351,7 +382,7 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
                         "typed keys", ctx.loaded.key_span(path), path,
                         "remove it from `configuration:` and use the typed key"))
                 else:
-                    configuration[key] = raw
+                    configuration[key] = _config_text(raw)
         kwargs: dict[str, Any] = dict(
             Name=e.name or action.name,
             ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
@@ -383,6 +414,15 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
         gated = action.when and action.when != stage_when
         out.append(If(action.when, obj, Ref("AWS::NoValue")) if gated else obj)
     return out
+
+
+def _config_text(raw: Any) -> Any:
+    """A raw Configuration value as CodePipeline reads it: booleans and numbers as strings."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (int, float)):
+        return str(raw)
+    return raw
 
 
 def _emit_pipeline(ctx: EmitContext, stages: list) -> None:

@@ -341,8 +341,10 @@ CODES: dict[str, Code] = {
                   "lacks.", "Env: {type: String, default: qa, allowed_values: [dev, prod]}",
                   "Fix the property or key named."),
     "PG375": Code("unused declaration", "A parameter, condition or mapping is declared but "
-                  "never used; cfn-lint rejects the template.", "parameters: {Unused: ...}",
-                  "Remove it, or use it."),
+                  "never used (a warning): a migrated stack keeps its parameter interface. The "
+                  "template keeps it and waives exactly cfn-lint's unused-declaration rule of "
+                  "that kind (W2001, W8001, W7001) in its Metadata, with the reason.",
+                  "parameters: {Unused: ...}", "Remove it, use it, or acknowledge PG375."),
     "PG376": Code("no_echo parameter with a default", "A no_echo parameter holds a secret; its "
                   "default would be stored in the template in plain text.",
                   "Token: {type: String, no_echo: true, default: abc}", "Remove the default; "
@@ -375,6 +377,11 @@ CODES: dict[str, Code] = {
                   'stack: "#{Vars.StackName}"   # stack/*/* in the pipeline role',
                   "Name the target literally or with an intrinsic for a narrower policy, or "
                   "acknowledge PG384."),
+    "PG385": Code("key ignored by AWS in this mode", "`deploy_role` and `capabilities` on a "
+                  "change-set-execute action are accepted by AWS and ignored (the change set "
+                  "runs as it was created); pipegen writes them as given, with a warning.",
+                  "mode: change-set-execute with deploy_role: arn:...",
+                  "Remove them, or acknowledge PG385."),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "

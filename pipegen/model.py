@@ -105,6 +105,8 @@ class Pipeline:
     outputs: dict[str, Any]
     overrides: dict[str, Any]
     acknowledge: frozenset[str] = field(default_factory=frozenset)
+    # Declared parameters, conditions and mappings nothing uses (kept, with a warning).
+    unused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def actions(self):
         for stage in self.stages:

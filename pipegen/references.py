@@ -57,7 +57,8 @@ PROVIDER_IDS_NOTE = "see docs/logical-ids.md for the ids pipegen generates"
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 _RESOURCE_ATTRIBUTES = ("Type", "Properties", "DependsOn", "Condition", "Metadata",
-                        "DeletionPolicy", "UpdateReplacePolicy", "CreationPolicy", "UpdatePolicy")
+                        "DeletionPolicy", "UpdateReplacePolicy", "CreationPolicy", "UpdatePolicy",
+                        "Version")
 
 
 def short(fn: str) -> str:
@@ -437,9 +438,10 @@ class Checker:
 
     def output(self, body: Any, path: tuple) -> None:
         if isinstance(body, dict) and not cfn.is_intrinsic(body):
-            if "condition" in body:
-                self.condition_name(body["condition"], path + ("condition",))
-            for key in ("value", "export", "description"):
+            for cond in ("condition", "Condition"):
+                if cond in body:
+                    self.condition_name(body[cond], path + (cond,))
+            for key in ("value", "export", "description", "Value", "Export", "Description"):
                 if key in body:
                     self.value(body[key], path + (key,), raw=True)
         else:
@@ -588,6 +590,11 @@ class Checker:
                            "resources share one namespace in a template", key=True)
 
     def _unused(self) -> None:
+        """PG375, a warning: a migrated stack keeps its parameter interface (SPEC.md).
+
+        The template then waives exactly cfn-lint's unused-declaration rule for that kind
+        (emit.py), since cfn-lint has no per-parameter waiver.
+        """
         for kind, declared, used, how in (
                 ("parameter", self.parameters, self.used_parameters, "reference it with !Ref"),
                 ("condition", self.conditions, self.used_conditions,
@@ -596,9 +603,13 @@ class Checker:
             for name in declared:
                 if name not in used:
                     section = kind + "s"
-                    self.error("PG375", f"{kind} '{name}' is declared but never used",
-                               (section, name), f"remove it, or {how} (cfn-lint rejects "
-                               f"unused {section})", key=True)
+                    self.ctx.unused.setdefault(section, []).append(name)
+                    self.ctx.diagnostics.append(diag(
+                        "PG375", f"{kind} '{name}' is declared but never used",
+                        self.ctx.loaded.key_span((section, name)), (section, name),
+                        f"remove it, or {how}; kept, it stays in the template's interface "
+                        f"and cfn-lint's unused-{kind} rule is waived for the template",
+                        "warning"))
 
     # --- reporting
     def shape(self, fn: str, expected: str, path: tuple) -> None:

@@ -169,7 +169,7 @@ class CodeBuildAction(ActionProvider):
         config: dict[str, Any] = {"ProjectName": name}
         if "primary_source" in action.settings:
             config["PrimarySource"] = action.get("primary_source")
-        if action.get("batch") or action.configuration.get("BatchEnabled") == "true":
+        if action.get("batch") or action.configuration.get("BatchEnabled") in ("true", True):
             if action.get("batch"):
                 config["BatchEnabled"] = "true"
             ctx.policy.allow(["codebuild:BatchGetBuildBatches", "codebuild:StartBuildBatch"],
