@@ -8,6 +8,7 @@ parameters, conditions and resources. Every problem is collected; SpecError is r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -73,9 +74,9 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
     ctx = BuildContext(loaded)
     data = loaded.data
     _check_pipeline(ctx)
-    sources = tuple(_build_sources(ctx))
-    ctx.sources = list(sources)
     source_stage = data.get("source_stage", "Source")
+    sources = _order_sources(ctx, list(_build_sources(ctx)), source_stage)
+    ctx.sources = list(sources)
     stages = tuple(_build_stages(ctx, source_stage))
     _check_artifact_flow(ctx, sources, stages)
     _check_regions(ctx, stages)
@@ -86,7 +87,8 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
     pipeline = Pipeline(
         file=loaded.file,
         name=data["name"],
-        pipeline_name=data.get("pipeline_name", data["name"]),
+        pipeline_name=None if data.get("pipeline_name") == "generated"
+        else data.get("pipeline_name", data["name"]),
         description=data.get("description"),
         type=ctx.type,
         execution_mode=data.get("execution_mode", "superseded"),
@@ -105,6 +107,7 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
         resources=ctx.resources,
         outputs=data.get("outputs", {}),
         overrides=data.get("overrides", {}),
+        depends_on=tuple(data.get("depends_on", ())),
         acknowledge=frozenset(data.get("acknowledge", ())),
         unused={k: tuple(v) for k, v in ctx.unused.items()},
     )
@@ -135,9 +138,10 @@ def _build_role(role: Any) -> PipelineRole:
 
 def _build_artifacts(spec: dict) -> ArtifactStore:
     bucket = spec.get("bucket", "generated")
-    bucket_name, retain, expire = None, True, None
+    bucket_name, retain, expire, logs = None, True, None, None
     if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
         bucket_name = bucket.get("name")
+        logs = bucket.get("access_logs")
         retain = bucket.get("retain", True)
         if cfn.is_intrinsic(bucket.get("expire_after")):
             expire = bucket["expire_after"]  # in days, the property's own unit (SPEC.md)
@@ -151,7 +155,8 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
     kind, key = (enc, None) if enc in ("aws-managed", "generated") else ("arn", enc)
     return ArtifactStore(bucket=bucket, bucket_name=bucket_name, retain=retain,
                          expire_days=expire, encryption=kind, key=key,
-                         grant=tuple(spec.get("grant", ())), regions=spec.get("regions", {}))
+                         grant=tuple(spec.get("grant", ())), regions=spec.get("regions", {}),
+                         access_logs=logs)
 
 
 def _build_sources(ctx: BuildContext):
@@ -188,6 +193,26 @@ def _build_sources(ctx: BuildContext):
                       "branch", key=True)
         p.check(source, ctx)
         yield source
+
+
+class _OneStep:
+    """A source action occupies one run-order level."""
+
+    @staticmethod
+    def steps(settings: dict) -> int:
+        return 1
+
+
+def _order_sources(ctx: BuildContext, sources: list[Source], stage: str) -> tuple:
+    """Source actions run in parallel unless ordered by `after:` or `run_order:`."""
+    if not any("after" in s.settings or "run_order" in s.settings for s in sources):
+        return tuple(sources)
+    drafts = [dict(name=s.name, stage=stage, settings=s.settings, inputs=(), outputs=(),
+                   path=s.path, p=_OneStep) for s in sources]
+    names = {s.name: i for i, s in enumerate(sources)}
+    levels = _run_orders(ctx, drafts, names)
+    return tuple(dataclasses.replace(s, run_order=level)
+                 for s, level in zip(sources, levels, strict=True))
 
 
 def _artifact_name_ok(name: str) -> bool:

@@ -26,7 +26,7 @@ PHASES = {
     "9": ("Internal (PG9xx)", "pipegen's own failures."),
 }
 # PG390-PG399, the semantic warnings' range, and the warnings issue 11 added in its own range.
-WARNINGS = {*range(390, 400), 375, 384, 385}
+WARNINGS = {*range(390, 400), 375, 384, 385, 386}
 
 
 def severity(code: str) -> str:

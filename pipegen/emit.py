@@ -319,6 +319,11 @@ def _emit_store(ctx: EmitContext) -> None:
     )
     if store.bucket_name is not None:
         kwargs["BucketName"] = cfn.value(store.bucket_name)
+    if store.access_logs:
+        kwargs["LoggingConfiguration"] = s3.LoggingConfiguration(
+            DestinationBucketName=cfn.value(store.access_logs["bucket"]),
+            **({"LogFilePrefix": cfn.value(store.access_logs["prefix"])}
+               if "prefix" in store.access_logs else {}))
     if store.expire_days:
         kwargs["LifecycleConfiguration"] = s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
             Id="ExpireArtifacts", Status="Enabled", ExpirationInDays=cfn.value(store.expire_days),
@@ -355,7 +360,7 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
                                                Provider=e.provider, Version=e.version),
         Configuration=cfn.value(e.configuration),
         OutputArtifacts=_artifacts(codepipeline.OutputArtifacts, [source.output]),
-        RunOrder=1,
+        RunOrder=source.run_order,
     )
     if source.namespace:
         kwargs["Namespace"] = source.namespace
@@ -431,7 +436,6 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
     if ctx.key_arn is not None:
         store.EncryptionKey = codepipeline.EncryptionKey(Id=ctx.key_arn, Type="KMS")
     kwargs: dict[str, Any] = dict(
-        Name=cfn.value(pl.pipeline_name),
         PipelineType=pl.type.upper(),
         ExecutionMode=pl.execution_mode.upper(),
         Stages=stages,
@@ -442,6 +446,10 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
         kwargs["ArtifactStores"] = [home] + regional
     else:
         kwargs["ArtifactStore"] = store
+    if pl.pipeline_name is not None:
+        kwargs["Name"] = cfn.value(pl.pipeline_name)
+    if pl.depends_on:
+        kwargs["DependsOn"] = list(pl.depends_on)
     if pl.restart_on_update is not None:
         kwargs["RestartExecutionOnUpdate"] = pl.restart_on_update
     if pl.variables:

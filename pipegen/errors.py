@@ -163,6 +163,10 @@ CODES: dict[str, Code] = {
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
                   "Follow the hint."),
     # --- sources and triggers (PG320-PG339)
+    "PG313": Code("EFS file system without a VPC", "A CodeBuild project mounts EFS file "
+                  "systems through its VPC; `file_systems` needs `vpc`.",
+                  "project: {file_systems: [{id: fs-1, mount: /mnt/efs, identifier: efs}]}",
+                  "Add `vpc: {id, subnets, security_groups}` reaching the mount targets."),
     "PG320": Code("secret in plain text", "A token or webhook secret is written into the spec; "
                   "it would end up in the template, the stack and every log that shows them. "
                   "The message never repeats the value, and the excerpt masks it.",
@@ -382,6 +386,12 @@ CODES: dict[str, Code] = {
                   "runs as it was created); pipegen writes them as given, with a warning.",
                   "mode: change-set-execute with deploy_role: arn:...",
                   "Remove them, or acknowledge PG385."),
+    "PG386": Code("policy widened: pipeline name chosen by CloudFormation", "With "
+                  "`pipeline_name: generated` the name is known only after deployment; a "
+                  "grant that embeds it (a Commands action's log group) covers the "
+                  "`<stack name>-Pipeline-*` pattern instead (a warning).",
+                  "pipeline_name: generated with a commands action",
+                  "Name the pipeline for a narrower grant, or acknowledge PG386."),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "

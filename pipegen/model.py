@@ -23,6 +23,7 @@ class Source:
     namespace: str | None
     settings: dict[str, Any]
     path: Path
+    run_order: int = 1  # from `after:` / `run_order:` among the sources
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class ArtifactStore:
     encryption: str  # aws-managed | generated | arn
     key: Any  # the KMS key (or alias) ARN when encryption == "arn"
     grant: tuple[Any, ...]
-    regions: dict[str, dict[str, Any]]
+    regions: Any  # {REGION: {bucket, encryption}} or [{region, bucket, encryption}]
+    access_logs: dict[str, Any] | None = None  # {bucket, prefix} for a generated bucket
 
     @property
     def generated_bucket(self) -> bool:
@@ -85,7 +87,7 @@ class PipelineRole:
 class Pipeline:
     file: str
     name: str
-    pipeline_name: Any
+    pipeline_name: Any  # None: `generated`, CloudFormation names it
     description: str | None
     type: str  # v1 | v2
     execution_mode: str
@@ -105,6 +107,7 @@ class Pipeline:
     outputs: dict[str, Any]
     overrides: dict[str, Any]
     acknowledge: frozenset[str] = field(default_factory=frozenset)
+    depends_on: tuple[str, ...] = ()  # DependsOn of the pipeline resource
     # Declared parameters, conditions and mappings nothing uses (kept, with a warning).
     unused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
