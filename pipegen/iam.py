@@ -21,6 +21,8 @@ POLICY_VERSION = "2012-10-17"
 # What using a customer-managed key for artifacts takes (roles, and grants in key policies).
 KMS_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
            "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+# What reading artifacts encrypted with it takes.
+KMS_READ = ["kms:Decrypt", "kms:DescribeKey"]
 
 
 def _key(v: Any) -> str:
@@ -47,7 +49,7 @@ class Policy:
         if not isinstance(resources, list):
             resources = [resources]
         for a in actions:
-            if a == "*" or a.endswith(":*"):
+            if "*" in a or "?" in a:
                 raise ValueError(f"refusing wildcard action {a!r}")
         akey = (sorted(set(actions)), _key(condition))
         for g in self.grants:
@@ -131,8 +133,8 @@ def role(title: str, service: str, policy: Policy, *, policy_name: str,
 def add_permissions(policy: Policy, statements: Any) -> None:
     """A spec's `permissions:` ([{actions, resources, condition}]) added to a generated role.
 
-    Wildcard actions ("*", "service:*") were refused by the build phase (PG383). A `condition`
-    is IAM's own Condition block, passed through (intrinsics inside kept).
+    Wildcard actions ('*' or '?' anywhere) were refused by the build phase (PG383). A
+    `condition` is IAM's own Condition block, passed through (intrinsics inside kept).
     """
     for statement in statements or ():
         policy.allow(list(statement["actions"]), [cfn.value(r) for r in statement["resources"]],

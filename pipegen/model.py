@@ -65,8 +65,9 @@ class ArtifactStore:
     expire_days: Any  # whole days, or an intrinsic yielding them; None: never
     encryption: str  # aws-managed | generated | arn
     key: Any  # the KMS key (or alias) ARN when encryption == "arn"
-    grant: tuple[Any, ...]
+    grant: tuple[Any, ...]  # every role `artifacts.grant` names (all may read)
     regions: Any  # {REGION: {bucket, encryption}} or [{region, bucket, encryption}]
+    grant_write: tuple[Any, ...] = ()  # the roles among them that may also write
     access_logs: dict[str, Any] | None = None  # {bucket, prefix} for a generated bucket
 
     @property

@@ -281,7 +281,8 @@ class CodeBuildAction(ActionProvider):
         # the ARN stays one Fn::Sub with the name inlined.
         group_arn = cfn.arn("logs", "log-group:{group}", group=log_group)
         policy.allow(LOG_ACTIONS, [group_arn, cfn.with_suffix(group_arn, ":*")])
-        ctx.grant_store(policy)
+        # Writing is for outputs: a project without them only reads its inputs.
+        ctx.grant_store(policy, write=bool(action.outputs))
         for source_model in ctx.pipeline.sources:
             if source_model.output in action.inputs and source_model.format == "clone-ref":
                 from pipegen import providers
