@@ -8,6 +8,8 @@ parameters, conditions and resources. Every problem is collected; SpecError is r
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import TYPE_CHECKING, Any
 
 from pipegen import cfn, providers, references, stage_settings, store
@@ -43,6 +45,7 @@ class BuildContext:
         self.parameters: dict = self.data.get("parameters", {})
         self.conditions: dict = self.data.get("conditions", {})
         self.resources: dict = self.data.get("resources", {})
+        self.unused: dict[str, list[str]] = {}  # section -> declared names nothing uses
 
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
               key: bool = False, related: tuple = ()) -> None:
@@ -72,9 +75,9 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
     ctx = BuildContext(loaded)
     data = loaded.data
     _check_pipeline(ctx)
-    sources = tuple(_build_sources(ctx))
-    ctx.sources = list(sources)
     source_stage = data.get("source_stage", "Source")
+    sources = _order_sources(ctx, list(_build_sources(ctx)), source_stage)
+    ctx.sources = list(sources)
     stages = tuple(_build_stages(ctx, source_stage))
     _check_artifact_flow(ctx, sources, stages)
     _check_regions(ctx, stages)
@@ -85,7 +88,8 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
     pipeline = Pipeline(
         file=loaded.file,
         name=data["name"],
-        pipeline_name=data.get("pipeline_name", data["name"]),
+        pipeline_name=None if data.get("pipeline_name") == "generated"
+        else data.get("pipeline_name", data["name"]),
         description=data.get("description"),
         type=ctx.type,
         execution_mode=data.get("execution_mode", "superseded"),
@@ -104,7 +108,9 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
         resources=ctx.resources,
         outputs=data.get("outputs", {}),
         overrides=data.get("overrides", {}),
+        depends_on=tuple(data.get("depends_on", ())),
         acknowledge=frozenset(data.get("acknowledge", ())),
+        unused={k: tuple(v) for k, v in ctx.unused.items()},
     )
     warnings = [d for d in ctx.diagnostics if not d.is_error
                 and d.code not in pipeline.acknowledge]
@@ -133,11 +139,14 @@ def _build_role(role: Any) -> PipelineRole:
 
 def _build_artifacts(spec: dict) -> ArtifactStore:
     bucket = spec.get("bucket", "generated")
-    bucket_name, retain, expire = None, True, None
+    bucket_name, retain, expire, logs = None, True, None, None
     if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
         bucket_name = bucket.get("name")
+        logs = bucket.get("access_logs")
         retain = bucket.get("retain", True)
-        if "expire_after" in bucket:
+        if cfn.is_intrinsic(bucket.get("expire_after")):
+            expire = bucket["expire_after"]  # in days, the property's own unit (SPEC.md)
+        elif "expire_after" in bucket:
             # S3 lifecycle rules count whole days: round up.
             expire = max(1, -(-minutes(bucket["expire_after"]) // 1440))
         bucket = None
@@ -150,7 +159,7 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
                          expire_days=expire, encryption=kind, key=key,
                          grant=tuple(unique([r for _, r, _ in entries])),
                          grant_write=tuple(r for _, r, write in entries if write),
-                         regions=spec.get("regions", {}))
+                         regions=spec.get("regions", {}), access_logs=logs)
 
 
 def _build_sources(ctx: BuildContext):
@@ -187,6 +196,26 @@ def _build_sources(ctx: BuildContext):
                       "branch", key=True)
         p.check(source, ctx)
         yield source
+
+
+class _OneStep:
+    """A source action occupies one run-order level."""
+
+    @staticmethod
+    def steps(settings: dict) -> int:
+        return 1
+
+
+def _order_sources(ctx: BuildContext, sources: list[Source], stage: str) -> tuple:
+    """Source actions run in parallel unless ordered by `after:` or `run_order:`."""
+    if not any("after" in s.settings or "run_order" in s.settings for s in sources):
+        return tuple(sources)
+    drafts = [dict(name=s.name, stage=stage, settings=s.settings, inputs=(), outputs=(),
+                   path=s.path, p=_OneStep) for s in sources]
+    names = {s.name: i for i, s in enumerate(sources)}
+    levels = _run_orders(ctx, drafts, names)
+    return tuple(dataclasses.replace(s, run_order=level)
+                 for s, level in zip(sources, levels, strict=True))
 
 
 def _artifact_name_ok(name: str) -> bool:
@@ -444,14 +473,34 @@ def _check_counts(ctx: BuildContext, a: Action, p, available: tuple | list = ())
                   key=key not in a.settings)
 
 
+def artifact_of(value: Any) -> str | None:
+    """The literal ARTIFACT of an `ARTIFACT::path` value, a plain string or a `!Sub` whose text
+    starts with it (`!Sub "Built::stack-${Env}.yaml"`); None when there is none to read."""
+    if cfn.is_intrinsic(value) and "Fn::Sub" in value:
+        body = value["Fn::Sub"]
+        value = body if isinstance(body, str) else body[0] if isinstance(body, list) and \
+            body and isinstance(body[0], str) else None
+    if not isinstance(value, str) or "::" not in value:
+        return None
+    artifact = value.split("::", 1)[0]
+    return None if "${" in artifact else artifact
+
+
 def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tuple) -> None:
     """An `ARTIFACT::path` value must name one of the action's inputs (PG309)."""
-    if not isinstance(value, str) or "::" not in value:
+    if cfn.is_intrinsic(value) and artifact_of(value) is None:
+        ctx.error("PG207", "the artifact part of an ARTIFACT::path must be literal: pipegen "
+                  "checks that it names one of the action's inputs, and CodePipeline resolves "
+                  "it before CloudFormation could", path, "keep the artifact literal and put "
+                  "the intrinsic in the path: !Sub \"ARTIFACT::${Name}.yaml\"")
         return
-    artifact = value.split("::", 1)[0]
+    artifact = artifact_of(value)
+    if artifact is None:
+        return
     if artifact not in action.inputs:
         inputs = ", ".join(action.inputs) if action.inputs else "none"
-        ctx.error("PG309", f"'{artifact}' in '{value}' is not one of the inputs of action "
+        shown = value if isinstance(value, str) else artifact + "::..."
+        ctx.error("PG309", f"'{artifact}' in '{shown}' is not one of the inputs of action "
                   f"'{action.name}'", path, f"the action's inputs: {inputs}; name one of them, "
                   "or add the artifact to `inputs`")
 
@@ -465,26 +514,45 @@ def _check_regions(ctx: BuildContext, stages) -> None:
     """A cross-region action needs an artifact store in its region (artifacts.regions)."""
     artifacts = ctx.data.get("artifacts", {})
     regions = artifacts.get("regions", {})
+    entries = store.region_entries(regions)
     for stage in stages:
         for a in stage.actions:
             if a.role is not None:
                 _check_cross_account_key(ctx, a, artifacts)
-            if is_home_region(a.region) or a.region in regions:
+            if is_home_region(a.region) or store.region_store(regions, a.region) is not None:
                 continue
-            listed = ", ".join(regions) if regions else "none"
+            listed = ", ".join(_shown(e["region"]) for e in entries) or "none"
+            if cfn.is_intrinsic(a.region):
+                ctx.error("PG356", f"action '{a.name}' runs in the region {_shown(a.region)}, "
+                          "which has no artifact store", a.path + ("region",),
+                          "list its store under the same intrinsic: `artifacts: {regions: "
+                          f"[{{region: {_shown(a.region)}, bucket: ...}}]}}` (regions with a "
+                          f"store: {listed})")
+                continue
             ctx.error("PG356", f"action '{a.name}' runs in {a.region}, which has no artifact "
                       "store", a.path + ("region",), f"add `artifacts: {{regions: {{{a.region}: "
                       f"{{bucket: ...}}}}}}` (regions with a store: {listed}); use `!Ref "
                       "AWS::Region` for the pipeline's own region")
 
 
+def _shown(region: Any) -> str:
+    """A region as the user wrote it: us-west-2, or !Ref SecondRegion."""
+    if cfn.is_intrinsic(region):
+        fn, arg = next(iter(region.items()))
+        short = "!" + fn.removeprefix("Fn::")
+        return f"{short} {arg}" if isinstance(arg, str) else short + " " + json.dumps(arg)
+    return str(region)
+
+
 def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
     """An action role (cross-account) must be able to decrypt the artifacts it reads."""
     if is_home_region(a.region):
         return  # the home store's key is checked with every other role in store.check
-    store = artifacts.get("regions", {}).get(a.region)
-    managed = store is not None and "encryption" not in store
-    fix = f"give artifacts.regions.{a.region} an `encryption` key ARN"
+    entry = store.region_store(artifacts.get("regions", {}), a.region)
+    managed = entry is not None and "encryption" not in entry
+    fix = (f"give artifacts.regions.{a.region} an `encryption` key ARN" if isinstance(
+        a.region, str) else f"give the artifacts.regions entry of {_shown(a.region)} an "
+        "`encryption` key ARN")
     if managed:
         ctx.error("PG369", f"action '{a.name}' runs as another role (`role`), and its artifact "
                   "store uses the AWS-managed aws/s3 key, whose key policy cannot be changed to "
