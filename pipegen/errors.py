@@ -386,6 +386,77 @@ CODES: dict[str, Code] = {
     "PG402": Code("override path not found", "An `overrides` path names a segment that does "
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
+    # --- deployment strategies: codedeploy, ecs, lambda (PG420-PG439)
+    "PG420": Code("all-at-once deploy", "A deploy strategy sends the new revision to every "
+                  "target at once: a bad revision reaches every user before anything can stop "
+                  "it. A warning: it fails a run only with --strict.",
+                  "strategy: all-at-once",
+                  "Use rolling, blue-green, canary or linear, or acknowledge the warning "
+                  "(`acknowledge: [PG420]`)."),
+    "PG421": Code("strategy not supported by this provider", "The deploy provider has no such "
+                  "strategy (SPEC.md section 5); the message names the providers that have it.",
+                  "provider: lambda\nstrategy: blue-green",
+                  "Use a strategy the provider supports, or the provider the hint names."),
+    "PG422": Code("rolling batch of several hosts", "CodeDeploy keeps a minimum of healthy "
+                  "hosts; a batch of N hosts would need the fleet's size, which is not known "
+                  "when the template is written. A batch of 1 is OneAtATime.",
+                  "strategy: {rolling: {batch: 3}}",
+                  "Write a share (`batch: \"25%\"`), or use `min-in-service`."),
+    "PG423": Code("rolling deploy without health checks", "A rolling deploy moves to the next "
+                  "batch when the last one is healthy; with neither a load balancer nor the "
+                  "revision's own hooks nothing reports health.",
+                  "strategy: {rolling: {batch: 1}} without load_balancer",
+                  "Add `load_balancer: {target_group: NAME}`, or `health_check: "
+                  "appspec-hooks`."),
+    "PG424": Code("blue-green without a load balancer", "A blue/green deploy moves traffic "
+                  "from the old fleet to the new one through a load balancer.",
+                  "strategy: blue-green without load_balancer",
+                  "Add `load_balancer` (codedeploy: `{target_group: NAME}`; ecs: "
+                  "`{target_groups: [BLUE, GREEN], listener: ARN}`)."),
+    "PG425": Code("setting for a created deployment group", "A key that configures the "
+                  "deployment group pipegen creates is given for an action that deploys to an "
+                  "existing group (no `targets`, or for ecs no `load_balancer`), or the name "
+                  "of a group to create is a #{...} variable.",
+                  "deployment_group: web-prod\nstrategy: {rolling: {batch: 1}}  # no targets",
+                  "Add `targets` (ecs: `load_balancer`) to create the group, or remove the "
+                  "key: an existing group keeps its own configuration."),
+    "PG426": Code("blue-green setting without blue-green", "green_fleet, terminate_blue and "
+                  "ready configure blue/green deploys.", "green_fleet: copy-autoscaling-group "
+                  "with strategy: rolling", "Remove the key, or use `strategy: blue-green`."),
+    "PG427": Code("targets do not fit the strategy", "single-target deploys to one instance "
+                  "(not an Auto Scaling group); an EC2 blue/green deploy copies exactly one "
+                  "Auto Scaling group; manually provisioned replacement instances (`green_fleet:"
+                  " discover`) must be named when each deployment starts, which CodePipeline "
+                  "cannot do.", "strategy: blue-green\ntargets: {ec2_tags: {Role: web}}",
+                  "Follow the hint."),
+    "PG428": Code("alarm rollback without alarms", "The `alarm` rollback event rolls back "
+                  "when one of the deployment's CloudWatch alarms fires; none is named.",
+                  "auto_rollback: {events: [alarm]}", "Add `alarms: [NAME]`."),
+    "PG429": Code("lambda strategy without an alias", "The Lambda deploy action shifts "
+                  "traffic between versions behind an alias; without `alias` it deploys to "
+                  "$LATEST and takes no strategy.", "provider: lambda\nstrategy: {canary: ...}",
+                  "Add `alias: live` (an existing alias of the function)."),
+    "PG430": Code("traffic shift too long", "The Lambda deploy action waits at most 2 days in "
+                  "all between its traffic steps.",
+                  "strategy: {linear: {step: \"1%\", every: 1h}}",
+                  "Use larger steps or shorter waits."),
+    "PG431": Code("ecs strategy does not fit the deploy", "An ECS deploy to an existing "
+                  "CodeDeploy group shifts traffic the group's own way, so its strategy is "
+                  "omitted or blue-green; the CodeDeploy strategies need the group (an existing "
+                  "one, or `load_balancer` to create one); rolling is the ECS service's own "
+                  "update and takes none of them.",
+                  "strategy: {canary: ...} with application and deployment_group",
+                  "Follow the hint."),
+    "PG433": Code("strategy value out of range", "A strategy setting or wait is outside what "
+                  "the service accepts: a share of 0% or 100%, a wait that is not whole "
+                  "minutes (CodeDeploy counts minutes), a wait over the service's limit.",
+                  "strategy: {rolling: {batch: \"100%\"}}",
+                  "Use a value inside the range the message names."),
+    "PG436": Code("application for two compute platforms", "Two actions create a CodeDeploy "
+                  "application of the same name, one for EC2/on-premises and one for ECS; an "
+                  "application has one compute platform.",
+                  "codedeploy and ecs actions both with `application: orders` and "
+                  "load_balancer/targets", "Give one of them another application name."),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",
