@@ -452,6 +452,12 @@ CODES: dict[str, Code] = {
                   "minutes (CodeDeploy counts minutes), a wait over the service's limit.",
                   "strategy: {rolling: {batch: \"100%\"}}",
                   "Use a value inside the range the message names."),
+    "PG434": Code("deployment grant widened for run-time names", "An application or "
+                  "deployment group named by a #{ns.var} variable is known only when the "
+                  "pipeline runs; IAM cannot resolve it, so the pipeline role's CodeDeploy "
+                  "grant uses \"*\" in its place. A warning.",
+                  "deployment_group: \"#{Vars.Group}\"",
+                  "Name the application and group in the spec, or acknowledge PG434."),
     "PG436": Code("application for two compute platforms", "Two actions create a CodeDeploy "
                   "application of the same name, one for EC2/on-premises and one for ECS; an "
                   "application has one compute platform.",

@@ -44,6 +44,8 @@ def grant_deployment(ctx, action, app: Any, group: Any) -> None:
     """What the pipeline role needs to run a CodeDeploy deployment of app/group."""
     if not acts(action):
         return
+    # IAM cannot resolve a #{ns.var} name: the ARN takes "*" in its place (PG434 warns).
+    app, group = (_runtime_wildcard(v) for v in (app, group))
     ctx.policy.allow(["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
                      arn(action, "codedeploy", "deploymentgroup:{app}/{group}", app=app,
                          group=group))
@@ -53,6 +55,24 @@ def grant_deployment(ctx, action, app: Any, group: Any) -> None:
     # The group's deployment configuration is not named in the spec (it is the group's own).
     ctx.policy.allow("codedeploy:GetDeploymentConfig",
                      arn(action, "codedeploy", "deploymentconfig:*"))
+
+
+def _runtime_wildcard(value: Any) -> Any:
+    return "*" if isinstance(value, str) and "#{" in value else value
+
+
+def warn_runtime_names(action, ctx) -> None:
+    """PG434: the pipeline role's grant is widened for names only known at run time."""
+    s = action.settings
+    names = [k for k in ("application", "deployment_group")
+             if isinstance(s.get(k), str) and "#{" in s[k]]
+    if names and acts(action):
+        ctx.warn("PG434", f"`{names[0]}` is resolved only when the pipeline runs, which IAM "
+                 "cannot do: the pipeline role may deploy to any "
+                 + ("application's groups" if "application" in names else "group of the "
+                    "application"), action.path + (names[0],),
+                 "name the application and group in the spec to keep the grant to them; "
+                 "or acknowledge the warning (`acknowledge: [PG434]`)")
 
 
 def _health_checked(s: dict) -> bool:
@@ -68,6 +88,7 @@ class CodeDeployAction(ActionProvider):
     def check(self, action, ctx) -> None:
         s, path = action.settings, action.path
         if "targets" not in s:
+            warn_runtime_names(action, ctx)
             for key in GROUP_KEYS:
                 if key in s:
                     ctx.error("PG425", f"`{key}` configures the deployment group pipegen "

@@ -47,13 +47,15 @@ def _key(value: Any) -> str:
 
 
 def application(ctx, action, name: Any, platform: str) -> Any:
-    """The created application named `name` (once per name); returns its Ref (the name).
+    """The created application named `name` (once per name; None lets CloudFormation name
+    it); returns its Ref (the name).
 
     Returns None after reporting PG436 when the name already belongs to an application of
     another compute platform.
     """
     apps = ctx.shared.setdefault("codedeploy-applications", {})
-    key = _key(name)
+    # An unnamed application (CloudFormation names it) is this action's alone.
+    key = _key(name) if name is not None else _key(list(action.path))
     if key in apps:
         title, existing, path = apps[key]
         if existing != platform:
@@ -67,7 +69,9 @@ def application(ctx, action, name: Any, platform: str) -> Any:
             return Ref(title)
         return Ref(title)
     title = logical_id(action.stage, action.name, "Application")
-    kwargs: dict[str, Any] = {"ApplicationName": cfn.value(name), "ComputePlatform": platform}
+    kwargs: dict[str, Any] = {"ComputePlatform": platform}
+    if name is not None:
+        kwargs["ApplicationName"] = cfn.value(name)
     tags = ctx.tags()
     if tags is not None:
         kwargs["Tags"] = tags
