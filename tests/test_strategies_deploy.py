@@ -1,0 +1,589 @@
+"""Deployment strategies on codedeploy (EC2/on-premises), ecs and lambda: the resources and
+actions that realize each supported pair (read from the samples' goldens, which
+test_samples.py keeps equal to a fresh, lint-clean compile), the errors of the pairs and
+settings that cannot work, and the custom resource that creates EC2 blue/green groups.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import pytest
+from conftest import TEMPLATES
+from helpers import HEAD, action, compile_stages, error_tuples, grants
+
+from pipegen import providers
+from pipegen.providers.codedeploy_groups import PROVIDER_CODE
+
+
+def golden(name: str) -> dict:
+    return json.loads((TEMPLATES / f"{name}.json").read_text("utf-8"))
+
+
+def resources_of(template: dict, kind: str) -> dict[str, dict]:
+    return {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def only(template: dict, kind: str) -> dict:
+    (props,) = resources_of(template, kind).values()
+    return props
+
+
+GROUP = "AWS::CodeDeploy::DeploymentGroup"
+CONFIG = "AWS::CodeDeploy::DeploymentConfig"
+APP = "AWS::CodeDeploy::Application"
+
+
+# --- codedeploy (EC2/on-premises)
+
+def test_single_target_targets_one_instance_all_at_once():
+    t = golden("strategy-codedeploy-single-target")
+    group = only(t, GROUP)
+    assert group["DeploymentConfigName"] == "CodeDeployDefault.AllAtOnce"
+    assert group["Ec2TagFilters"] == [{"Key": "Name", "Value": "build-box",
+                                       "Type": "KEY_AND_VALUE"}]
+    assert group["DeploymentStyle"] == {"DeploymentType": "IN_PLACE",
+                                        "DeploymentOption": "WITHOUT_TRAFFIC_CONTROL"}
+    assert resources_of(t, CONFIG) == {}
+
+
+def test_all_at_once_on_premises_with_a_brought_service_role():
+    t = golden("strategy-codedeploy-all-at-once")
+    group = only(t, GROUP)
+    assert group["DeploymentConfigName"] == "CodeDeployDefault.AllAtOnce"
+    assert group["OnPremisesInstanceTagFilters"] == [
+        {"Key": "Fleet", "Value": "lab", "Type": "KEY_AND_VALUE"}]
+    assert group["ServiceRoleArn"] == "arn:aws:iam::111111111111:role/codedeploy-lab"
+    assert "CodeDeployServiceRole" not in t["Resources"]
+
+
+def test_rolling_percentage_is_a_config_keeping_the_rest_healthy():
+    t = golden("strategy-codedeploy-rolling")
+    config = only(t, CONFIG)
+    assert config == {"ComputePlatform": "Server",
+                      "MinimumHealthyHosts": {"Type": "FLEET_PERCENT", "Value": 75}}
+    assert "DeploymentConfigName" not in config  # replaced on change: never a fixed name
+    group = only(t, GROUP)
+    assert group["DeploymentConfigName"] == {"Ref": "DeployWebDeploymentConfig"}
+    assert group["DeploymentStyle"]["DeploymentOption"] == "WITH_TRAFFIC_CONTROL"
+    assert group["LoadBalancerInfo"] == {"TargetGroupInfoList": [{"Name": "web-tg"}]}
+    # Two tags, both required: one tag group per tag (a filter list would match either).
+    assert group["Ec2TagSet"] == {"Ec2TagSetList": [
+        {"Ec2TagGroup": [{"Key": "Role", "Value": "web", "Type": "KEY_AND_VALUE"}]},
+        {"Ec2TagGroup": [{"Key": "Env", "Value": {"Ref": "Env"}, "Type": "KEY_AND_VALUE"}]}]}
+    assert group["AutoRollbackConfiguration"] == {
+        "Enabled": True, "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]}
+    assert group["AlarmConfiguration"] == {"Enabled": True, "Alarms": [{"Name": "web-5xx"}]}
+    assert group["DeploymentGroupName"] == {"Fn::Sub": "web-${Env}"}
+    role = t["Resources"]["CodeDeployServiceRole"]["Properties"]
+    assert role["ManagedPolicyArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRole"}]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": ["codedeploy.amazonaws.com"]}
+    deploy = action(t, "Web")
+    assert deploy["Configuration"] == {"ApplicationName": {"Ref": "DeployWebApplication"},
+                                       "DeploymentGroupName": {"Ref": "DeployWebDeploymentGroup"}}
+
+
+def test_min_in_service_host_count_and_one_application_for_two_actions():
+    t = golden("strategy-codedeploy-min-in-service")
+    assert resources_of(t, APP) == {"DeployApiApplication": {"ApplicationName": "api",
+                                                             "ComputePlatform": "Server"}}
+    assert only(t, CONFIG)["MinimumHealthyHosts"] == {"Type": "HOST_COUNT", "Value": 2}
+    groups = resources_of(t, GROUP)
+    assert groups["DeployBatchDeploymentGroup"]["DeploymentConfigName"] == (
+        "CodeDeployDefault.OneAtATime")
+    assert groups["DeployBatchDeploymentGroup"]["ApplicationName"] == {
+        "Ref": "DeployApiApplication"}
+    api = groups["DeployApiDeploymentGroup"]
+    assert api["AutoScalingGroups"] == ["api-asg"]
+    # appspec-hooks: in place, no load balancer.
+    assert api["DeploymentStyle"] == {"DeploymentType": "IN_PLACE",
+                                      "DeploymentOption": "WITHOUT_TRAFFIC_CONTROL"}
+
+
+def test_rolling_half_is_half_at_a_time(write_spec):
+    t = compile_stages(write_spec, """\
+      - name: Deploy
+        actions:
+          - name: Web
+            type: deploy
+            provider: codedeploy
+            application: web
+            deployment_group: web
+            targets: {ec2_tags: {Role: web}}
+            load_balancer: {target_group: web-tg}
+            strategy: {rolling: {batch: "50%"}}
+    """)
+    assert only(t, GROUP)["DeploymentConfigName"] == "CodeDeployDefault.HalfAtATime"
+    assert resources_of(t, CONFIG) == {}
+
+
+def test_blue_green_is_a_custom_resource_scoped_to_its_group():
+    t = golden("strategy-codedeploy-blue-green")
+    assert resources_of(t, GROUP) == {}  # CloudFormation's resource cannot copy an ASG
+    res = t["Resources"]["DeployWebDeploymentGroup"]
+    assert res["Type"] == "Custom::CodeDeployDeploymentGroup"
+    group = res["Properties"]["Group"]
+    assert group["deploymentStyle"] == {"deploymentType": "BLUE_GREEN",
+                                        "deploymentOption": "WITH_TRAFFIC_CONTROL"}
+    assert group["blueGreenDeploymentConfiguration"] == {
+        "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"},
+        "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE",
+                                                      "terminationWaitTimeInMinutes": 30},
+        "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT",
+                                  "waitTimeInMinutes": 120}}
+    assert group["autoScalingGroups"] == ["web-asg"]
+    assert group["loadBalancerInfo"] == {"targetGroupInfoList": [{"name": "web-tg"}]}
+    assert group["autoRollbackConfiguration"] == {
+        "enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]}
+    assert group["alarmConfiguration"] == {"enabled": False, "alarms": []}
+    provider = grants(t, "CodeDeployGroupProviderRole")
+    group_arn = {"Fn::Sub": "arn:${AWS::Partition}:codedeploy:${AWS::Region}:"
+                 "${AWS::AccountId}:deploymentgroup:web/web-prod"}
+    for verb in ("Create", "Update", "Delete", "Get"):
+        assert provider[f"codedeploy:{verb}DeploymentGroup"] == [group_arn]
+    assert provider["iam:PassRole"] == [{"Fn::GetAtt": ["CodeDeployServiceRole", "Arn"]}]
+    assert set(provider) == {"codedeploy:CreateDeploymentGroup",
+                             "codedeploy:UpdateDeploymentGroup",
+                             "codedeploy:DeleteDeploymentGroup",
+                             "codedeploy:GetDeploymentGroup", "iam:PassRole",
+                             "logs:CreateLogStream", "logs:PutLogEvents"}
+    # Copying a launch-template ASG launches instances: the service role may do that.
+    assert "ec2:RunInstances" in grants(t, "CodeDeployServiceRole")
+
+
+# --- the custom resource's function, run against a fake CodeDeploy
+
+class FakeCodeDeploy:
+    def __init__(self):
+        self.calls = []
+
+        class ClientError(Exception):
+            def __init__(self, code):
+                self.response = {"Error": {"Code": code}}
+
+        self.exceptions = types.SimpleNamespace(ClientError=ClientError)
+
+    def create_deployment_group(self, **kw):
+        self.calls.append(("create", kw))
+
+    def update_deployment_group(self, **kw):
+        self.calls.append(("update", kw))
+
+    def delete_deployment_group(self, **kw):
+        self.calls.append(("delete", kw))
+        raise self.exceptions.ClientError("DeploymentGroupDoesNotExistException")
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    fake = FakeCodeDeploy()
+    monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=lambda _: fake))
+    sent = []
+    import urllib.request
+
+    monkeypatch.setattr(urllib.request, "urlopen",
+                        lambda req, timeout: sent.append(json.loads(req.data)))
+    namespace: dict = {}
+    exec(PROVIDER_CODE, namespace)  # noqa: S102  (the template's own inline code)
+
+    def run(kind, props, old=None, pid=None):
+        event = {"RequestType": kind, "ResourceProperties": {"Group": props},
+                 "StackId": "s", "RequestId": "r", "LogicalResourceId": "G",
+                 "ResponseURL": "https://example.invalid/"}
+        if old is not None:
+            event["OldResourceProperties"] = {"Group": old}
+        if pid is not None:
+            event["PhysicalResourceId"] = pid
+        namespace["handler"](event, types.SimpleNamespace(log_stream_name="ls"))
+        return sent[-1]
+
+    run.fake = fake
+    return run
+
+
+def _group(**over):
+    # As CloudFormation hands it over: every scalar a string.
+    g = {"applicationName": "web", "deploymentGroupName": "web-prod",
+         "autoScalingGroups": ["web-asg"],
+         "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {
+             "action": "TERMINATE", "terminationWaitTimeInMinutes": "30"}},
+         "autoRollbackConfiguration": {"enabled": "true", "events": ["DEPLOYMENT_FAILURE"]}}
+    g.update(over)
+    return g
+
+
+def test_provider_creates_with_typed_values(provider):
+    reply = provider("Create", _group())
+    assert reply["Status"] == "SUCCESS" and reply["PhysicalResourceId"] == "web-prod"
+    (kind, kw), = provider.fake.calls
+    assert kind == "create"
+    assert kw["blueGreenDeploymentConfiguration"]["terminateBlueInstancesOnDeploymentSuccess"][
+        "terminationWaitTimeInMinutes"] == 30
+    assert kw["autoRollbackConfiguration"]["enabled"] is True
+
+
+def test_provider_update_keeps_codedeploys_copied_asg(provider):
+    reply = provider("Update", _group(autoRollbackConfiguration={"enabled": "false",
+                                                                 "events": []}),
+                     old=_group(), pid="web-prod")
+    assert reply["Status"] == "SUCCESS"
+    (kind, kw), = provider.fake.calls
+    assert kind == "update"
+    assert "autoScalingGroups" not in kw  # CodeDeploy's copy stays the group's fleet
+    assert kw["currentDeploymentGroupName"] == "web-prod"
+    assert kw["autoRollbackConfiguration"] == {"enabled": False, "events": []}
+
+
+def test_provider_update_passes_a_changed_asg(provider):
+    provider("Update", _group(autoScalingGroups=["web-asg-2"]), old=_group(), pid="web-prod")
+    assert provider.fake.calls[0][1]["autoScalingGroups"] == ["web-asg-2"]
+
+
+def test_provider_rename_creates_a_new_group(provider):
+    reply = provider("Update", _group(deploymentGroupName="web-live"), old=_group(),
+                     pid="web-prod")
+    assert provider.fake.calls[0][0] == "create"
+    assert reply["PhysicalResourceId"] == "web-live"  # CloudFormation then deletes web-prod
+
+
+def test_provider_delete_of_a_missing_group_succeeds(provider):
+    assert provider("Delete", _group(), pid="web-prod")["Status"] == "SUCCESS"
+    # A create that failed left no group: nothing to delete.
+    provider.fake.calls.clear()
+    assert provider("Delete", _group(), pid="none")["Status"] == "SUCCESS"
+    assert provider.fake.calls == []
+
+
+def test_provider_reports_failures(provider):
+    provider.fake.create_deployment_group = lambda **kw: (_ for _ in ()).throw(
+        ValueError("bad role"))
+    reply = provider("Create", _group())
+    assert reply["Status"] == "FAILED" and "bad role" in reply["Reason"]
+
+
+# --- ecs
+
+def test_ecs_rolling_is_the_ecs_action():
+    t = golden("strategy-ecs-rolling")
+    assert action(t, "Api")["ActionTypeId"]["Provider"] == "ECS"
+    assert resources_of(t, GROUP) == {}
+
+
+def test_ecs_canary_creates_application_group_and_custom_config():
+    t = golden("strategy-ecs-canary")
+    assert only(t, APP) == {"ComputePlatform": "ECS"}
+    assert only(t, CONFIG) == {"ComputePlatform": "ECS", "TrafficRoutingConfig": {
+        "Type": "TimeBasedCanary",
+        "TimeBasedCanary": {"CanaryPercentage": 20, "CanaryInterval": 10}}}
+    group = only(t, GROUP)
+    assert group["DeploymentStyle"] == {"DeploymentType": "BLUE_GREEN",
+                                        "DeploymentOption": "WITH_TRAFFIC_CONTROL"}
+    assert group["ECSServices"] == [{"ClusterName": "orders", "ServiceName": "orders-api"}]
+    (pair,) = group["LoadBalancerInfo"]["TargetGroupPairInfoList"]
+    assert pair["TargetGroups"] == [{"Name": "orders-blue"}, {"Name": "orders-green"}]
+    assert pair["ProdTrafficRoute"]["ListenerArns"][0].endswith("/0123456789abcdef")
+    assert pair["TestTrafficRoute"]["ListenerArns"][0].endswith("/fedcba9876543210")
+    assert group["AutoRollbackConfiguration"]["Events"] == ["DEPLOYMENT_FAILURE",
+                                                           "DEPLOYMENT_STOP_ON_ALARM"]
+    role = t["Resources"]["CodeDeployEcsServiceRole"]["Properties"]
+    assert role["ManagedPolicyArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSCodeDeployRoleForECS"}]
+    deploy = action(t, "Api")
+    assert deploy["ActionTypeId"]["Provider"] == "CodeDeployToECS"
+    assert deploy["Configuration"]["DeploymentGroupName"] == {"Ref": "DeployApiDeploymentGroup"}
+
+
+def test_ecs_linear_uses_the_predefined_config_when_it_matches():
+    t = golden("strategy-ecs-linear")
+    assert resources_of(t, CONFIG) == {}
+    group = only(t, GROUP)
+    assert group["DeploymentConfigName"] == "CodeDeployDefault.ECSLinear10PercentEvery3Minutes"
+    assert group["DeploymentGroupName"] == "orders-api"
+    assert group["BlueGreenDeploymentConfiguration"][
+        "TerminateBlueInstancesOnDeploymentSuccess"] == {
+        "Action": "TERMINATE", "TerminationWaitTimeInMinutes": 120}
+    assert group["LoadBalancerInfo"]["TargetGroupPairInfoList"][0]["ProdTrafficRoute"] == {
+        "ListenerArns": [{"Fn::ImportValue": "orders-prod-listener"}]}
+
+
+def test_ecs_blue_green_waits_for_a_manual_reroute():
+    group = only(golden("strategy-ecs-blue-green"), GROUP)
+    assert group["DeploymentConfigName"] == "CodeDeployDefault.ECSAllAtOnce"
+    assert group["BlueGreenDeploymentConfiguration"]["DeploymentReadyOption"] == {
+        "ActionOnTimeout": "STOP_DEPLOYMENT", "WaitTimeInMinutes": 60}
+
+
+def test_ecs_all_at_once_and_an_existing_group_named_by_variables():
+    t = golden("strategy-ecs-all-at-once")
+    assert only(t, GROUP)["DeploymentConfigName"] == "CodeDeployDefault.ECSAllAtOnce"
+    prod = [a for a in t["Resources"]["Pipeline"]["Properties"]["Stages"][3]["Actions"]
+            if a["Name"] == "Api"][0]
+    assert prod["Configuration"]["ApplicationName"] == "#{Group.Application}"
+    # IAM cannot resolve the variables: the grant is widened, never written with #{.
+    assert "#{" not in json.dumps(t["Resources"]["PipelineRole"])
+
+
+@pytest.mark.parametrize("strategy, config", [
+    ('{canary: {step: "10%", bake: 15m}}', "CodeDeployDefault.ECSCanary10Percent15Minutes"),
+    ('{linear: {step: "10%", every: 1m}}', "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"),
+])
+def test_ecs_predefined_configs(write_spec, strategy, config):
+    t = compile_stages(write_spec, f"""\
+      - name: Deploy
+        actions:
+          - name: Api
+            type: deploy
+            provider: ecs
+            cluster: c
+            service: s
+            load_balancer:
+              target_groups: [b, g]
+              listener: !ImportValue listener
+            strategy: {strategy}
+    """)
+    assert only(t, GROUP)["DeploymentConfigName"] == config
+
+
+# --- lambda
+
+@pytest.mark.parametrize("sample, expected", [
+    ("strategy-lambda-canary", "Canary10Percent5Minutes"),
+    ("strategy-lambda-linear", "Linear25PercentEvery2Minutes"),
+    ("strategy-lambda-all-at-once", "AllAtOnce"),
+])
+def test_lambda_strategy_strings(sample, expected):
+    config = action(golden(sample), "Live")["Configuration"]
+    assert config["DeployStrategy"] == expected
+    assert config["FunctionAlias"] == "live"
+    assert resources_of(golden(sample), GROUP) == {}  # the action's own strategy, no CodeDeploy
+
+
+def test_lambda_one_minute_is_singular(write_spec):
+    t = compile_stages(write_spec, """\
+      - name: Deploy
+        actions:
+          - name: Live
+            type: deploy
+            provider: lambda
+            function: f
+            alias: live
+            strategy: {linear: {step: "10%", every: 1m}}
+    """)
+    assert action(t, "Live")["Configuration"]["DeployStrategy"] == "Linear10PercentEvery1Minute"
+
+
+def test_lambda_two_days_in_all_is_accepted(write_spec):
+    # 50% then 50% after 2880 minutes: exactly the limit.
+    t = compile_stages(write_spec, """\
+      - name: Deploy
+        actions:
+          - name: Live
+            type: deploy
+            provider: lambda
+            function: f
+            alias: live
+            strategy: {linear: {step: "50%", every: 2d}}
+    """)
+    assert action(t, "Live")["Configuration"]["DeployStrategy"] == (
+        "Linear50PercentEvery2880Minutes")
+
+
+# --- errors
+
+CODEDEPLOY = """\
+      - name: Deploy
+        actions:
+          - name: Web
+            type: deploy
+            provider: codedeploy
+            application: web
+            deployment_group: web
+"""
+
+
+def _codes(tmp_path, body: str, head: str = HEAD) -> list[tuple]:
+    return [(c, p, m) for c, m, p, *_ in error_tuples(tmp_path, head + body)]
+
+
+def test_green_fleet_discover_is_refused(tmp_path):
+    found = _codes(tmp_path, CODEDEPLOY + """\
+            targets: {ec2_tags: {Role: web}}
+            load_balancer: {target_group: tg}
+            strategy: blue-green
+            green_fleet: discover
+    """)
+    assert [(c, p) for c, p, _ in found] == [("PG427", "stages[0].actions[0].green_fleet")]
+    assert "CodePipeline's CodeDeploy action cannot" in found[0][2]
+
+
+def test_single_target_with_an_autoscaling_group(tmp_path):
+    found = _codes(tmp_path, CODEDEPLOY + """\
+            targets: {autoscaling_groups: [asg]}
+            strategy: single-target
+    """)
+    assert [(c, p) for c, p, _ in found] == [
+        ("PG427", "stages[0].actions[0].targets.autoscaling_groups")]
+
+
+def test_health_check_load_balancer_needs_one(tmp_path):
+    found = _codes(tmp_path, CODEDEPLOY + """\
+            targets: {ec2_tags: {Role: web}}
+            health_check: load-balancer
+            strategy: {rolling: {batch: 1}}
+    """)
+    assert [c for c, _, _ in found] == ["PG423", "PG423"]
+
+
+def test_created_group_name_cannot_be_a_runtime_variable(tmp_path):
+    found = _codes(tmp_path, CODEDEPLOY.replace("deployment_group: web",
+                                                'deployment_group: "#{V.G}"') + """\
+            targets: {ec2_tags: {Role: web}}
+    """)
+    assert [(c, p) for c, p, _ in found] == [("PG425", "stages[0].actions[0].deployment_group")]
+
+
+@pytest.mark.parametrize("strategy, code", [
+    ("blue-green", "PG424"),
+    ('{canary: {step: "10%", bake: 5m}}', "PG431"),
+])
+def test_ecs_codedeploy_strategy_needs_a_group(tmp_path, strategy, code):
+    found = _codes(tmp_path, f"""\
+      - name: Deploy
+        actions:
+          - name: Api
+            type: deploy
+            provider: ecs
+            cluster: c
+            service: s
+            strategy: {strategy}
+    """)
+    assert [(c, p) for c, p, _ in found] == [(code, "stages[0].actions[0].strategy")]
+
+
+def test_ecs_rolling_with_a_load_balancer(tmp_path):
+    found = _codes(tmp_path, """\
+      - name: Deploy
+        actions:
+          - name: Api
+            type: deploy
+            provider: ecs
+            cluster: c
+            service: s
+            load_balancer: {target_groups: [b, g], listener: l}
+            strategy: rolling
+    """)
+    assert [c for c, _, _ in found] == ["PG431"]
+
+
+def test_ecs_needs_cluster_and_service_unless_the_group_exists(tmp_path):
+    found = _codes(tmp_path, """\
+      - name: Deploy
+        actions:
+          - name: Api
+            type: deploy
+            provider: ecs
+            service: s
+    """)
+    assert [(c, p) for c, p, m in found] == [("PG202", "stages[0].actions[0]")]
+    assert "`cluster`" in found[0][2]
+
+
+def test_lambda_canary_step_in_seconds(tmp_path):
+    found = _codes(tmp_path, """\
+      - name: Deploy
+        actions:
+          - name: Live
+            type: deploy
+            provider: lambda
+            function: f
+            alias: live
+            strategy: {canary: {step: "10%", bake: 90s}}
+    """)
+    assert [(c, p) for c, p, _ in found] == [
+        ("PG433", "stages[0].actions[0].strategy.canary.bake")]
+
+
+# --- every unsupported (provider, strategy) pair, from what the providers declare
+
+# A minimal action of each deploy provider that declares strategies; a provider that declares
+# strategies and is missing here fails test_every_strategy_provider_has_a_base_action.
+BASE_ACTIONS = {
+    "codedeploy": "application: web\ndeployment_group: web\ntargets: {ec2_tags: {Role: web}}",
+    "ecs": "cluster: c\nservice: s",
+    "lambda": "function: f\nalias: live",
+}
+# A valid value of each strategy name (the schema's names).
+STRATEGY_VALUES = {
+    "single-target": "single-target", "all-at-once": "all-at-once",
+    "min-in-service": "{min-in-service: {min_healthy: 1}}",
+    "rolling": "{rolling: {batch: 1}}", "blue-green": "blue-green",
+    "red-black": "red-black", "canary": '{canary: {step: "10%", bake: 5m}}',
+    "linear": '{linear: {step: "10%", every: 1m}}',
+}
+
+
+def _strategy_providers() -> dict[str, object]:
+    return {name: p for (kind, name), p in providers.actions().items()
+            if kind == "deploy" and getattr(p, "strategies", None)}
+
+
+def _strategy_names() -> list[str]:
+    from pipegen.schema import composed
+
+    return composed()["$defs"]["strategy"]["anyOf"][0]["enum"]
+
+
+def test_every_strategy_provider_has_a_base_action():
+    assert set(_strategy_providers()) - set(BASE_ACTIONS) == set()
+    assert set(_strategy_names()) - set(STRATEGY_VALUES) == set()
+
+
+UNSUPPORTED = [(provider, strategy) for provider, p in sorted(_strategy_providers().items())
+               if provider in BASE_ACTIONS
+               for strategy in _strategy_names()
+               if {"red-black": "blue-green"}.get(strategy, strategy) not in p.strategies]
+
+
+@pytest.mark.parametrize("provider, strategy", UNSUPPORTED)
+def test_unsupported_pair_is_a_located_error_naming_the_providers(tmp_path, provider, strategy):
+    body = "\n".join(" " * 12 + line for line in BASE_ACTIONS[provider].splitlines())
+    spec = HEAD + f"""\
+  - name: Deploy
+    actions:
+      - name: Target
+        type: deploy
+        provider: {provider}
+{body}
+            strategy: {STRATEGY_VALUES[strategy]}
+""".replace("\n            ", "\n        ")
+    found = error_tuples(tmp_path, spec)
+    code, message, path, line, col, hint = found[0]
+    assert code == "PG421", found
+    assert path == "stages[0].actions[0].strategy"
+    assert line == spec.splitlines().index(next(
+        x for x in spec.splitlines() if x.strip().startswith("strategy:"))) + 1
+    canonical = {"red-black": "blue-green"}.get(strategy, strategy)
+    others = sorted(n for n, p in _strategy_providers().items() if canonical in p.strategies)
+    assert f"no `{strategy}` strategy" in message
+    if others:
+        assert f"supported by: {', '.join(others)}." in hint
+    assert f"{provider} supports: " in hint
+
+
+def test_ecs_min_in_service_says_why(tmp_path):
+    found = error_tuples(tmp_path, HEAD + """\
+  - name: Deploy
+    actions:
+      - name: Api
+        type: deploy
+        provider: ecs
+        cluster: c
+        service: s
+        strategy: {min-in-service: {min_healthy: 2}}
+""")
+    assert found[0][0] == "PG421"
+    assert "a setting of the ECS service" in found[0][1]
