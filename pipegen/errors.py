@@ -458,6 +458,11 @@ CODES: dict[str, Code] = {
                   "grant uses \"*\" in its place. A warning.",
                   "deployment_group: \"#{Vars.Group}\"",
                   "Name the application and group in the spec, or acknowledge PG434."),
+    "PG435": Code("created deployment group in another region", "The CodeDeploy application "
+                  "and deployment group pipegen creates (`targets`, ecs `load_balancer`) live in "
+                  "the stack's region; an action with `region` elsewhere would deploy to a group "
+                  "that does not exist there.", "targets: {...}\nregion: eu-west-1",
+                  "Remove `region`, or deploy to an existing group in that region."),
     "PG436": Code("application for two compute platforms", "Two actions create a CodeDeploy "
                   "application of the same name, one for EC2/on-premises and one for ECS; an "
                   "application has one compute platform.",

@@ -22,6 +22,7 @@ from pipegen.providers import codedeploy_groups as groups
 from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts, arn
 from pipegen.providers.strategy_common import (
+    check_home_region,
     check_supported,
     exact_minutes,
     minutes,
@@ -97,6 +98,7 @@ class CodeDeployAction(ActionProvider):
                               "group, or remove it: an existing group keeps its own "
                               "configuration", key=True)
             return
+        check_home_region(action, ctx, "targets")
         for key in ("application", "deployment_group"):
             if isinstance(s[key], str) and "#{" in s[key]:
                 ctx.error("PG425", f"`{key}` names the {key.replace('_', ' ')} pipegen "

@@ -22,6 +22,7 @@ from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.codedeploy import grant_deployment, warn_runtime_names
 from pipegen.providers.deploy_common import acts, arn, pass_role
 from pipegen.providers.strategy_common import (
+    check_home_region,
     check_supported,
     exact_minutes,
     minutes,
@@ -178,6 +179,7 @@ class EcsDeploy(ActionProvider):
         existing = not s.get("load_balancer") and ("application" in s
                                                    or "deployment_group" in s)
         if "load_balancer" in s:
+            check_home_region(action, ctx, "load_balancer")
             if name == "rolling":
                 ctx.error("PG431", "`strategy: rolling` is the ECS service's own rolling "
                           "update, and `load_balancer` creates a CodeDeploy deployment group",

@@ -94,3 +94,15 @@ def check_supported(action, ctx, provider) -> Strategy | None:
     hint += f"{action.provider} supports: {', '.join(provider.strategies)}"
     ctx.error("PG421", message, action.path + ("strategy",), hint)
     return None
+
+
+def check_home_region(action, ctx, key: str) -> None:
+    """PG435: resources pipegen creates for a deploy live in the stack's own region, so the
+    action that deploys to them must run there too."""
+    region = action.region
+    if region is not None and region != {"Ref": "AWS::Region"}:
+        ctx.error("PG435", f"with `{key}`, pipegen creates the CodeDeploy application and "
+                  "deployment group in this stack's region, and this action deploys in "
+                  "another one", action.path + ("region",),
+                  f"remove `region` (or write `!Ref AWS::Region`), or deploy to an existing "
+                  f"group in that region without `{key}`")
