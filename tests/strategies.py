@@ -701,8 +701,8 @@ def parameters_block(draw, d: Draft) -> None:
 
 def variables_block(draw, d: Draft) -> None:
     if d.type == "v2":
-        d.spec["variables"] = {"RELEASE_CHANNEL": {"default": "stable",
-                                                   "description": "release channel"}}
+        d.spec.setdefault("variables", {})["RELEASE_CHANNEL"] = {
+            "default": "stable", "description": "release channel"}
 
 
 def execution_mode_block(draw, d: Draft) -> None:

@@ -587,3 +587,28 @@ def test_ecs_min_in_service_says_why(tmp_path):
 """)
     assert found[0][0] == "PG421"
     assert "a setting of the ECS service" in found[0][1]
+
+
+# --- the README's strategy table
+
+def test_readme_strategy_table_is_current():
+    from conftest import ROOT
+
+    from pipegen import doc_strategies
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert doc_strategies.section() in readme, (
+        "run `python -m pipegen.doc_strategies README.md`")
+
+
+def test_strategy_table_is_the_declarations():
+    from pipegen import doc_strategies
+
+    table = doc_strategies.render()
+    for provider, declared in doc_strategies.declared().items():
+        assert f"`{provider}`" in table.splitlines()[0]
+        for name in declared:
+            assert f"| `{name}` |" in table
+    # An unsupported pair is a dash, as PG421 says.
+    row = next(line for line in table.splitlines() if line.startswith("| `min-in-service` |"))
+    assert row.count("—") == len(doc_strategies.declared()) - 1

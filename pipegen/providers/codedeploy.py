@@ -32,7 +32,16 @@ from pipegen.providers.strategy_common import (
     warn_all_at_once,
 )
 
-STRATEGIES = ("single-target", "all-at-once", "min-in-service", "rolling", "blue-green")
+# What each strategy becomes (the README's strategy table is generated from these).
+STRATEGIES = {
+    "single-target": "created group targeting one instance by its tags; AllAtOnce",
+    "all-at-once": "CodeDeployDefault.AllAtOnce (warns, PG420)",
+    "min-in-service": "DeploymentConfig, MinimumHealthyHosts HOST_COUNT N or FLEET_PERCENT P",
+    "rolling": "`1` OneAtATime, `\"50%\"` HalfAtATime, `\"P%\"` DeploymentConfig FLEET_PERCENT "
+               "100-P; needs `load_balancer` or `health_check: appspec-hooks`",
+    "blue-green": "BLUE_GREEN group WITH_TRAFFIC_CONTROL copying the Auto Scaling group, "
+                  "created by a generated custom resource; needs `load_balancer`",
+}
 # Keys that configure the group pipegen creates: meaningless for an existing group.
 GROUP_KEYS = ("load_balancer", "health_check", "service_role", "auto_rollback", "green_fleet",
               "terminate_blue", "ready", "strategy")

@@ -34,7 +34,17 @@ from pipegen.providers.strategy_common import (
 
 BLUE_GREEN_KEYS = ("task_definition", "appspec", "images")
 TASKS = "ecs-tasks.amazonaws.com"
-STRATEGIES = ("rolling", "all-at-once", "blue-green", "canary", "linear")
+# What each strategy becomes (the README's strategy table is generated from these).
+STRATEGIES = {
+    "all-at-once": "CodeDeployToECS, CodeDeployDefault.ECSAllAtOnce (warns, PG420)",
+    "rolling": "the ECS action (the service's own rolling update)",
+    "blue-green": "CodeDeployToECS, ECSAllAtOnce; group created from `load_balancer` (target "
+                  "group pair, listeners) or an existing one",
+    "canary": "CodeDeployToECS, ECSCanary10Percent5/15Minutes or a TimeBasedCanary "
+              "DeploymentConfig",
+    "linear": "CodeDeployToECS, ECSLinear10PercentEvery1/3Minutes or a TimeBasedLinear "
+              "DeploymentConfig",
+}
 # Keys that configure the CodeDeploy group pipegen creates (with `load_balancer`).
 GROUP_KEYS = ("service_role", "auto_rollback", "terminate_blue", "ready")
 PREDEFINED = {("canary", 10, 5): "ECSCanary10Percent5Minutes",

@@ -23,7 +23,13 @@ from pipegen.providers.strategy_common import (
     warn_all_at_once,
 )
 
-STRATEGIES = ("all-at-once", "canary", "linear")
+# What each strategy becomes (the README's strategy table is generated from these).
+STRATEGIES = {
+    "all-at-once": "DeployStrategy AllAtOnce (warns, PG420)",
+    "canary": "DeployStrategy `Canary<P>Percent<M>Minutes`; needs `alias`; at most 2 days",
+    "linear": "DeployStrategy `Linear<P>PercentEvery<M>Minutes`; needs `alias`; at most 2 "
+              "days",
+}
 MAX_WAIT = 2880  # minutes: the Lambda deploy action's limit on a deployment's total wait
 
 
