@@ -468,6 +468,12 @@ CODES: dict[str, Code] = {
                   "application has one compute platform.",
                   "codedeploy and ecs actions both with `application: orders` and "
                   "load_balancer/targets", "Give one of them another application name."),
+    "PG437": Code("ECS service CodeDeploy cannot deploy", "The service an ECS deploy creates "
+                  "a CodeDeploy group for is declared in `resources` and does not use the "
+                  "CODE_DEPLOY deployment controller, or is named by `!Ref` (its ARN) where the "
+                  "group needs its name.", "service: !Ref Api   # an AWS::ECS::Service",
+                  "Write `!GetAtt Api.Name`, and create the service with `DeploymentController: "
+                  "{Type: CODE_DEPLOY}`."),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",

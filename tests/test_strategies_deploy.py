@@ -612,3 +612,40 @@ def test_strategy_table_is_the_declarations():
     # An unsupported pair is a dash, as PG421 says.
     row = next(line for line in table.splitlines() if line.startswith("| `min-in-service` |"))
     assert row.count("—") == len(doc_strategies.declared()) - 1
+
+
+SERVICE_SPEC = HEAD + """\
+  - name: Deploy
+    actions:
+      - name: Api
+        type: deploy
+        provider: ecs
+        cluster: demo
+        service: {service}
+        load_balancer:
+          target_groups: [blue, green]
+          listener: !ImportValue listener
+        strategy: blue-green
+resources:
+  Api:
+    Type: AWS::ECS::Service
+    Properties:
+      Cluster: demo
+      TaskDefinition: demo
+      DesiredCount: 1
+      DeploymentController: {{Type: CODE_DEPLOY}}
+"""
+
+
+def test_ecs_service_declared_in_the_spec_by_its_name(tmp_path):
+    from helpers import compile_template
+
+    t = compile_template(tmp_path, SERVICE_SPEC.format(service="!GetAtt Api.Name"))
+    assert only(t, GROUP)["ECSServices"] == [{"ClusterName": "demo",
+                                              "ServiceName": {"Fn::GetAtt": ["Api", "Name"]}}]
+
+
+def test_ecs_service_by_ref_is_its_arn(tmp_path):
+    found = error_tuples(tmp_path, SERVICE_SPEC.format(service="!Ref Api"))
+    assert [(c, p) for c, _, p, *_ in found] == [("PG437", "stages[0].actions[0].service")]
+    assert found[0][5] == "write `!GetAtt Api.Name`"

@@ -190,6 +190,7 @@ class EcsDeploy(ActionProvider):
                                                    or "deployment_group" in s)
         if "load_balancer" in s:
             check_home_region(action, ctx, "load_balancer")
+            self._check_declared_service(action, ctx)
             if name == "rolling":
                 ctx.error("PG431", "`strategy: rolling` is the ECS service's own rolling "
                           "update, and `load_balancer` creates a CodeDeploy deployment group",
@@ -255,6 +256,34 @@ class EcsDeploy(ActionProvider):
             if not exact_minutes(value) or minutes(value) < 1:
                 ctx.error("PG433", f"`{wait}: {value}` must be whole minutes: CodeDeploy "
                           "counts traffic-shifting intervals in minutes", where + (wait,))
+
+    def _check_declared_service(self, action, ctx) -> None:
+        """PG437: a service declared in `resources` must be one CodeDeploy can deploy."""
+        service = action.settings.get("service")
+        if not isinstance(service, dict):
+            return
+        if "Ref" in service:
+            name, attribute = service["Ref"], None
+        elif "Fn::GetAtt" in service:
+            target = service["Fn::GetAtt"]
+            name, attribute = (target.split(".", 1) if isinstance(target, str)
+                               else (target[0], target[1]))
+        else:
+            return
+        resource = ctx.resources.get(name)
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
+            return
+        where = action.path + ("service",)
+        if attribute is None:
+            ctx.error("PG437", f"`!Ref {name}` is the service's ARN, and the deployment group "
+                      "names the service by its name", where, f"write `!GetAtt {name}.Name`")
+        controller = (resource.get("Properties") or {}).get("DeploymentController") or {}
+        if controller.get("Type", "ECS") != "CODE_DEPLOY":
+            ctx.error("PG437", f"service '{name}' uses the {controller.get('Type', 'ECS')} "
+                      "deployment controller, and CodeDeploy deploys only services created "
+                      "with CODE_DEPLOY", where, f"set `DeploymentController: {{Type: "
+                      f"CODE_DEPLOY}}` on resources.{name} (the controller is chosen when the "
+                      "service is created)")
 
     def _create(self, action, ctx) -> tuple[Any, Any]:
         """The ECS application, deployment group (and config, role) for the strategy."""
