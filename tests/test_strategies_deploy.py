@@ -258,6 +258,22 @@ def test_provider_delete_of_a_missing_group_succeeds(provider):
     assert provider.fake.calls == []
 
 
+def test_provider_waits_for_a_new_service_role(provider, monkeypatch):
+    import time
+
+    monkeypatch.setattr(time, "sleep", lambda _: None)
+    fake, attempts = provider.fake, []
+
+    def create(**kw):
+        attempts.append(kw)
+        if len(attempts) < 3:
+            raise fake.exceptions.ClientError("InvalidRoleException")
+
+    fake.create_deployment_group = create
+    assert provider("Create", _group())["Status"] == "SUCCESS"
+    assert len(attempts) == 3
+
+
 def test_provider_reports_failures(provider):
     provider.fake.create_deployment_group = lambda **kw: (_ for _ in ()).throw(
         ValueError("bad role"))

@@ -201,9 +201,10 @@ _API_NAMES = {
 # The function behind the custom resource. CloudFormation hands custom resources every
 # scalar as a string, so numbers and booleans are restored by key. On update, the Auto
 # Scaling group is passed only when the spec changed it: after a blue/green deployment the
-# group deploys to CodeDeploy's copy, which a stale name must not replace.
+# group deploys to CodeDeploy's copy, which a stale name must not replace. A service role
+# created in the same stack may not have propagated yet: InvalidRoleException is retried.
 PROVIDER_CODE = """\
-import json, urllib.request
+import json, time, urllib.request
 import boto3
 
 cd = boto3.client("codedeploy")
@@ -221,6 +222,16 @@ def fix(v, k=None):
     if k in BOOLS:
         return str(v).lower() == "true"
     return v
+
+
+def retried(call, **kw):
+    for attempt in range(8):
+        try:
+            return call(**kw)
+        except cd.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "InvalidRoleException" or attempt == 7:
+                raise
+            time.sleep(10)
 
 
 def apply(event):
@@ -242,9 +253,9 @@ def apply(event):
         if old.get("autoScalingGroups") == new["autoScalingGroups"]:
             del new["autoScalingGroups"]
         new["currentDeploymentGroupName"] = new.pop("deploymentGroupName")
-        cd.update_deployment_group(**new)
+        retried(cd.update_deployment_group, **new)
     else:
-        cd.create_deployment_group(**new)
+        retried(cd.create_deployment_group, **new)
     return new.get("deploymentGroupName", pid)
 
 
