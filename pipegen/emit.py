@@ -37,10 +37,10 @@ from troposphere import (
     s3,
 )
 
-from pipegen import cfn, iam, providers, references, stage_settings
+from pipegen import cfn, iam, providers, references, stage_settings, strategies
 from pipegen import store as store_rules
 from pipegen.errors import SpecError, diag
-from pipegen.model import Action, Pipeline, Source
+from pipegen.model import Action, Pipeline, Source, Stage
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
@@ -189,12 +189,10 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     stages = [codepipeline.Stages(Name=pipeline.source_stage, Actions=source_actions)]
     ctx.stage_origins.append((("sources",), [s.path for s in pipeline.sources]))
     for stage in pipeline.stages:
-        actions, action_paths = [], []
-        for a in stage.actions:
-            emitted = _actions(ctx, a, stage.when)
-            actions += emitted
-            action_paths += [a.path] * len(emitted)
-        ctx.stage_origins.append((stage.path, action_paths))
+        _contribute(ctx, stage)
+        actions = [_actions(ctx, a, stage.when) for a in stage.actions]
+        # Lint findings on an expanded action point at the action the spec wrote.
+        ctx.stage_origins.append((stage.path, [a.written_path for a in stage.actions]))
         obj = codepipeline.Stages(Name=stage.name, Actions=actions,
                                   **stage_settings.emit(stage, ctx))
         stages.append(If(stage.when, obj, Ref("AWS::NoValue")) if stage.when else obj)
@@ -208,6 +206,16 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     if ctx.problems:
         raise SpecError(ctx.problems)
     return ctx
+
+
+def _contribute(ctx: EmitContext, stage: Stage) -> None:
+    """Strategies' extra resources and IAM, once per written action (pipegen.strategies)."""
+    table = strategies.table()
+    for written in stage.written:
+        use = written.strategy
+        entry = table.get((written.provider, use.name)) if use is not None else None
+        if entry is not None and entry.emit is not None:
+            entry.emit(written, use, ctx)
 
 
 def _emit_parameters(ctx: EmitContext) -> None:
@@ -334,55 +342,52 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
     return codepipeline.Actions(**kwargs)
 
 
-def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> list:
+def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> Any:
+    """One action of the expanded plan, emitted by its own provider."""
     p = providers.actions()[(action.type, action.provider)]
-    out = []
     emitted = p.emit(action, ctx)
-    for e in emitted:
-        configuration = {**e.configuration}
-        # Raw keys go to the action's first step only: an expansion's later steps (the
-        # approval and execution of a change set) are pipegen's, not the user's.
-        if e is emitted[0]:
-            for key, raw in action.configuration.items():
-                if key in configuration:
-                    path = action.path + ("configuration", key)
-                    ctx.problems.append(diag(
-                        "PG352", f"configuration key '{key}' is already set by the action's "
-                        "typed keys", ctx.loaded.key_span(path), path,
-                        "remove it from `configuration:` and use the typed key"))
-                else:
-                    configuration[key] = raw
-        kwargs: dict[str, Any] = dict(
-            Name=e.name or action.name,
-            ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
-                                                   Provider=e.provider, Version=e.version),
-            RunOrder=action.run_order + e.step,
-        )
-        if configuration:
-            kwargs["Configuration"] = cfn.value(configuration)
-        inputs = action.inputs if e.inputs is None else e.inputs
-        outputs = action.outputs if e.outputs is None else e.outputs
-        if inputs:
-            kwargs["InputArtifacts"] = _artifacts(codepipeline.InputArtifacts, inputs)
-        if outputs:
-            kwargs["OutputArtifacts"] = _artifacts(codepipeline.OutputArtifacts, outputs)
-        if action.namespace and e.step == p.steps(action.settings) - 1:
-            kwargs["Namespace"] = action.namespace
-        if action.region is not None:
-            kwargs["Region"] = cfn.value(action.region)
-        if action.role is not None:
-            kwargs["RoleArn"] = cfn.value(action.role)
-            # The pipeline role assumes the action role; the provider's grants live there.
-            ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
-        if action.timeout_minutes is not None:
-            kwargs["TimeoutInMinutes"] = action.timeout_minutes
-        kwargs.update(e.extra)
-        obj = codepipeline.Actions(**kwargs)
-        # Under its stage's own condition the action needs no Fn::If of its own (a nested,
-        # identical Fn::If is dead code to cfn-lint, W1028).
-        gated = action.when and action.when != stage_when
-        out.append(If(action.when, obj, Ref("AWS::NoValue")) if gated else obj)
-    return out
+    if len(emitted) != 1:
+        raise RuntimeError(f"the {action.provider} provider emitted {len(emitted)} actions for "
+                           f"'{action.name}'; expansions belong to the expand phase")
+    e = emitted[0]
+    configuration = {**e.configuration}
+    for key, raw in action.configuration.items():
+        if key in configuration:
+            path = action.path + ("configuration", key)
+            ctx.problems.append(diag(
+                "PG352", f"configuration key '{key}' is already set by the action's "
+                "typed keys", ctx.loaded.key_span(path), path,
+                "remove it from `configuration:` and use the typed key"))
+        else:
+            configuration[key] = raw
+    kwargs: dict[str, Any] = dict(
+        Name=action.name,
+        ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
+                                               Provider=e.provider, Version=e.version),
+        RunOrder=action.run_order,
+    )
+    if configuration:
+        kwargs["Configuration"] = cfn.value(configuration)
+    if action.inputs:
+        kwargs["InputArtifacts"] = _artifacts(codepipeline.InputArtifacts, action.inputs)
+    if action.outputs:
+        kwargs["OutputArtifacts"] = _artifacts(codepipeline.OutputArtifacts, action.outputs)
+    if action.namespace:
+        kwargs["Namespace"] = action.namespace
+    if action.region is not None:
+        kwargs["Region"] = cfn.value(action.region)
+    if action.role is not None:
+        kwargs["RoleArn"] = cfn.value(action.role)
+        # The pipeline role assumes the action role; the provider's grants live there.
+        ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
+    if action.timeout_minutes is not None:
+        kwargs["TimeoutInMinutes"] = action.timeout_minutes
+    kwargs.update(e.extra)
+    obj = codepipeline.Actions(**kwargs)
+    # Under its stage's own condition the action needs no Fn::If of its own (a nested,
+    # identical Fn::If is dead code to cfn-lint, W1028).
+    gated = action.when and action.when != stage_when
+    return If(action.when, obj, Ref("AWS::NoValue")) if gated else obj
 
 
 def _emit_pipeline(ctx: EmitContext, stages: list) -> None:

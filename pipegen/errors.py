@@ -386,17 +386,25 @@ CODES: dict[str, Code] = {
     "PG402": Code("override path not found", "An `overrides` path names a segment that does "
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
-    # --- deployment strategies: codedeploy, ecs, lambda (PG420-PG439)
+    # --- expansion and strategies (PG410-PG459: PG410-PG419 the expand phase and the
+    # strategy registry, PG420-PG459 the strategies themselves)
+    "PG410": Code("strategy not available for this provider", "A deploy action names a "
+                  "`strategy` its provider does not run. The message quotes the provider's "
+                  "reason when it gives one, and the hint names the providers that do run it "
+                  "(docs/strategies.md has the whole table).",
+                  "provider: lambda\nstrategy: min-in-service",
+                  "Pick a strategy the provider runs, or omit `strategy` to keep the target's "
+                  "own configuration."),
+    "PG411": Code("strategy needs settings", "The strategy was written as a bare name, and it "
+                  "has settings without defaults.", "strategy: linear",
+                  "Write it as a mapping with its settings: `strategy: {linear: {...}}`."),
+    # codedeploy, ecs and lambda strategies (PG420-PG439)
     "PG420": Code("all-at-once deploy", "A deploy strategy sends the new revision to every "
                   "target at once: a bad revision reaches every user before anything can stop "
                   "it. A warning: it fails a run only with --strict.",
                   "strategy: all-at-once",
                   "Use rolling, blue-green, canary or linear, or acknowledge the warning "
                   "(`acknowledge: [PG420]`)."),
-    "PG421": Code("strategy not supported by this provider", "The deploy provider has no such "
-                  "strategy (SPEC.md section 5); the message names the providers that have it.",
-                  "provider: lambda\nstrategy: blue-green",
-                  "Use a strategy the provider supports, or the provider the hint names."),
     "PG422": Code("rolling batch of several hosts", "CodeDeploy keeps a minimum of healthy "
                   "hosts; a batch of N hosts would need the fleet's size, which is not known "
                   "when the template is written. A batch of 1 is OneAtATime.",

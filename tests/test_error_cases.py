@@ -30,6 +30,9 @@ EXEMPT = {
     "PG602": "`pipegen check`, not compile; tests/test_cli.py",
     "PG603": "needs an unwritable output path; tests/test_cli.py",
     "PG901": "an internal error is a bug, not an input; tests/test_cli.py",
+    # No deploy provider declares a strategy yet (issue 10 adds them, and these cases).
+    "PG410": "needs a declared strategy; tests/test_expand.py registers one",
+    "PG411": "needs a declared strategy; tests/test_expand.py registers one",
 }
 
 

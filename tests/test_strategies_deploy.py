@@ -14,7 +14,7 @@ import pytest
 from conftest import TEMPLATES
 from helpers import HEAD, action, compile_stages, error_tuples, grants
 
-from pipegen import providers
+from pipegen import strategies
 from pipegen.providers.codedeploy_groups import PROVIDER_CODE
 
 
@@ -523,71 +523,68 @@ def test_lambda_canary_step_in_seconds(tmp_path):
         ("PG433", "stages[0].actions[0].strategy.canary.bake")]
 
 
-# --- every unsupported (provider, strategy) pair, from what the providers declare
+# --- every unsupported (provider, strategy) pair, from the strategy registry
 
-# A minimal action of each deploy provider that declares strategies; a provider that declares
+# A minimal action of each deploy provider that runs strategies; a provider that declares
 # strategies and is missing here fails test_every_strategy_provider_has_a_base_action.
 BASE_ACTIONS = {
     "codedeploy": "application: web\ndeployment_group: web\ntargets: {ec2_tags: {Role: web}}",
     "ecs": "cluster: c\nservice: s",
     "lambda": "function: f\nalias: live",
 }
-# A valid value of each strategy name (the schema's names).
-STRATEGY_VALUES = {
-    "single-target": "single-target", "all-at-once": "all-at-once",
-    "min-in-service": "{min-in-service: {min_healthy: 1}}",
-    "rolling": "{rolling: {batch: 1}}", "blue-green": "blue-green",
-    "red-black": "red-black", "canary": '{canary: {step: "10%", bake: 5m}}',
-    "linear": '{linear: {step: "10%", every: 1m}}',
-}
 
 
-def _strategy_providers() -> dict[str, object]:
-    return {name: p for (kind, name), p in providers.actions().items()
-            if kind == "deploy" and getattr(p, "strategies", None)}
+def _strategy_value(name: str) -> str:
+    """A valid spelling of a registered strategy, with settings from any provider that runs it
+    (the schema lets an unsupported name through to PG410 whatever its settings)."""
+    canonical = strategies.aliases()[name]
+    for (_, n), entry in sorted(strategies.table().items()):
+        if n == canonical:
+            if strategies.takes_bare_name(entry):
+                return name
+            example = {"min_healthy": 1, "batch": 1, "step": "10%", "bake": "5m",
+                       "every": "1m", "steps": ["10%", "100%"], "split": "50%"}
+            props = entry.settings.get("properties", {})
+            required = entry.settings.get("required", list(props))
+            return json.dumps({name: {k: example[k] for k in required}})
+    raise AssertionError(name)
 
 
-def _strategy_names() -> list[str]:
-    from pipegen.schema import composed
-
-    return composed()["$defs"]["strategy"]["anyOf"][0]["enum"]
+def _deploy_providers() -> list[str]:
+    return sorted({p for p, _ in strategies.table()})
 
 
 def test_every_strategy_provider_has_a_base_action():
-    assert set(_strategy_providers()) - set(BASE_ACTIONS) == set()
-    assert set(_strategy_names()) - set(STRATEGY_VALUES) == set()
+    mine = {"codedeploy", "ecs", "lambda"}
+    assert mine <= set(_deploy_providers())
+    assert mine - set(BASE_ACTIONS) == set()
 
 
-UNSUPPORTED = [(provider, strategy) for provider, p in sorted(_strategy_providers().items())
-               if provider in BASE_ACTIONS
-               for strategy in _strategy_names()
-               if {"red-black": "blue-green"}.get(strategy, strategy) not in p.strategies]
+UNSUPPORTED = [(provider, spelling) for provider in sorted(BASE_ACTIONS)
+               for spelling in strategies.aliases()
+               if (provider, strategies.aliases()[spelling]) not in strategies.table()]
 
 
 @pytest.mark.parametrize("provider, strategy", UNSUPPORTED)
 def test_unsupported_pair_is_a_located_error_naming_the_providers(tmp_path, provider, strategy):
-    body = "\n".join(" " * 12 + line for line in BASE_ACTIONS[provider].splitlines())
+    body = "".join(f"        {line}\n" for line in BASE_ACTIONS[provider].splitlines())
+    value = _strategy_value(strategy)
     spec = HEAD + f"""\
   - name: Deploy
     actions:
       - name: Target
         type: deploy
         provider: {provider}
-{body}
-            strategy: {STRATEGY_VALUES[strategy]}
-""".replace("\n            ", "\n        ")
+{body}        strategy: {value}
+"""
     found = error_tuples(tmp_path, spec)
     code, message, path, line, col, hint = found[0]
-    assert code == "PG421", found
-    assert path == "stages[0].actions[0].strategy"
-    assert line == spec.splitlines().index(next(
-        x for x in spec.splitlines() if x.strip().startswith("strategy:"))) + 1
-    canonical = {"red-black": "blue-green"}.get(strategy, strategy)
-    others = sorted(n for n, p in _strategy_providers().items() if canonical in p.strategies)
-    assert f"no `{strategy}` strategy" in message
+    assert (code, path) == ("PG410", "stages[0].actions[0].strategy"), found
+    assert line == spec.splitlines().index(f"        strategy: {value}") + 1
+    others = strategies.supporting(strategies.aliases()[strategy])
+    assert f"strategy '{strategy}' is not available for {provider}" in message
     if others:
-        assert f"supported by: {', '.join(others)}." in hint
-    assert f"{provider} supports: " in hint
+        assert "deploy providers that run it: " + ", ".join(others) in hint
 
 
 def test_ecs_min_in_service_says_why(tmp_path):
@@ -601,7 +598,7 @@ def test_ecs_min_in_service_says_why(tmp_path):
         service: s
         strategy: {min-in-service: {min_healthy: 2}}
 """)
-    assert found[0][0] == "PG421"
+    assert found[0][0] == "PG410"
     assert "a setting of the ECS service" in found[0][1]
 
 
@@ -624,10 +621,10 @@ def test_strategy_table_is_the_declarations():
     for provider, declared in doc_strategies.declared().items():
         assert f"`{provider}`" in table.splitlines()[0]
         for name in declared:
-            assert f"| `{name}` |" in table
-    # An unsupported pair is a dash, as PG421 says.
+            assert f"| `{name}`" in table
+    # An unsupported pair is a dash, with the provider's reason when it gives one (PG410).
     row = next(line for line in table.splitlines() if line.startswith("| `min-in-service` |"))
-    assert row.count("—") == len(doc_strategies.declared()) - 1
+    assert "— it is a setting of the ECS service" in row
 
 
 SERVICE_SPEC = HEAD + """\

@@ -46,4 +46,5 @@ def actions() -> dict[tuple[str, str], ActionProvider]:
 
 
 def providers_for(action_type: str) -> list[str]:
-    return sorted(p for t, p in actions() if t == action_type)
+    """The providers a spec may write for an action type (internal ones are for expanders)."""
+    return sorted(p for (t, p), impl in actions().items() if t == action_type and not impl.internal)

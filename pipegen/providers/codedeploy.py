@@ -22,12 +22,13 @@ from pipegen.providers import codedeploy_groups as groups
 from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts, arn
 from pipegen.providers.strategy_common import (
+    ROLLING,
     check_home_region,
-    check_supported,
+    declare,
     exact_minutes,
     minutes,
-    parse,
     percent,
+    runs,
     strategy_path,
     warn_all_at_once,
 )
@@ -93,14 +94,15 @@ class CodeDeployAction(ActionProvider):
     kinds = (("deploy", "codedeploy"),)
     schema = "actions/codedeploy.json"
     inputs = (1, 1)
-    strategies = STRATEGIES
+    strategies = declare(STRATEGIES, {"rolling": ROLLING})
 
     def check(self, action, ctx) -> None:
         s, path = action.settings, action.path
+        own = action.strategy is not None and action.strategy.name in STRATEGIES
         if "targets" not in s:
             warn_runtime_names(action, ctx)
             for key in GROUP_KEYS:
-                if key in s:
+                if key in s and (key != "strategy" or own):
                     ctx.error("PG425", f"`{key}` configures the deployment group pipegen "
                               "creates, and this action deploys to an existing group (it has "
                               "no `targets`)", path + (key,), "add `targets` to create the "
@@ -113,9 +115,9 @@ class CodeDeployAction(ActionProvider):
                 ctx.error("PG425", f"`{key}` names the {key.replace('_', ' ')} pipegen "
                           "creates from `targets`; a #{...} variable is resolved only when "
                           "the pipeline runs", path + (key,), "write a name or an intrinsic")
-        if "strategy" in s and check_supported(action, ctx, self) is None:
-            return
-        strategy = parse(s.get("strategy"))
+        if action.strategy is not None and (runs(action, self) is None or not own):
+            return  # PG410 (the registry's), or another module's strategy and its checks
+        strategy = action.strategy
         name = strategy.name if strategy else None
         if name != "blue-green":
             for key in BLUE_GREEN_KEYS:
@@ -214,7 +216,7 @@ class CodeDeployAction(ActionProvider):
 
     def _create(self, action, ctx) -> tuple[Any, Any]:
         s = action.settings
-        strategy = parse(s.get("strategy"))
+        strategy = action.strategy
         name = strategy.name if strategy else None
         blue_green = name == "blue-green"
         app = groups.application(ctx, action, s["application"], "Server")
@@ -254,7 +256,7 @@ class CodeDeployAction(ActionProvider):
 
     def _config(self, action, ctx, strategy) -> Any:
         """The group's DeploymentConfigName for the strategy (None: CodeDeploy's default)."""
-        if strategy is None:
+        if strategy is None or strategy.name not in STRATEGIES:
             return None
         name = strategy.name
         if name in ("single-target", "all-at-once", "blue-green"):

@@ -23,11 +23,11 @@ from pipegen.providers.codedeploy import grant_deployment, warn_runtime_names
 from pipegen.providers.deploy_common import acts, arn, pass_role
 from pipegen.providers.strategy_common import (
     check_home_region,
-    check_supported,
+    declare,
     exact_minutes,
     minutes,
-    parse,
     percent,
+    runs,
     strategy_path,
     warn_all_at_once,
 )
@@ -82,9 +82,9 @@ class EcsDeploy(ActionProvider):
     schema = "actions/ecs.json"
     inputs = (1, 5)  # rolling: exactly 1 (checked below); blue/green: up to 5
 
-    strategies = STRATEGIES
-    strategy_reasons = {"min-in-service": "it is a setting of the ECS service "
-                        "(deployment minimum healthy percent), which pipegen does not own"}
+    strategies = declare(STRATEGIES)
+    unsupported = {"min-in-service": "it is a setting of the ECS service (its deployment "
+                   "minimum healthy percent), which pipegen does not own"}
 
     def check(self, action, ctx) -> None:
         s, path = action.settings, action.path
@@ -182,9 +182,9 @@ class EcsDeploy(ActionProvider):
 
     def _check_strategy(self, action, ctx) -> None:
         s, path = action.settings, action.path
-        strategy = check_supported(action, ctx, self) if "strategy" in s else None
-        if "strategy" in s and strategy is None:
-            return
+        if action.strategy is not None and runs(action, self) is None:
+            return  # not a strategy ecs runs: the registry's PG410
+        strategy = action.strategy
         name = strategy.name if strategy else None
         existing = not s.get("load_balancer") and ("application" in s
                                                    or "deployment_group" in s)
@@ -288,7 +288,7 @@ class EcsDeploy(ActionProvider):
     def _create(self, action, ctx) -> tuple[Any, Any]:
         """The ECS application, deployment group (and config, role) for the strategy."""
         s = action.settings
-        strategy = parse(s.get("strategy"))
+        strategy = action.strategy
         app = groups.application(ctx, action, s.get("application"), "ECS")
         lb = s["load_balancer"]
         pair: dict[str, Any] = {

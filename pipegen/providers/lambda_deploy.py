@@ -14,11 +14,11 @@ from typing import Any
 from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts, arn
 from pipegen.providers.strategy_common import (
-    check_supported,
+    declare,
     exact_minutes,
     minutes,
-    parse,
     percent,
+    runs,
     strategy_path,
     warn_all_at_once,
 )
@@ -68,7 +68,7 @@ class LambdaDeploy(ActionProvider):
     schema = "actions/lambda_deploy.json"
     inputs = (0, 1)
     v2_only = True
-    strategies = STRATEGIES
+    strategies = declare(STRATEGIES)
 
     def check(self, action, ctx) -> None:
         s = action.settings
@@ -78,7 +78,7 @@ class LambdaDeploy(ActionProvider):
                                                             else ()),
                       "add `version: \"#{variables.VERSION}\"` (or a number), or give the "
                       "action an input", key="inputs" not in s)
-        if "strategy" in s:
+        if runs(action, self) is not None:
             self._check_strategy(action, ctx)
         if "version" in s and "alias" not in s:
             ctx.error("PG365", "`version` points an alias at a published version, and this "
@@ -86,9 +86,7 @@ class LambdaDeploy(ActionProvider):
                       "add `alias: NAME`, or remove `version`", key=True)
 
     def _check_strategy(self, action, ctx) -> None:
-        strategy = check_supported(action, ctx, self)
-        if strategy is None:
-            return
+        strategy = action.strategy
         if "alias" not in action.settings:
             ctx.error("PG429", "a lambda deploy shifts traffic between versions behind an "
                       "alias, and this action has no `alias` (without one it deploys to "
@@ -122,7 +120,7 @@ class LambdaDeploy(ActionProvider):
             config["FunctionAlias"] = s["alias"]
         if "version" in s:
             config["PublishedTargetVersion"] = s["version"]
-        strategy = parse(s.get("strategy"))
+        strategy = action.strategy
         if strategy is not None:
             config["DeployStrategy"] = deploy_strategy(strategy)
         if acts(action):

@@ -1,38 +1,74 @@
 """Deployment strategies as values: what a spec's `strategy:` says, read once for every provider.
 
-A strategy is a name (`all-at-once`) or a one-key mapping with its settings (`{rolling:
-{batch: "25%"}}`); `red-black` is another name for `blue-green`. The providers turn the parsed
-value into their own realization (a CodeDeploy deployment configuration, the Lambda deploy
-action's strategy string); the helpers here are the unit conversions they share.
+The registry (pipegen.strategies) reads `strategy:` into the action's StrategyUse and refuses
+pairs a provider does not run (PG410). The codedeploy, ecs and lambda providers declare their
+entries with `declare` (settings schemas shared here) and realize them in their own check and
+emit: a CodeDeploy deployment configuration, the Lambda deploy action's strategy string; none
+adds pipeline actions. The helpers here are the unit conversions they share.
 
 Not a provider module (no PROVIDERS): the registry skips it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from pipegen.providers.base import Strategy
 
-ALIASES = {"red-black": "blue-green"}
 ALL_AT_ONCE_WARNING = "PG420"
 DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
+PERCENT = {"type": "string", "pattern": "^(100|[1-9]?[0-9])%$",
+           "description": "A percentage: \"25%\"."}
+DURATION = {"$ref": "#/$defs/duration"}
+# The settings each strategy name takes on codedeploy, ecs and lambda (the dns canary, which
+# takes `steps`, is strategies-traffic's).
+SETTINGS: dict[str, dict | None] = {
+    "single-target": None, "all-at-once": None, "blue-green": None, "rolling": None,
+    "min-in-service": {
+        "type": "object", "additionalProperties": False, "required": ["min_healthy"],
+        "properties": {"min_healthy": {
+            "anyOf": [{"type": "integer", "minimum": 0}, PERCENT],
+            "description": "Hosts that must stay healthy: a count (2) or a share of the fleet "
+                           "(\"75%\")."}}},
+    "canary": {
+        "type": "object", "additionalProperties": False, "required": ["step", "bake"],
+        "properties": {
+            "step": {**PERCENT, "description": "The share of traffic moved first (\"10%\")."},
+            "bake": {**DURATION, "description": "How long the first share runs before the "
+                                                "rest moves (whole minutes)."}}},
+    "linear": {
+        "type": "object", "additionalProperties": False, "required": ["step", "every"],
+        "properties": {
+            "step": {**PERCENT, "description": "The share of traffic moved at each step "
+                                               "(\"10%\")."},
+            "every": {**DURATION, "description": "The wait between steps (whole minutes)."}}},
+}
+ROLLING = {
+    "type": "object", "additionalProperties": False, "required": ["batch"],
+    "properties": {"batch": {
+        "anyOf": [{"type": "integer", "minimum": 1}, PERCENT],
+        "description": "Hosts per batch: 1, or a share of the fleet (\"25%\")."}}}
 
 
-@dataclass(frozen=True)
-class Strategy:
-    name: str  # the canonical name (aliases resolved)
-    written: str  # the name as the spec wrote it
-    settings: dict[str, Any] = field(default_factory=dict)
+def no_steps(action, use, ctx) -> list:
+    """These strategies add no pipeline actions: the deploy action itself carries them."""
+    return []
 
 
-def parse(value: Any) -> Strategy | None:
-    """The `strategy:` value of an action (already schema-checked), or None when absent."""
-    if value is None:
+def declare(summaries: dict[str, str], settings: dict[str, dict | None] | None = None,
+            check=None) -> tuple[Strategy, ...]:
+    """Registry entries for a provider's strategies: name -> what it emits (the docs cell)."""
+    table = {**SETTINGS, **(settings or {})}
+    return tuple(Strategy(name, no_steps, settings=table[name], summary=summary, check=check,
+                          aliases=("red-black",) if name == "blue-green" else ())
+                 for name, summary in summaries.items())
+
+
+def runs(action, provider):
+    """The action's strategy (a StrategyUse) when its provider runs it, else None (an
+    unsupported pair is the registry's PG410)."""
+    use = action.strategy
+    if use is None or use.name not in {s.name for s in provider.strategies}:
         return None
-    if isinstance(value, str):
-        return Strategy(ALIASES.get(value, value), value, {})
-    (written, settings), = value.items()
-    return Strategy(ALIASES.get(written, written), written, dict(settings or {}))
+    return use
 
 
 def percent(text: str) -> int:
@@ -55,11 +91,10 @@ def exact_minutes(duration: str) -> bool:
 
 def strategy_path(action) -> tuple:
     """Where the strategy's settings are in the spec (for located errors)."""
-    value = action.settings.get("strategy")
-    path = action.path + ("strategy",)
-    if isinstance(value, dict):
-        path += (next(iter(value)),)
-    return path
+    use = action.strategy
+    if use is None:
+        return action.path + ("strategy",)
+    return use.path if use.bare else use.path + (use.written,)
 
 
 def warn_all_at_once(action, ctx, what: str) -> None:
@@ -69,31 +104,6 @@ def warn_all_at_once(action, ctx, what: str) -> None:
              "anything can stop it", action.path + ("strategy",),
              "use rolling, blue-green, canary or linear for production; when all at once is "
              "what you want, acknowledge it: `acknowledge: [PG420]`")
-
-
-def supporters(strategy: str) -> list[str]:
-    """The deploy providers that declare `strategy` (read from the provider registry)."""
-    from pipegen import providers
-
-    return sorted(kind[1] for kind, p in providers.actions().items()
-                  if strategy in getattr(p, "strategies", ()))
-
-
-def check_supported(action, ctx, provider) -> Strategy | None:
-    """The action's strategy when its provider supports it; else a located PG421 (naming the
-    providers that do support it) and None."""
-    strategy = parse(action.settings.get("strategy"))
-    if strategy is None or strategy.name in provider.strategies:
-        return strategy
-    reason = getattr(provider, "strategy_reasons", {}).get(strategy.name)
-    others = supporters(strategy.name)
-    message = f"the {action.provider} provider has no `{strategy.written}` strategy"
-    if reason:
-        message += f" ({reason})"
-    hint = (f"`{strategy.written}` is supported by: {', '.join(others)}. " if others else "")
-    hint += f"{action.provider} supports: {', '.join(provider.strategies)}"
-    ctx.error("PG421", message, action.path + ("strategy",), hint)
-    return None
 
 
 def check_home_region(action, ctx, key: str) -> None:
