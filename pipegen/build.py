@@ -13,66 +13,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipegen import cfn, expand, providers, references, stage_settings, store, strategies
-from pipegen.errors import Diagnostic, SpecError, diag
+from pipegen.contexts import (  # noqa: F401  (check_artifact_path, is_home_region: re-exported)
+    BuildContext,
+    check_artifact_path,
+    is_home_region,
+    minutes,
+)
+from pipegen.errors import Diagnostic, SpecError
 from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
-
-DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
-
-# Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
-# spec actually generates is references.generated_ids(data).
-
-
-def minutes(duration: str) -> int:
-    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120."""
-    n, unit = int(duration[:-1]), duration[-1]
-    total = n * DURATION_MINUTES[unit]
-    return int(total) if total == int(total) else int(total) + 1
-
-
-class BuildContext:
-    """What the build phase and providers' checks share: the spec, its spans, the diagnostics."""
-
-    def __init__(self, loaded: Loaded):
-        self.loaded = loaded
-        self.data: dict = loaded.data
-        self.diagnostics: list[Diagnostic] = []
-        self.type: str = self.data.get("type", "v2")
-        self.sources: list[Source] = []
-        self.parameters: dict = self.data.get("parameters", {})
-        self.conditions: dict = self.data.get("conditions", {})
-        self.resources: dict = self.data.get("resources", {})
-
-    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
-              key: bool = False, related: tuple = ()) -> None:
-        span = self.loaded.key_span(path) if key else self.loaded.span(path)
-        self.diagnostics.append(diag(code, message, span, path, hint, "error", related))
-
-    def warn(self, code: str, message: str, path: tuple, hint: str | None = None) -> None:
-        self.diagnostics.append(diag(code, message, self.loaded.span(path), path, hint,
-                                     "warning"))
-
-    def v2_only(self, feature: str, path: tuple) -> None:
-        if self.type == "v1":
-            self.error("PG305", f"{feature} needs a v2 pipeline, and this spec says `type: v1`",
-                       path, "remove it, or set `type: v2`", key=True)
-
-    @property
-    def source_outputs(self) -> list[str]:
-        return [s.output for s in self.sources]
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
 
 def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
     """The expanded model and its warnings; raises SpecError with every error found."""
     ctx = BuildContext(loaded)
     written = build_written(ctx)
     pipeline = expand.expand(written, ctx)
+    # Rules over the whole model (several sources or actions), once it is complete.
+    for check in providers.pipeline_checks():
+        check(pipeline, ctx)
     if ctx.errors:
         raise SpecError(sorted(ctx.errors, key=_location))
     warnings = [d for d in ctx.diagnostics if not d.is_error
@@ -278,23 +238,6 @@ def _after(ctx: BuildContext, d: dict, names: dict[str, int]) -> tuple[str, ...]
         else:
             out.append(other)
     return tuple(out)
-
-
-def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tuple) -> None:
-    """An `ARTIFACT::path` value must name one of the action's inputs (PG309)."""
-    if not isinstance(value, str) or "::" not in value:
-        return
-    artifact = value.split("::", 1)[0]
-    if artifact not in action.inputs:
-        inputs = ", ".join(action.inputs) if action.inputs else "none"
-        ctx.error("PG309", f"'{artifact}' in '{value}' is not one of the inputs of action "
-                  f"'{action.name}'", path, f"the action's inputs: {inputs}; name one of them, "
-                  "or add the artifact to `inputs`")
-
-
-def is_home_region(region: Any) -> bool:
-    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region."""
-    return region is None or region == {"Ref": "AWS::Region"}
 
 
 def _check_regions(ctx: BuildContext, stages) -> None:

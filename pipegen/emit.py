@@ -22,7 +22,6 @@ from awacs.aws import (
     Statement,
 )
 from troposphere import (
-    AWSObject,
     Export,
     GetAtt,
     If,
@@ -30,8 +29,6 @@ from troposphere import (
     Parameter,
     Ref,
     Sub,
-    Tags,
-    Template,
     codepipeline,
     kms,
     s3,
@@ -39,18 +36,21 @@ from troposphere import (
 
 from pipegen import cfn, iam, providers, references, stage_settings, strategies
 from pipegen import store as store_rules
+from pipegen.contexts import (
+    ARTIFACT_BUCKET,
+    ARTIFACT_BUCKET_POLICY,
+    ARTIFACT_KEY,
+    EVENTS_ROLE,  # noqa: F401  (re-exported)
+    PIPELINE,
+    PIPELINE_ROLE,
+    EmitContext,
+)
 from pipegen.errors import SpecError, diag
 from pipegen.model import Action, Pipeline, Source, Stage
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
 
-PIPELINE = "Pipeline"
-PIPELINE_ROLE = "PipelineRole"
-ARTIFACT_BUCKET = "ArtifactBucket"
-ARTIFACT_BUCKET_POLICY = "ArtifactBucketPolicy"
-ARTIFACT_KEY = "ArtifactKey"
-EVENTS_ROLE = "PipelineEventsRole"
 
 
 PARAMETER_KEYS = {
@@ -60,114 +60,6 @@ PARAMETER_KEYS = {
     "max_value": "MaxValue", "constraint_description": "ConstraintDescription",
     "no_echo": "NoEcho",
 }
-
-
-class EmitContext:
-    """What providers emit into: the template, the pipeline role's policy, the store."""
-
-    def __init__(self, pipeline: Pipeline, loaded: Loaded):
-        self.pipeline = pipeline
-        self.loaded = loaded
-        self.template = Template()
-        self.policy = iam.Policy()  # the pipeline role's statements
-        self.origins: dict[str, tuple] = {}  # logical id -> spec path
-        self.triggers: list[Any] = []  # v2 pipeline Triggers
-        self.problems: list = []
-        # Per template stage: the spec path of the stage and of each emitted action, so lint
-        # findings inside the pipeline can point at the action that caused them.
-        self.stage_origins: list[tuple[tuple, list[tuple]]] = []
-        self.managed_policies: list[Any] = []  # extra managed policies for the pipeline role
-        self.shared: dict[str, Any] = {}  # providers' memo: one resource for equal definitions
-
-    # --- resources
-    def add(self, resource: AWSObject, origin: tuple) -> AWSObject:
-        title = resource.title
-        if title in self.pipeline.resources or title in self.pipeline.parameters:
-            section = "resources" if title in self.pipeline.resources else "parameters"
-            path = (section, title)
-            what = "resource" if section == "resources" else "parameter"
-            self.problems.append(diag(
-                "PG401", f"{what} '{title}' has the logical id pipegen generates for "
-                f"{_describe_origin(origin)}", self.loaded.key_span(path), path,
-                f"rename the {what}; to use the generated resource instead, reference "
-                f"!Ref {title} (docs/logical-ids.md lists the generated ids)"))
-            return resource
-        if resource.title in self.origins:
-            self.problems.append(diag(
-                "PG401", f"two resources would have the logical id '{resource.title}'",
-                self.loaded.key_span(origin), origin,
-                "rename the action, source or extra resource so the generated ids differ"))
-            return resource
-        self.origins[resource.title] = origin
-        return self.template.add_resource(resource)
-
-    def tags(self, **extra: Any) -> Tags | None:
-        merged = {**{k: cfn.value(v) for k, v in self.pipeline.tags.items()}, **extra}
-        return Tags(**merged) if merged else None
-
-    # --- the pipeline and its store
-    @property
-    def pipeline_arn(self) -> Any:
-        return cfn.arn("codepipeline", "${" + PIPELINE + "}")
-
-    @property
-    def bucket(self) -> Any:
-        store = self.pipeline.artifacts
-        return Ref(ARTIFACT_BUCKET) if store.generated_bucket else cfn.value(store.bucket)
-
-    def bucket_arn(self, objects: bool = False) -> Any:
-        store = self.pipeline.artifacts
-        suffix = "/*" if objects else ""
-        if store.generated_bucket:
-            return Sub(f"arn:${{AWS::Partition}}:s3:::${{{ARTIFACT_BUCKET}}}{suffix}")
-        return cfn.arn("s3", "{bucket}" + suffix, region=False, account=False,
-                       bucket=store.bucket)
-
-    @property
-    def key_arn(self) -> Any:
-        """The artifact store's customer-managed key, or None for the aws/s3 key."""
-        store = self.pipeline.artifacts
-        if store.encryption == "generated":
-            return GetAtt(ARTIFACT_KEY, "Arn")
-        if store.encryption == "arn":
-            return cfn.value(store.key)
-        return None
-
-    def grant_store(self, policy: iam.Policy, write: bool = True) -> None:
-        """Let a role read (and write) pipeline artifacts."""
-        actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if write else [])
-        policy.allow(actions, self.bucket_arn(objects=True))
-        policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], self.bucket_arn())
-        self._grant_key(policy)
-
-    def _grant_key(self, policy: iam.Policy) -> None:
-        store = self.pipeline.artifacts
-        if store.encryption == "arn":
-            iam.allow_key(policy, store.key)
-        elif self.key_arn is not None:
-            iam.allow_key(policy, self.key_arn)
-
-    def events_role(self) -> Any:
-        """The one role EventBridge rules use to start this pipeline (created on first use)."""
-        if EVENTS_ROLE not in self.origins:
-            policy = iam.Policy()
-            policy.allow("codepipeline:StartPipelineExecution", self.pipeline_arn)
-            self.add(iam.role(EVENTS_ROLE, "events.amazonaws.com", policy,
-                              policy_name="StartPipeline", tags=self.tags()), ("sources",))
-        return GetAtt(EVENTS_ROLE, "Arn")
-
-
-def _describe_origin(origin: tuple) -> str:
-    """Words for the spec part a generated resource came from."""
-    from pipegen.errors import format_path
-
-    if not origin:
-        return "the pipeline"
-    if origin[0] == "artifacts":
-        return "the artifact store"
-    if origin[0] == "role":
-        return "the pipeline role"
-    return format_path(origin)
 
 
 def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:

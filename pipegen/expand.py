@@ -30,62 +30,17 @@ phase and the strategy registry; strategies raise PG420-PG459.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipegen import flow, providers, strategies
+from pipegen.contexts import ExpandContext
 from pipegen.errors import diag
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
-    from pipegen.model import Action, Path, Pipeline, Stage
+    from pipegen.contexts import BuildContext
+    from pipegen.model import Action, Pipeline, Stage
 
 NAME_MAX = 100  # CodePipeline's limit on an action name
-
-
-class ExpandContext:
-    """What expanders get: the written model, the spec's spans, the shared diagnostics."""
-
-    def __init__(self, pipeline: Pipeline, build: BuildContext):
-        self.pipeline = pipeline  # as written (Stage.actions not expanded yet)
-        self.build = build  # providers' checks of expanded steps run with it
-        self.loaded = build.loaded
-        self.diagnostics = build.diagnostics
-        self._written: dict[Path, Action] = {a.path: a for a in pipeline.actions()}
-        self._rename: dict[int, str] = {}
-
-    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
-              key: bool = False, related: tuple = ()) -> None:
-        self.build.error(code, message, path, hint, key, related)
-
-    def warn(self, code: str, message: str, path: tuple, hint: str | None = None) -> None:
-        self.build.warn(code, message, path, hint)
-
-    def written_of(self, action: Action) -> Action:
-        """The written action an action of the plan came from (itself when not expanded)."""
-        return self._written.get(action.written_path, action)
-
-    def step(self, action: Action, step: str, name: str, *, name_path: Path | None = None,
-             rename: str | None = None, **changes: Any) -> Action:
-        """One step of `action`'s expansion: a copy of it with `name` and `changes`.
-
-        Everything not changed is inherited (stage, type, provider, inputs, outputs, settings,
-        path, when, region, role, timeout, namespace, configuration): pass what differs, e.g.
-        `type="approval", provider="manual", settings={...}, inputs=(), outputs=(),
-        role=None, region=None, namespace=None, configuration={}`. `after` names other steps
-        of this expansion. `name_path` is where the step's name is written (default: the
-        action's `name`); `rename` is the hint for a name clash (default: rename the action).
-        """
-        changes.setdefault("after", ())
-        made = replace(action, name=name, step=step, origin=action.written_path,
-                       name_path=name_path or action.name_at, explicit_run_order=None,
-                       strategy=None, run_order=0, **changes)
-        if rename is not None:
-            self._rename[id(made)] = rename
-        return made
-
-    def rename_hint(self, action: Action) -> str:
-        return self._rename.get(id(action), f"rename '{self.written_of(action).name}' or the "
-                                "other action")
 
 
 def expand(pipeline: Pipeline, build: BuildContext) -> Pipeline:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pipegen import providers
 
 if TYPE_CHECKING:
-    from pipegen.expand import ExpandContext
+    from pipegen.contexts import ExpandContext
     from pipegen.model import Action, Source, Stage
 
 

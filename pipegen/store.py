@@ -18,7 +18,7 @@ from pipegen import cfn, iam
 from pipegen.references import same_json
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
+    from pipegen.contexts import BuildContext
 
 # What a granted role may do with artifacts: read and write objects, list the bucket (so a
 # missing object is a 404, not a 403). Object ownership is enforced by the bucket, so no ACLs.

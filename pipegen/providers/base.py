@@ -25,10 +25,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+# The provider boundary: what providers use from the phases, re-exported from pipegen.contexts
+# (providers never import build, expand or emit).
+from pipegen.contexts import (  # noqa: F401
+    ARTIFACT_BUCKET,
+    ARTIFACT_KEY,
+    PIPELINE,
+    BuildContext,
+    EmitContext,
+    ExpandContext,
+    check_artifact_path,
+    is_home_region,
+    minutes,
+)
+
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
-    from pipegen.emit import EmitContext
-    from pipegen.expand import ExpandContext
     from pipegen.model import Action, Source, StrategyUse
 
 

@@ -17,9 +17,8 @@ from typing import Any
 from troposphere import GetAtt
 
 from pipegen import cfn, iam
-from pipegen.build import check_artifact_path, minutes
 from pipegen.naming import logical_id
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, check_artifact_path, minutes
 from pipegen.providers.deploy_common import acts, arn, pass_role
 
 MODES = {

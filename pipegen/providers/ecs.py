@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen import cfn
-from pipegen.build import check_artifact_path
 from pipegen.providers import codedeploy_groups as groups
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, check_artifact_path
 from pipegen.providers.codedeploy import grant_deployment, warn_runtime_names
 from pipegen.providers.deploy_common import acts, arn, pass_role
 from pipegen.providers.strategy_common import (

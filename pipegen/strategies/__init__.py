@@ -39,7 +39,7 @@ from pipegen.model import StrategyUse
 from pipegen.providers.base import Strategy
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
+    from pipegen.contexts import BuildContext
     from pipegen.model import Action
 
 
