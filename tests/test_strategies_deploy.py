@@ -662,3 +662,9 @@ def test_ecs_service_by_ref_is_its_arn(tmp_path):
     found = error_tuples(tmp_path, SERVICE_SPEC.format(service="!Ref Api"))
     assert [(c, p) for c, _, p, *_ in found] == [("PG437", "stages[0].actions[0].service")]
     assert found[0][5] == "write `!GetAtt Api.Name`"
+
+
+def test_provider_code_fits_an_inline_zipfile():
+    # CloudFormation takes at most 4096 characters of inline (ZipFile) function code.
+    assert len(PROVIDER_CODE) <= 4096
+    compile(PROVIDER_CODE, "index.py", "exec")
