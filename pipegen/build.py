@@ -20,6 +20,7 @@ from pipegen.contexts import (  # noqa: F401  (check_artifact_path, is_home_regi
     minutes,
 )
 from pipegen.errors import Diagnostic, SpecError
+from pipegen.iam import unique
 from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
 
 if TYPE_CHECKING:
@@ -108,11 +109,14 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
         bucket = None
     elif bucket == "generated":
         bucket = None
+    entries = store.grant_entries(spec)
     enc = spec.get("encryption", "aws-managed")
     kind, key = (enc, None) if enc in ("aws-managed", "generated") else ("arn", enc)
     return ArtifactStore(bucket=bucket, bucket_name=bucket_name, retain=retain,
                          expire_days=expire, encryption=kind, key=key,
-                         grant=tuple(spec.get("grant", ())), regions=spec.get("regions", {}))
+                         grant=tuple(unique([r for _, r, _ in entries])),
+                         grant_write=tuple(r for _, r, write in entries if write),
+                         regions=spec.get("regions", {}))
 
 
 def _build_sources(ctx: BuildContext):
@@ -275,6 +279,10 @@ def _check_references(ctx: BuildContext) -> None:
     """CloudFormation values: intrinsic shapes, the names they use, conditions (references.py)."""
     references.check(ctx)
     store.check(ctx)
+    from pipegen import action_roles, policy_rules  # the security rules (docs/iam.md)
+
+    action_roles.check(ctx)
+    policy_rules.check(ctx)
 
 
 def _location(d: Diagnostic) -> tuple:

@@ -160,7 +160,9 @@ class EmitContext:
         self.pipeline = pipeline
         self.loaded = loaded
         self.template = Template()
-        self.policy = iam.Policy()  # the pipeline role's statements
+        self.policy = iam.Policy()  # where the action being emitted gets its grants
+        self.pipeline_policy = self.policy  # the pipeline role's statements, always
+        self.action_roles: list[str] = []  # logical ids of generated action roles
         self.origins: dict[str, tuple] = {}  # logical id -> spec path
         self.triggers: list[Any] = []  # v2 pipeline Triggers
         self.problems: list = []
@@ -225,18 +227,35 @@ class EmitContext:
         return None
 
     def grant_store(self, policy: iam.Policy, write: bool = True) -> None:
-        """Let a role read (and write) pipeline artifacts."""
+        """Let a role read (and, with `write`, write) pipeline artifacts."""
         actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if write else [])
         policy.allow(actions, self.bucket_arn(objects=True))
         policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], self.bucket_arn())
-        self._grant_key(policy)
+        self._grant_key(policy, write)
 
-    def _grant_key(self, policy: iam.Policy) -> None:
+    def grant_store_for(self, policy: iam.Policy, action: Action, write: bool) -> None:
+        """The store an action reads and writes: its region's when it runs elsewhere."""
+        region = action.region
+        spec = self.pipeline.artifacts.regions.get(region) if isinstance(region, str) and \
+            isinstance(self.pipeline.artifacts.regions, dict) else None
+        if spec is None:
+            self.grant_store(policy, write)
+            return
+        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        policy.allow(["s3:GetObject", "s3:GetObjectVersion"]
+                     + (["s3:PutObject"] if write else []), objects)
+        policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                     cfn.sub("arn:${AWS::Partition}:s3:::{bucket}", bucket=spec["bucket"]))
+        if spec.get("encryption") is not None:
+            iam.allow_key(policy, spec["encryption"], None if write else iam.KMS_READ)
+
+    def _grant_key(self, policy: iam.Policy, write: bool = True) -> None:
         store = self.pipeline.artifacts
+        actions = None if write else iam.KMS_READ
         if store.encryption == "arn":
-            iam.allow_key(policy, store.key)
+            iam.allow_key(policy, store.key, actions)
         elif self.key_arn is not None:
-            iam.allow_key(policy, self.key_arn)
+            iam.allow_key(policy, self.key_arn, actions)
 
     def events_role(self) -> Any:
         """The one role EventBridge rules use to start this pipeline (created on first use)."""

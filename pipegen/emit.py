@@ -34,7 +34,7 @@ from troposphere import (
     s3,
 )
 
-from pipegen import cfn, iam, providers, references, stage_settings, strategies
+from pipegen import action_roles, cfn, iam, providers, references, stage_settings, strategies
 from pipegen import store as store_rules
 from pipegen.contexts import (
     ARTIFACT_BUCKET,
@@ -47,6 +47,7 @@ from pipegen.contexts import (
 )
 from pipegen.errors import SpecError, diag
 from pipegen.model import Action, Pipeline, Source, Stage
+from pipegen.providers.base import Emitted
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
@@ -82,7 +83,8 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     ctx.stage_origins.append((("sources",), [s.path for s in pipeline.sources]))
     for stage in pipeline.stages:
         _contribute(ctx, stage)
-        actions = [_actions(ctx, a, stage.when) for a in stage.actions]
+        actions = [obj for written, steps in _by_written(stage)
+                   for obj in _expansion(ctx, written, steps, stage.when)]
         # Lint findings on an expanded action point at the action the spec wrote.
         ctx.stage_origins.append((stage.path, [a.written_path for a in stage.actions]))
         obj = codepipeline.Stages(Name=stage.name, Actions=actions,
@@ -143,7 +145,7 @@ def _emit_store(ctx: EmitContext) -> None:
     store = ctx.pipeline.artifacts
     origin = ("artifacts",)
     policy = "Retain" if store.retain else "Delete"
-    grant = list(store.grant)
+    grant, writers = list(store.grant), list(store.grant_write)
     if store.encryption == "generated":
         # The account administers the key, which also lets IAM policies in this account (the
         # pipeline and project roles) grant its use; `grant` roles of other accounts need the
@@ -152,7 +154,8 @@ def _emit_store(ctx: EmitContext) -> None:
         key_policy = PolicyDocument(Version=iam.POLICY_VERSION, Statement=[Statement(
             Sid="AccountAdministers", Effect=Allow,
             Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
-            Action=[IamAction("kms", "*")], Resource=["*"]), *store_rules.key_statements(grant)])
+            Action=[IamAction("kms", "*")], Resource=["*"]),
+            *store_rules.key_statements(grant, writers)])
         key = kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
                       EnableKeyRotation=True, KeyPolicy=key_policy,
                       DeletionPolicy=policy, UpdateReplacePolicy=policy)
@@ -163,7 +166,7 @@ def _emit_store(ctx: EmitContext) -> None:
         if grant:
             # The policy replaces the existing bucket's own (PG390 warns about that).
             statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
+                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
             ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=ctx.bucket,
                                     PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                                   Statement=statements)),
@@ -198,7 +201,7 @@ def _emit_store(ctx: EmitContext) -> None:
         kwargs["Tags"] = tags
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
     statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
+        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
                             PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                           Statement=statements)), origin)
@@ -234,14 +237,50 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
     return codepipeline.Actions(**kwargs)
 
 
-def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> Any:
-    """One action of the expanded plan, emitted by its own provider."""
-    p = providers.actions()[(action.type, action.provider)]
-    emitted = p.emit(action, ctx)
+def _expansion(ctx: EmitContext, written: Action, steps: list[Action],
+               stage_when: str | None) -> list:
+    """The actions of the plan that one written action became, emitted by their providers.
+
+    A written action that gets a role of its own (action_roles) shares it among its steps of
+    its own provider; steps of other providers (the approval of a change set) run as, and
+    grant to, the pipeline role.
+    """
+    if ctx.pipeline.role.arn is not None or not action_roles.reason(written):
+        return [_action(ctx, a, _emit_one(ctx, a), stage_when) for a in steps]
+    kind = (written.type, written.provider)
+    pipeline_grants = ctx.policy, ctx.managed_policies
+    ctx.policy, ctx.managed_policies = iam.Policy(), []
+    emitted = []
+    try:
+        for a in steps:
+            if (a.type, a.provider) == kind:
+                emitted.append(_emit_one(ctx, a))
+                continue
+            own = ctx.policy, ctx.managed_policies
+            ctx.policy, ctx.managed_policies = pipeline_grants
+            try:
+                emitted.append(_emit_one(ctx, a))
+            finally:
+                ctx.policy, ctx.managed_policies = own
+        own = ctx.policy, ctx.managed_policies
+    finally:
+        ctx.policy, ctx.managed_policies = pipeline_grants
+    role = action_roles.add_role(ctx, written, *own)
+    return [_action(ctx, a, e, stage_when, role if (a.type, a.provider) == kind else None)
+            for a, e in zip(steps, emitted, strict=True)]
+
+
+def _emit_one(ctx: EmitContext, action: Action) -> Emitted:
+    emitted = providers.actions()[(action.type, action.provider)].emit(action, ctx)
     if len(emitted) != 1:
         raise RuntimeError(f"the {action.provider} provider emitted {len(emitted)} actions for "
                            f"'{action.name}'; expansions belong to the expand phase")
-    e = emitted[0]
+    return emitted[0]
+
+
+def _action(ctx: EmitContext, action: Action, e: Emitted, stage_when: str | None,
+            own_role: Any = None) -> Any:
+    """One action of the expanded plan, with what its provider emitted."""
     configuration = {**e.configuration}
     for key, raw in action.configuration.items():
         if key in configuration:
@@ -272,6 +311,8 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
         kwargs["RoleArn"] = cfn.value(action.role)
         # The pipeline role assumes the action role; the provider's grants live there.
         ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
+    elif own_role is not None:
+        kwargs["RoleArn"] = own_role
     if action.timeout_minutes is not None:
         kwargs["TimeoutInMinutes"] = action.timeout_minutes
     kwargs.update(e.extra)
@@ -280,6 +321,19 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
     # identical Fn::If is dead code to cfn-lint, W1028).
     gated = action.when and action.when != stage_when
     return If(action.when, obj, Ref("AWS::NoValue")) if gated else obj
+
+
+def _by_written(stage: Stage):
+    """(written action, its actions in the plan), in plan order (an expansion is contiguous)."""
+    written = {a.path: a for a in stage.written}
+    groups: list[tuple[Action, list[Action]]] = []
+    for a in stage.actions:
+        w = written.get(a.written_path, a)
+        if groups and groups[-1][0] is w:
+            groups[-1][1].append(a)
+        else:
+            groups.append((w, [a]))
+    return groups
 
 
 def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
@@ -323,6 +377,10 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
                          boundary=role.permissions_boundary,
                          name=role.name, tags=tags), ("role",))
         kwargs["RoleArn"] = GetAtt(PIPELINE_ROLE, "Arn")
+        assume = action_roles.finish(ctx)
+        if assume is not None:
+            # The first run starts when the pipeline is created: the grant must exist then.
+            kwargs["DependsOn"] = [assume]
     else:
         kwargs["RoleArn"] = cfn.value(pl.role.arn)
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())

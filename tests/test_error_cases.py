@@ -66,7 +66,7 @@ def test_error_case(case, capsys, monkeypatch):
 
 def _raised_by(path) -> dict[str, str]:
     """code -> the phase that first reports it, running the phases one by one."""
-    from pipegen import build, emit, expand, loader, overrides, providers, schema
+    from pipegen import build, emit, expand, loader, overrides, policy_rules, providers, schema
     from pipegen.cfn import plain
     from pipegen.contexts import BuildContext
     from pipegen.errors import SpecError
@@ -99,8 +99,12 @@ def _raised_by(path) -> dict[str, str]:
     if ctx.errors:
         return seen
     try:
-        doc = emit.emit(plan, loaded).template.to_dict()
+        emitted = emit.emit(plan, loaded)
+        doc = emitted.template.to_dict()
         doc.setdefault("Resources", {}).update(plain(plan.resources))
+        own = set(emitted.origins) - set(plan.resources)
+        note("emit", [d for found in policy_rules.check_overrides(doc, plan.overrides, loaded,
+                                                                  own) for d in found])
         overrides.apply(doc, plan.overrides, loaded)
     except SpecError as e:
         note("emit", e.diagnostics)
