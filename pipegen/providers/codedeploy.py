@@ -195,6 +195,7 @@ class CodeDeployAction(ActionProvider):
                 ctx.error("PG427", "a blue-green deploy copies exactly one Auto Scaling group "
                           "(the original fleet) into the replacement fleet", path + ("targets",),
                           "give `targets: {autoscaling_groups: [NAME]}` and nothing else")
+        self._warn_stack_fleet(action, ctx)
         for key in ("terminate_blue", "ready"):
             value = s.get(key)
             if value in (None, "keep", "continue"):
@@ -202,6 +203,26 @@ class CodeDeployAction(ActionProvider):
             if not exact_minutes(value) or minutes(value) > MAX_WAIT:
                 ctx.error("PG433", f"`{key}: {value}` must be whole minutes, at most 2 days "
                           "(CodeDeploy counts minutes, up to 2880)", path + (key,))
+
+    def _warn_stack_fleet(self, action, ctx) -> None:
+        """PG432: CodeDeploy replaces the copied Auto Scaling group; one this stack declares
+        would be deleted (or left stale) behind CloudFormation's back."""
+        s = action.settings
+        asgs = s["targets"].get("autoscaling_groups", [])
+        if len(asgs) != 1 or s.get("terminate_blue") == "keep" \
+                or not isinstance(asgs[0], dict) or "Ref" not in asgs[0]:
+            return
+        resource = ctx.resources.get(asgs[0]["Ref"])
+        if isinstance(resource, dict) and resource.get("Type") == \
+                "AWS::AutoScaling::AutoScalingGroup":
+            ctx.warn("PG432", f"the blue-green deploy replaces Auto Scaling group "
+                     f"'{asgs[0]['Ref']}' with CodeDeploy's copy and terminates the original, "
+                     "which this stack declares: the stack's next update would act on a "
+                     "group that no longer exists", action.path + ("targets",
+                                                                   "autoscaling_groups", 0),
+                     "declare the Auto Scaling group in another stack, or keep the original "
+                     "fleet (`terminate_blue: keep`); acknowledge PG432 when the stack never "
+                     "updates the group")
 
     # --- emit
 
