@@ -11,7 +11,7 @@ import sys
 import types
 
 import pytest
-from conftest import TEMPLATES
+from conftest import ROOT, TEMPLATES
 from helpers import HEAD, action, compile_stages, error_tuples, grants
 
 from pipegen import strategies
@@ -671,3 +671,17 @@ def test_provider_code_fits_an_inline_zipfile():
     # CloudFormation takes at most 4096 characters of inline (ZipFile) function code.
     assert len(PROVIDER_CODE) <= 4096
     compile(PROVIDER_CODE, "index.py", "exec")
+
+
+def test_blue_green_fleet_in_this_stack_is_fine_when_kept(tmp_path):
+    from helpers import compile_result
+
+    spec = (ROOT / "tests" / "errors" / "PG432-blue-green-fleet-in-this-stack.yaml").read_text(
+        "utf-8").replace("strategy: blue-green", "strategy: blue-green\n        "
+                         "terminate_blue: keep")
+    result = compile_result(tmp_path, spec)
+    assert [w.code for w in result.warnings] == []
+    group = result.template["Resources"]["DeployWebDeploymentGroup"]["Properties"]["Group"]
+    assert group["autoScalingGroups"] == [{"Ref": "WebFleet"}]
+    assert group["blueGreenDeploymentConfiguration"][
+        "terminateBlueInstancesOnDeploymentSuccess"] == {"action": "KEEP_ALIVE"}
