@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipegen import cfn
 from pipegen.errors import diag
+from pipegen.model import generated_ids
 
 if TYPE_CHECKING:
     from pipegen.contexts import BuildContext, EmitContext
@@ -64,23 +65,6 @@ def short(fn: str) -> str:
     return "!" + fn.removeprefix("Fn::")
 
 
-def generated_ids(data: dict) -> set[str]:
-    """The documented core ids this spec makes pipegen generate."""
-    ids = {"Pipeline"}
-    role = data.get("role", "generated")
-    if role == "generated" or (isinstance(role, dict) and not cfn.is_intrinsic(role)):
-        ids.add("PipelineRole")
-    store = data.get("artifacts", {})
-    bucket = store.get("bucket", "generated")
-    if bucket == "generated" or (isinstance(bucket, dict) and not cfn.is_intrinsic(bucket)):
-        ids |= {"ArtifactBucket", "ArtifactBucketPolicy"}
-    elif store.get("grant"):
-        ids.add("ArtifactBucketPolicy")
-    if store.get("encryption") == "generated":
-        ids.add("ArtifactKey")
-    return ids
-
-
 class Checker:
     """One walk over the spec; errors go to the build context, uses are counted."""
 
@@ -91,7 +75,8 @@ class Checker:
         self.conditions: dict = ctx.conditions
         self.mappings: dict = data.get("mappings", {})
         self.resources: dict = ctx.resources
-        self.generated = generated_ids(data)
+        # The model's role and store (built before these checks) say what pipegen generates.
+        self.generated = generated_ids(ctx.role, ctx.artifacts)
         self.used_parameters: set[str] = set()
         self.used_conditions: set[str] = set()
         self.used_mappings: set[str] = set()
