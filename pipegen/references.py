@@ -93,7 +93,6 @@ class Checker:
             self.output(body, ("outputs", name))
         self._mapping_values()
         self._parameter_properties()
-        self._permissions(data, ())
         self._when()
         self._conditional_emptiness()
         self._parameter_clashes()
@@ -456,29 +455,6 @@ class Checker:
             if "max_value" in p and n > p["max_value"]:
                 self.error("PG374", f"the default of parameter '{name}' is above max_value "
                            f"{p['max_value']}", path)
-
-    def _permissions(self, v: Any, path: tuple) -> None:
-        """PG383 for a wildcard action ('*' or '?' anywhere, s3:GetObject* too) in any
-        `permissions:` list: generated roles name every action they allow."""
-        if isinstance(v, dict):
-            for k, x in v.items():
-                if k == "permissions" and isinstance(x, list):
-                    for i, st in enumerate(x):
-                        for j, action in enumerate(st.get("actions", []) if
-                                                   isinstance(st, dict) else []):
-                            if isinstance(action, str) and ("*" in action
-                                                            or "?" in action):
-                                self.error("PG383", f"the wildcard action '{action}' would "
-                                           "grant every action it matches, including "
-                                           "those AWS adds later",
-                                           path + (k, i, "actions", j), "list the actions "
-                                           "the role needs (pipegen's roles are least "
-                                           "privilege)")
-                elif k not in ("resources", "overrides"):
-                    self._permissions(x, path + (k,))
-        elif isinstance(v, list):
-            for i, x in enumerate(v):
-                self._permissions(x, path + (i,))
 
     def _when(self) -> None:
         for si, stage in enumerate(self.ctx.data.get("stages", [])):
