@@ -123,7 +123,7 @@ class ExpandContext:
         self.loaded = build.loaded
         self.diagnostics = build.diagnostics
         self._written: dict[Path, Action] = {a.path: a for a in pipeline.actions()}
-        self._rename: dict[int, str] = {}
+        self._rename: dict[tuple, str] = {}  # (written path, step) -> rename hint
 
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
               key: bool = False, related: tuple = ()) -> None:
@@ -152,12 +152,12 @@ class ExpandContext:
                        name_path=name_path or action.name_at, explicit_run_order=None,
                        strategy=None, run_order=0, **changes)
         if rename is not None:
-            self._rename[id(made)] = rename
+            self._rename[(made.written_path, step)] = rename
         return made
 
     def rename_hint(self, action: Action) -> str:
-        return self._rename.get(id(action), f"rename '{self.written_of(action).name}' or the "
-                                "other action")
+        default = f"rename '{self.written_of(action).name}' or the other action"
+        return self._rename.get((action.written_path, action.step), default)
 
 
 class EmitContext:

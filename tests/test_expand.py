@@ -282,3 +282,22 @@ def test_a_lint_finding_on_an_expanded_step_points_at_its_spec_node(tmp_path):
     # create and execute are the written action; the approval is its `approval:` mapping.
     assert [at(0), at(1), at(2)] == ["stages.1.actions.0", "stages.1.actions.0.approval",
                                      "stages.1.actions.0"]
+
+
+def test_a_clash_on_the_first_step_keeps_its_rename_hint(tmp_path):
+    found = error_tuples(tmp_path, deploy("""
+        - name: Plan
+          type: approval
+        - name: Stack
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {create: Plan}
+          stack: demo
+          template: Built::stack.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+    """))
+    assert [(f[0], f[2], f[5]) for f in found] == [
+        ("PG366", "stages[1].actions[1].names.create",
+         "set `names: {create: OTHER}`, or rename the other action")]
