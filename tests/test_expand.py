@@ -301,3 +301,34 @@ def test_a_clash_on_the_first_step_keeps_its_rename_hint(tmp_path):
     assert [(f[0], f[2], f[5]) for f in found] == [
         ("PG366", "stages[1].actions[1].names.create",
          "set `names: {create: OTHER}`, or rename the other action")]
+
+
+def test_a_strategy_may_rewrite_the_action_itself(tmp_path, monkeypatch, registry):
+    """An expander that returns a changed copy of the written action (no ctx.step) keeps the
+    action's ordering: whoever waits for it still does, and it waits for what it waited for."""
+    from dataclasses import replace
+
+    def rewrite(action, use, ctx):
+        return [replace(action, configuration={"Marker": "rewritten"})]
+
+    monkeypatch.setattr(TrickleCodeDeploy, "strategies", (Strategy("trickle", rewrite),))
+    schema.composed.cache_clear()
+    schema._validator.cache_clear()
+    t = compile_template(tmp_path, deploy("""
+        - name: First
+          type: approval
+        - name: Web
+          type: deploy
+          provider: codedeploy
+          application: web
+          deployment_group: web-prod
+          strategy: trickle
+          after: [First]
+        - name: Smoke
+          type: approval
+          after: [Web]
+    """))
+    steps = stage_actions(t, "Deploy")
+    assert [(a["Name"], a["RunOrder"]) for a in steps] == [("First", 1), ("Web", 2),
+                                                           ("Smoke", 3)]
+    assert steps[1]["Configuration"]["Marker"] == "rewritten"
