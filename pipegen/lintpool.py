@@ -23,7 +23,10 @@ from multiprocessing import connection
 
 from pipegen.lint import Finding
 
-DEPTH = 2  # tasks sent ahead to one worker, so it never waits for the main process
+# A task goes only to an idle worker (one that is reading, or still loading rules): a worker
+# never writes a result while the main process writes it a task, so neither can block the other
+# whatever the sizes. The main process hands out the next task whenever it waits for a result.
+DEPTH = 1
 
 
 def _context():

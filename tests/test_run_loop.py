@@ -137,6 +137,39 @@ def test_container_cpu_quota(tmp_path, files, cpus):
     assert _cgroup_quota(tmp_path) == cpus
 
 
+FORKED = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                            reason="lint workers inherit a monkeypatch only when forked (Linux)")
+
+
+@FORKED
+def test_a_crashing_lint_worker_is_an_internal_error(work, capsys, monkeypatch):
+    import pipegen.lint
+
+    (work / "good.yaml").write_text(GOOD, "utf-8")
+
+    def fail(self, text):
+        raise ValueError("cfn-lint blew up")
+
+    monkeypatch.setattr(pipegen.lint.Linter, "lint", fail)  # forked workers inherit it
+    status, out, err = run(["compile", "good.yaml", "--no-cache"], capsys)
+    assert status == 3 and out == ""
+    assert "error PG901 internal error" in err
+    assert "cfn-lint failed in a lint worker" in err and "ValueError: cfn-lint blew up" in err
+
+
+@FORKED
+def test_a_dying_lint_worker_is_an_internal_error(work, capsys, monkeypatch):
+    import os
+
+    import pipegen.lint
+
+    (work / "good.yaml").write_text(GOOD, "utf-8")
+    monkeypatch.setattr(pipegen.lint.Linter, "lint", lambda self, text: os._exit(7))
+    status, out, err = run(["compile", "good.yaml", "--no-cache"], capsys)
+    assert status == 3 and out == ""
+    assert "a lint worker exited unexpectedly (exit code 7)" in err
+
+
 # --- the lint cache
 
 def test_a_cached_template_with_findings_still_fails(work, capsys, monkeypatch):
