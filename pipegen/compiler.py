@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipegen import build, emit, loader, overrides, render, schema
+from pipegen import build, emit, loader, overrides, policy_rules, render, schema
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Finding, Linter, to_diagnostics
@@ -59,6 +59,11 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     doc = ctx.template.to_dict()
     if pipeline.resources:
         doc.setdefault("Resources", {}).update(plain(pipeline.resources))
+    own = set(ctx.origins) - set(pipeline.resources)
+    refused, cautions = policy_rules.check_overrides(doc, pipeline.overrides, loaded, own)
+    if refused:
+        raise SpecError(refused)
+    warnings += [w for w in cautions if w.code not in pipeline.acknowledge]
     overrides.apply(doc, pipeline.overrides, loaded)
     json_text = render.render(doc, "json")
     result = Compiled(path, json_text if fmt == "json" else render.render(doc, fmt), doc,
