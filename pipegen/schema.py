@@ -14,12 +14,12 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-
 from pipegen import cfn, providers
 from pipegen.errors import Diagnostic, SpecError, diag
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from pipegen.loader import Loaded
 
 # Hints for keys users reach for that the spec language deliberately lacks.
@@ -165,6 +165,8 @@ def published() -> str:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # not at module level: `pipegen schema` needs only the composed schema
+
     return jsonschema.Draft202012Validator(composed())
 
 
