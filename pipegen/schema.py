@@ -14,8 +14,6 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-
 from pipegen import cfn, providers, strategies
 from pipegen.errors import Diagnostic, SpecError, diag
 from pipegen.intrinsics import ARGUMENTS as INTRINSIC_ARGUMENTS
@@ -23,6 +21,8 @@ from pipegen.intrinsics import CONDITION_FUNCTIONS, short
 from pipegen.intrinsics import USAGE as INTRINSIC_USAGE
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from pipegen.loader import Loaded
 
 # Hints for keys users reach for that the spec language deliberately lacks.
@@ -150,6 +150,8 @@ def published() -> str:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # not at module level: `pipegen schema` needs only the composed schema
+
     return jsonschema.Draft202012Validator(composed())
 
 
