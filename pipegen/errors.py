@@ -386,6 +386,62 @@ CODES: dict[str, Code] = {
     "PG402": Code("override path not found", "An `overrides` path names a segment that does "
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
+    # --- strategies: dns, appconfig, beanstalk (issue 10b)
+    "PG440": Code("strategy not supported by this provider", "The deploy provider has no such "
+                  "strategy (SPEC.md section 5 lists which provider supports which); the "
+                  "message names the providers that do.", "provider: dns\n"
+                  "strategy: {rolling: {batch: 1}}",
+                  "Use one of the provider's strategies, or a provider that has this one."),
+    "PG441": Code("dns canary steps", "A dns canary lists green's cumulative share at each "
+                  "step: 1% to 100%, rising, ending at 100%.",
+                  "strategy: {canary: {steps: [\"50%\", \"10%\"], bake: 10m}}",
+                  "List rising shares ending with \"100%\"; a lasting split is `a-b`."),
+    "PG442": Code("a-b split out of range", "An a-b split gives green (B) 1% to 99% of the "
+                  "traffic; 0% or 100% is no split.", "strategy: {a-b: {split: \"100%\"}}",
+                  "Write 1% to 99%, or use blue-green to move all traffic."),
+    "PG443": Code("step not part of the strategy", "all-at-once moves traffic in one step with "
+                  "no test or approval; `approval` settings need an approval to configure.",
+                  "strategy: all-at-once\ntest: {name: Smoke, type: test, ...}",
+                  "Use blue-green to test and approve green first, or remove the key."),
+    "PG444": Code("blue and green of different kinds", "Both weighted records share one name "
+                  "and type: both endpoints are DNS names (CNAME) or both aliases (A); alias "
+                  "records take no `ttl`.", "blue: blue.example.com\ngreen: {alias: ..., zone: "
+                  "...}", "Write both endpoints the same way."),
+    "PG445": Code("traffic shifter elsewhere", "The state machine that moves the weights is "
+                  "created in the pipeline's own account and region; a dns action takes no "
+                  "`role` or `region`.", "provider: dns\nregion: us-west-2",
+                  "Remove the key."),
+    "PG446": Code("expanded action name clash", "A strategy's expanded actions (Web-Green10, "
+                  "Web-Bake1, Web-Approve) would reuse a name of the stage, or exceed 100 "
+                  "characters.", "actions: [{name: Web-Green10, ...}, {name: Web, provider: "
+                  "dns, ...}]", "Rename one of the actions."),
+    "PG447": Code("AppConfig rollout out of range", "AppConfig grows a deployment by 1% to "
+                  "100% a step, and a deployment lasts at most 24 hours.",
+                  "strategy: {linear: {step: \"1%\", every: 1h}}   # 100 hours",
+                  "A larger step, or a shorter interval or bake."),
+    "PG448": Code("AppConfig batch as a count", "AppConfig does not count its targets; a "
+                  "rolling batch is a percentage of them.", "strategy: {rolling: {batch: 2}}",
+                  "Write batch: \"25%\"."),
+    "PG449": Code("Beanstalk environment defined elsewhere", "A Beanstalk strategy is the "
+                  "environment's own deployment policy (option settings); pipegen sets them "
+                  "only on an environment declared in the spec's `resources`.",
+                  "environment: orders-prod   # not in resources\nstrategy: immutable",
+                  "Remove `strategy` (set the policy where the environment is defined), or "
+                  "declare the environment in `resources` and write `environment: !Ref NAME`."),
+    "PG450": Code("deployment policy set twice", "The strategy sets a Beanstalk option that "
+                  "the environment in `resources` sets too, or two actions ask one "
+                  "environment for different policies.",
+                  "OptionSettings: [{Namespace: aws:elasticbeanstalk:command, OptionName: "
+                  "DeploymentPolicy, ...}]", "Keep one: the strategy, or the option setting."),
+    "PG451": Code("policy not available for this environment", "Rolling, rolling with an "
+                  "additional batch and traffic splitting need a load-balanced environment; "
+                  "traffic splitting needs an Application Load Balancer.",
+                  "strategy: {canary: ...}   # environment with a Classic Load Balancer",
+                  "Change the environment's option settings, or choose another strategy."),
+    "PG452": Code("Beanstalk policy value out of range", "A batch is 1% to 100%, min_healthy "
+                  "a percentage below 100%, a traffic split 1% to 100% evaluated for 3 to 600 "
+                  "minutes.", "strategy: {canary: {step: \"10%\", bake: 12h}}",
+                  "Use a value in range."),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",

@@ -34,9 +34,15 @@ from pipegen import cfn, iam
 from pipegen.build import is_home_region, minutes
 from pipegen.naming import logical_id
 from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.strategyutil import (
+    check_supported,
+    percent,
+    seconds,
+    strategy_of,
+    strategy_path,
+)
 
 STRATEGIES = ("all-at-once", "blue-green", "canary", "a-b")
-ALIASES = {"red-black": "blue-green"}
 DEFAULT_TTL = 60
 ACTION_NAME_MAX = 100
 # Route 53 propagates a change to its name servers in about a minute; the shifter polls.
@@ -61,27 +67,6 @@ class Step:
         if self.kind == "bake":
             return json.dumps({"bake": self.bake_seconds}, separators=(",", ":"))
         return None
-
-
-def strategy_of(settings: dict) -> tuple[str | None, dict]:
-    """(name, settings) of the action's `strategy`, aliases resolved; (None, {}) when absent."""
-    value = settings.get("strategy")
-    if value is None:
-        return None, {}
-    if isinstance(value, str):
-        name, body = value, {}
-    else:
-        name, body = next(iter(value.items()))
-    return ALIASES.get(name, name), body or {}
-
-
-def percent(text: str) -> int:
-    return int(text.rstrip("%"))
-
-
-def seconds(duration: str) -> int:
-    n, unit = int(duration[:-1]), duration[-1]
-    return n * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
 def plan(settings: dict) -> list[Step]:
@@ -150,13 +135,9 @@ class DnsTrafficShift(ActionProvider):
     def check(self, action, ctx) -> None:
         s, path = action.settings, action.path
         strategy, body = strategy_of(s)
-        if strategy not in STRATEGIES:
-            ctx.error("PG440", f"the dns provider has no strategy '{strategy}'",
-                      path + ("strategy",), "dns strategies: " + ", ".join(STRATEGIES)
-                      + " (red-black is blue-green)")
+        if not check_supported(action, ctx, STRATEGIES):
             return
-        spath = path + ("strategy", next(iter(s["strategy"]))) \
-            if isinstance(s["strategy"], dict) else path + ("strategy",)
+        spath = strategy_path(action)
         if strategy == "canary":
             self._check_steps(ctx, body, spath)
         if strategy == "a-b":
@@ -298,14 +279,15 @@ class DnsTrafficShift(ActionProvider):
             if alias:
                 values[cap] = s[side]["alias"]
                 values[cap + "Zone"] = s[side]["zone"]
-                record["AliasTarget"] = {"DNSName": "${%s}" % cap,
-                                         "HostedZoneId": "${%sZone}" % cap,
+                record["AliasTarget"] = {"DNSName": "${" + cap + "}",
+                                         "HostedZoneId": "${" + cap + "Zone}",
                                          "EvaluateTargetHealth": False}
             else:
                 values[cap] = s[side]
                 # Step Functions' SDK integrations spell Route 53's TTL member "Ttl".
-                record.update(Ttl=self._ttl(s), ResourceRecords=[{"Value": "${%s}" % cap}])
+                record.update(Ttl=self._ttl(s), ResourceRecords=[{"Value": "${" + cap + "}"}])
             changes.append({"Action": "UPSERT", "ResourceRecordSet": record})
+
         def sdk(api: str) -> Any:
             return cfn.Raw({"Fn::Sub": "arn:${AWS::Partition}:states:::aws-sdk:route53:" + api})
         definition = {
