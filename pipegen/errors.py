@@ -442,6 +442,10 @@ CODES: dict[str, Code] = {
                   "a percentage below 100%, a traffic split 1% to 100% evaluated for 3 to 600 "
                   "minutes.", "strategy: {canary: {step: \"10%\", bake: 12h}}",
                   "Use a value in range."),
+    "PG453": Code("dns test action", "The test run against green is a build, test or invoke "
+                  "action that runs first in the expansion, in the pipeline's account and "
+                  "region, and produces no artifacts.", "test: {name: Gate, type: approval}",
+                  "Write a test action (`type: test`); approvals are `approve: true`."),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",

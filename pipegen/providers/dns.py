@@ -30,8 +30,9 @@ from typing import Any
 
 from troposphere import GetAtt, Ref, route53, stepfunctions
 
-from pipegen import cfn, iam
+from pipegen import cfn, iam, providers
 from pipegen.build import is_home_region, minutes
+from pipegen.model import Action
 from pipegen.naming import logical_id
 from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.strategyutil import (
@@ -94,6 +95,30 @@ def plan(settings: dict) -> list[Step]:
     else:  # all-at-once, blue-green
         steps.append(Step("shift", name, (0, 100)))
     return steps
+
+
+def test_action(action, source_outputs: list[str]) -> Action:
+    """The `test` mapping as a model action of the same stage, at the dns action's run order.
+
+    Inputs default as for any action (the only source output, when the provider consumes
+    one). The expansion phase (issue 9) will take this over and check it with the rest.
+    """
+    spec = action.settings["test"]
+    provider = spec.get("provider", providers.DEFAULT_PROVIDER.get(spec["type"]))
+    p = providers.actions()[(spec["type"], provider)]
+    if "inputs" in spec:
+        inputs = tuple(spec["inputs"])
+    elif p.default_inputs(spec) and len(source_outputs) == 1:
+        inputs = (source_outputs[0],)
+    else:
+        inputs = ()
+    timeout = minutes(spec["timeout"]) if "timeout" in spec else None
+    return Action(name=spec["name"], stage=action.stage, type=spec["type"], provider=provider,
+                  inputs=inputs, outputs=tuple(spec.get("outputs", ())), run_order=action.run_order,
+                  namespace=spec.get("namespace"), when=action.when, region=spec.get("region"),
+                  role=spec.get("role"), timeout_minutes=timeout,
+                  configuration=spec.get("configuration", {}), settings=spec,
+                  path=action.path + ("test",))
 
 
 def initial_weights(settings: dict) -> tuple[int, int]:
@@ -171,8 +196,46 @@ class DnsTrafficShift(ActionProvider):
                       "and it has none", path + ("approval",),
                       "add `approve: true`, use `bake: approval` in a canary, or remove it",
                       key=True)
+        if "test" in s:
+            self._check_test(action, ctx)
         if not ctx.errors:
             self._check_names(action, ctx)
+
+    def _check_test(self, action, ctx) -> None:
+        """The test action: its provider's own checks, and inputs that exist before this stage."""
+        spec, path = action.settings["test"], action.path + ("test",)
+        if spec.get("provider") == "dns" or spec["type"] in ("approval", "deploy"):
+            ctx.error("PG453", f"the test run against green is a build, test or invoke action, "
+                      f"not a {spec['type']} action", path + ("type",),
+                      "write the test as `type: test` (or build, invoke); the approval is "
+                      "`approve: true`")
+            return
+        for key in ("outputs", "after", "run_order", "when", "region", "role"):
+            if key in spec:
+                ctx.error("PG453", "the test runs first in this action's expansion, under its "
+                          "condition, in the pipeline's account and region, and produces no "
+                          f"artifacts: `{key}` does not apply",
+                          path + (key,), f"remove `{key}`", key=True)
+        test = test_action(action, ctx.source_outputs)
+        p = providers.actions()[(test.type, test.provider)]
+        if "inputs" not in spec and p.default_inputs(spec) and len(ctx.source_outputs) != 1:
+            ctx.error("PG303", f"action '{test.name}' needs `inputs`: the pipeline has "
+                      f"{len(ctx.source_outputs)} sources", path, "available source outputs: "
+                      + ", ".join(ctx.source_outputs), key=True)
+        available = list(ctx.source_outputs)
+        for stage in ctx.data["stages"][: action.path[1]]:
+            for other in stage["actions"]:
+                available += other.get("outputs", [])
+        for k, name in enumerate(test.inputs):
+            if name not in available:
+                ctx.error("PG302", f"input '{name}' is not produced before this stage", path
+                          + ("inputs", k), "outputs produced before this stage: "
+                          + (", ".join(available) or "none"))
+        lo, hi = p.inputs
+        if "inputs" in spec and not lo <= len(test.inputs) <= hi:
+            ctx.error("PG307", f"a {test.provider} {test.type} action takes {lo} to {hi} "
+                      f"inputs, and '{test.name}' has {len(test.inputs)}", path + ("inputs",))
+        p.check(test, ctx)
 
     def _check_steps(self, ctx, body: dict, spath: tuple) -> None:
         shares = [percent(x) for x in body["steps"]]
@@ -362,7 +425,21 @@ class DnsTrafficShift(ActionProvider):
                        step=step, extra=extra)
 
     def _test(self, action, ctx, step: int) -> list[Emitted]:
-        raise NotImplementedError  # the expand phase turns `test` into an ordinary action
+        test = test_action(action, [src.output for src in ctx.pipeline.sources])
+        p = providers.actions()[(test.type, test.provider)]
+        out = []
+        for e in p.emit(test, ctx):
+            extra = dict(e.extra)
+            if test.namespace:
+                extra["Namespace"] = test.namespace
+            if test.timeout_minutes is not None:
+                extra["TimeoutInMinutes"] = test.timeout_minutes
+            config = {**e.configuration, **test.configuration}
+            out.append(Emitted(e.category, e.owner, e.provider, config,
+                               name=e.name or test.name,
+                               inputs=test.inputs if e.inputs is None else e.inputs,
+                               outputs=(), step=step + e.step, version=e.version, extra=extra))
+        return out
 
 
 PROVIDERS = [DnsTrafficShift()]
