@@ -205,8 +205,9 @@ class DnsTrafficShift(ActionProvider):
         """The test action: its provider's own checks, and inputs that exist before this stage."""
         spec, path = action.settings["test"], action.path + ("test",)
         if spec.get("provider") == "dns" or spec["type"] in ("approval", "deploy"):
-            ctx.error("PG453", f"the test run against green is a build, test or invoke action, "
-                      f"not a {spec['type']} action", path + ("type",),
+            kind = "an approval" if spec["type"] == "approval" else f"a {spec['type']}"
+            ctx.error("PG453", "the test run against green is a build, test or invoke action, "
+                      f"not {kind} action", path + ("type",),
                       "write the test as `type: test` (or build, invoke); the approval is "
                       "`approve: true`")
             return
