@@ -20,6 +20,7 @@ from typing import Any
 from troposphere import Sub
 
 from pipegen import cfn
+from pipegen.build import is_home_region
 from pipegen.errors import diag
 from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts
@@ -119,6 +120,10 @@ class BeanstalkDeploy(ActionProvider):
                       "`strategy` here, or declare the environment under `resources` and write "
                       "`environment: !Ref NAME`", key=True)
             return
+        if not is_home_region(action.region):
+            ctx.error("PG449", f"resources.{env} is created by this stack, in the pipeline's "
+                      "region, and this action deploys to another region",
+                      action.path + ("region",), "remove `region`", key=True)
         self._check_values(ctx, name, body, where)
         self._check_environment(action, ctx, env, name)
 

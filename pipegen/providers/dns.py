@@ -388,8 +388,7 @@ class DnsTrafficShift(ActionProvider):
             RoleArn=GetAtt(role, "Arn"), StateMachineType="STANDARD")
         tags = ctx.tags()
         if tags is not None:
-            kwargs["Tags"] = [stepfunctions.TagsEntry(Key=t["Key"], Value=t["Value"])
-                              for t in tags.to_dict()]
+            kwargs["Tags"] = tags
         ctx.add(stepfunctions.StateMachine(title, **kwargs), path)
         if action.role is None:
             ctx.policy.allow(["states:DescribeStateMachine", "states:StartExecution"],
