@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipegen import cfn, providers, references, stage_settings, store
 from pipegen.errors import Diagnostic, SpecError, diag
+from pipegen.iam import unique
 from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
 
 if TYPE_CHECKING:
@@ -142,11 +143,14 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
         bucket = None
     elif bucket == "generated":
         bucket = None
+    entries = store.grant_entries(spec)
     enc = spec.get("encryption", "aws-managed")
     kind, key = (enc, None) if enc in ("aws-managed", "generated") else ("arn", enc)
     return ArtifactStore(bucket=bucket, bucket_name=bucket_name, retain=retain,
                          expire_days=expire, encryption=kind, key=key,
-                         grant=tuple(spec.get("grant", ())), regions=spec.get("regions", {}))
+                         grant=tuple(unique([r for _, r, _ in entries])),
+                         grant_write=tuple(r for _, r, write in entries if write),
+                         regions=spec.get("regions", {}))
 
 
 def _build_sources(ctx: BuildContext):
@@ -492,6 +496,10 @@ def _check_references(ctx: BuildContext) -> None:
     """CloudFormation values: intrinsic shapes, the names they use, conditions (references.py)."""
     references.check(ctx)
     store.check(ctx)
+    from pipegen import action_roles, policy_rules  # the security rules (docs/iam.md)
+
+    action_roles.check(ctx)
+    policy_rules.check(ctx)
 
 
 def _location(d: Diagnostic) -> tuple:

@@ -37,7 +37,7 @@ from troposphere import (
     s3,
 )
 
-from pipegen import cfn, iam, providers, references, stage_settings
+from pipegen import action_roles, cfn, iam, providers, references, stage_settings
 from pipegen import store as store_rules
 from pipegen.errors import SpecError, diag
 from pipegen.model import Action, Pipeline, Source
@@ -69,7 +69,9 @@ class EmitContext:
         self.pipeline = pipeline
         self.loaded = loaded
         self.template = Template()
-        self.policy = iam.Policy()  # the pipeline role's statements
+        self.policy = iam.Policy()  # where the action being emitted gets its grants
+        self.pipeline_policy = self.policy  # the pipeline role's statements, always
+        self.action_roles: list[str] = []  # logical ids of generated action roles
         self.origins: dict[str, tuple] = {}  # logical id -> spec path
         self.triggers: list[Any] = []  # v2 pipeline Triggers
         self.problems: list = []
@@ -134,18 +136,35 @@ class EmitContext:
         return None
 
     def grant_store(self, policy: iam.Policy, write: bool = True) -> None:
-        """Let a role read (and write) pipeline artifacts."""
+        """Let a role read (and, with `write`, write) pipeline artifacts."""
         actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if write else [])
         policy.allow(actions, self.bucket_arn(objects=True))
         policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], self.bucket_arn())
-        self._grant_key(policy)
+        self._grant_key(policy, write)
 
-    def _grant_key(self, policy: iam.Policy) -> None:
+    def grant_store_for(self, policy: iam.Policy, action: Action, write: bool) -> None:
+        """The store an action reads and writes: its region's when it runs elsewhere."""
+        region = action.region
+        spec = self.pipeline.artifacts.regions.get(region) if isinstance(region, str) and \
+            isinstance(self.pipeline.artifacts.regions, dict) else None
+        if spec is None:
+            self.grant_store(policy, write)
+            return
+        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        policy.allow(["s3:GetObject", "s3:GetObjectVersion"]
+                     + (["s3:PutObject"] if write else []), objects)
+        policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                     cfn.sub("arn:${AWS::Partition}:s3:::{bucket}", bucket=spec["bucket"]))
+        if spec.get("encryption") is not None:
+            iam.allow_key(policy, spec["encryption"], None if write else iam.KMS_READ)
+
+    def _grant_key(self, policy: iam.Policy, write: bool = True) -> None:
         store = self.pipeline.artifacts
+        actions = None if write else iam.KMS_READ
         if store.encryption == "arn":
-            iam.allow_key(policy, store.key)
+            iam.allow_key(policy, store.key, actions)
         elif self.key_arn is not None:
-            iam.allow_key(policy, self.key_arn)
+            iam.allow_key(policy, self.key_arn, actions)
 
     def events_role(self) -> Any:
         """The one role EventBridge rules use to start this pipeline (created on first use)."""
@@ -243,7 +262,7 @@ def _emit_store(ctx: EmitContext) -> None:
     store = ctx.pipeline.artifacts
     origin = ("artifacts",)
     policy = "Retain" if store.retain else "Delete"
-    grant = list(store.grant)
+    grant, writers = list(store.grant), list(store.grant_write)
     if store.encryption == "generated":
         # The account administers the key, which also lets IAM policies in this account (the
         # pipeline and project roles) grant its use; `grant` roles of other accounts need the
@@ -252,7 +271,8 @@ def _emit_store(ctx: EmitContext) -> None:
         key_policy = PolicyDocument(Version=iam.POLICY_VERSION, Statement=[Statement(
             Sid="AccountAdministers", Effect=Allow,
             Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
-            Action=[IamAction("kms", "*")], Resource=["*"]), *store_rules.key_statements(grant)])
+            Action=[IamAction("kms", "*")], Resource=["*"]),
+            *store_rules.key_statements(grant, writers)])
         key = kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
                       EnableKeyRotation=True, KeyPolicy=key_policy,
                       DeletionPolicy=policy, UpdateReplacePolicy=policy)
@@ -263,7 +283,7 @@ def _emit_store(ctx: EmitContext) -> None:
         if grant:
             # The policy replaces the existing bucket's own (PG390 warns about that).
             statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
+                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
             ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=ctx.bucket,
                                     PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                                   Statement=statements)),
@@ -298,7 +318,7 @@ def _emit_store(ctx: EmitContext) -> None:
         kwargs["Tags"] = tags
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
     statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
+        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
                             PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                           Statement=statements)), origin)
@@ -337,7 +357,19 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
 def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> list:
     p = providers.actions()[(action.type, action.provider)]
     out = []
-    emitted = p.emit(action, ctx)
+    own_role = None
+    if ctx.pipeline.role.arn is None and action_roles.reason(action):
+        # The provider's grants go to the action's own role, not the pipeline role.
+        saved = ctx.policy, ctx.managed_policies
+        ctx.policy, ctx.managed_policies = iam.Policy(), []
+        try:
+            emitted = p.emit(action, ctx)
+            own = ctx.policy, ctx.managed_policies
+        finally:
+            ctx.policy, ctx.managed_policies = saved
+        own_role = action_roles.add_role(ctx, action, *own)
+    else:
+        emitted = p.emit(action, ctx)
     for e in emitted:
         configuration = {**e.configuration}
         # Raw keys go to the action's first step only: an expansion's later steps (the
@@ -374,6 +406,9 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
             kwargs["RoleArn"] = cfn.value(action.role)
             # The pipeline role assumes the action role; the provider's grants live there.
             ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
+        elif own_role is not None and e.category != "Approval":
+            # A manual approval step of an expansion runs as the pipeline role.
+            kwargs["RoleArn"] = own_role
         if action.timeout_minutes is not None:
             kwargs["TimeoutInMinutes"] = action.timeout_minutes
         kwargs.update(e.extra)
@@ -426,6 +461,10 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
                          boundary=role.permissions_boundary,
                          name=role.name, tags=tags), ("role",))
         kwargs["RoleArn"] = GetAtt(PIPELINE_ROLE, "Arn")
+        assume = action_roles.finish(ctx)
+        if assume is not None:
+            # The first run starts when the pipeline is created: the grant must exist then.
+            kwargs["DependsOn"] = [assume]
     else:
         kwargs["RoleArn"] = cfn.value(pl.role.arn)
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())

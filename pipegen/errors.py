@@ -211,6 +211,13 @@ CODES: dict[str, Code] = {
                   "pipeline runs only when someone starts it (console, CLI, API).",
                   "sources: [{provider: s3, ..., trigger: none}]",
                   "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
+    "PG330": Code("lint waiver on pipegen's resources", "An `overrides` path sets `Metadata` "
+                  "`cfn-lint` or `checkov` on a resource pipegen generates, or for the whole "
+                  "template: pipegen's own output passes the lint gate and scanners without "
+                  "waivers, and a waiver there could hide a weakened resource.",
+                  "Resources.PipelineRole.Metadata.cfn-lint: {config: {ignore_checks: [W3005]}}",
+                  "Fix what the rule reports in the spec; a waiver may sit only on a resource "
+                  "of your own under `resources:`."),
     # --- actions, stages, ordering (PG340-PG369)
     "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
                   "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "
@@ -365,8 +372,9 @@ CODES: dict[str, Code] = {
                   "CloudFormation would get a pipeline with only its source stage, or a stage "
                   "with no actions.", "a single stage with `when: IsProd`",
                   "Leave a stage unconditional, or move the action's `when:` to its stage."),
-    "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; '*' or "
-                  "'service:*' would grant everything a service can do.",
+    "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; a '*' "
+                  "or '?' anywhere in an action ('*', 's3:*', 's3:Get*') grants every action it "
+                  "matches, including those AWS adds later.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",
                   "List the actions the role needs."),
     # --- warnings (PG390-PG399)
@@ -379,6 +387,37 @@ CODES: dict[str, Code] = {
                   "pipegen writes do not name it, so it cannot read or write artifacts.",
                   "role: arn:aws:iam::222222222222:role/deployer missing from grant",
                   "Add the role to `artifacts.grant`."),
+    "PG392": Code("action kept on a brought pipeline role", "An action that runs customer "
+                  "code or holds high privilege (commands, a CloudFormation deploy that passes "
+                  "a deploy role, ECS, Elastic Beanstalk) gets a role of its own when pipegen "
+                  "generates the pipeline role. A brought pipeline role (`role: ARN`) cannot "
+                  "be made to assume new roles, so the action runs under the brought role, "
+                  "which then holds its grants.", "role: arn:aws:iam::111111111111:role/pipeline"
+                  " with a commands action",
+                  "Let pipegen generate the pipeline role, or give the action a `role:` your "
+                  "pipeline role may assume; acknowledge PG392 to keep it as it is."),
+    "PG393": Code("cross-account writer granted read only", "An action with `outputs` runs as "
+                  "a role of another account that `artifacts.grant` lets read artifacts only "
+                  "(the default): it cannot write its outputs.",
+                  "grant: [arn:aws:iam::222222222222:role/builder] and that role's action has "
+                  "outputs", "List the role under `grant: {write: [...]}`."),
+    "PG394": Code("PassRole or AssumeRole on any role", "`permissions` grant iam:PassRole or "
+                  "sts:AssumeRole on \"*\" without a condition: the role could pass or assume "
+                  "any role of the account, a path to every permission those roles hold.",
+                  "permissions: [{actions: [iam:PassRole], resources: ['*']}]",
+                  "Name the roles, or add a `condition` such as iam:PassedToService."),
+    "PG395": Code("admin-level managed policy", "A role pipegen generates gets an "
+                  "administrator-level managed policy (AdministratorAccess, PowerUserAccess, "
+                  "IAMFullAccess, any *FullAccess).",
+                  "managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]",
+                  "Grant the actions the role needs under `permissions`; acknowledge PG395 "
+                  "when the breadth is reviewed and intended."),
+    "PG396": Code("override changes a policy", "An `overrides` path changes a policy of a "
+                  "resource pipegen generates (a role's policies, trust or managed policies, a "
+                  "bucket or key policy), so the IAM documented in docs/iam.md no longer holds.",
+                  "Resources.PipelineRole.Properties.Policies.0.PolicyDocument.Statement.0: ...",
+                  "Use the spec's keys (`permissions`, `managed_policies`, `artifacts.grant`); "
+                  "acknowledge PG396 once the change is reviewed."),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",

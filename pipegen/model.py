@@ -64,8 +64,9 @@ class ArtifactStore:
     expire_days: int | None
     encryption: str  # aws-managed | generated | arn
     key: Any  # the KMS key (or alias) ARN when encryption == "arn"
-    grant: tuple[Any, ...]
+    grant: tuple[Any, ...]  # every role `artifacts.grant` names (all may read)
     regions: dict[str, dict[str, Any]]
+    grant_write: tuple[Any, ...] = ()  # the roles among them that may also write
 
     @property
     def generated_bucket(self) -> bool:

@@ -257,7 +257,8 @@ class CloudFormationAction(ActionProvider):
         if "notify" in spec:
             config["NotificationArn"] = spec["notify"]
             if acts(action):
-                ctx.policy.allow("sns:Publish", cfn.value(spec["notify"]))
+                # The approval step runs as the pipeline role, not the action's own role.
+                ctx.pipeline_policy.allow("sns:Publish", cfn.value(spec["notify"]))
         if "message" in spec:
             config["CustomData"] = spec["message"]
         if "url" in spec:

@@ -252,7 +252,8 @@ class CodeBuildAction(ActionProvider):
                 "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
                 + log_group.data["Fn::Sub"])
         policy.allow(LOG_ACTIONS, [group_arn, _with_suffix(group_arn, ":*")])
-        ctx.grant_store(policy)
+        # Writing is for outputs: a project without them only reads its inputs.
+        ctx.grant_store(policy, write=bool(action.outputs))
         for source_model in ctx.pipeline.sources:
             if source_model.output in action.inputs and source_model.format == "clone-ref":
                 from pipegen import providers
