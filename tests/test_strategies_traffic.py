@@ -171,7 +171,8 @@ def test_alias_endpoints_make_alias_a_records(write_spec, linter):
 
 
 @pytest.mark.parametrize(("strategy", "message"), [
-    ("{linear: {step: \"10%\", every: 1m}}", "the dns provider has no strategy 'linear'"),
+    ('{linear: {step: "10%", every: 1m}}',
+     "strategy 'linear' is not available for dns deploy actions"),
     ('{canary: {steps: ["10%", "90%"], bake: 5m}}', "the last step is 90%"),
     ('{a-b: {split: "0%"}}', "a split needs both sides"),
 ])
@@ -192,8 +193,8 @@ def test_unsupported_pair_names_the_providers_that_support_it(write_spec):
         path: toggles.json
         strategy: blue-green
 """)
-    assert "the appconfig provider has no strategy 'blue-green'" in text
-    assert "'blue-green' is supported by: codedeploy, dns, ecs" in text
+    assert "strategy 'blue-green' is not available for appconfig deploy actions" in text
+    assert "deploy providers that run it: dns" in text
 
 
 # --- AppConfig

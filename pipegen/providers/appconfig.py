@@ -19,33 +19,25 @@ from typing import Any
 from troposphere import GetAtt, Ref, appconfig
 
 from pipegen import cfn
-from pipegen.build import is_home_region
 from pipegen.naming import logical_id
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, Strategy, is_home_region
 from pipegen.providers.deploy_common import acts, arn
-from pipegen.providers.strategyutil import (
-    check_supported,
-    percent,
-    seconds,
-    strategy_of,
-    strategy_path,
-)
+from pipegen.providers.strategyutil import PERCENT, percent, seconds, whole_minutes
 
-STRATEGIES = ("all-at-once", "linear", "rolling", "canary")
 MAX_MINUTES = 1440  # DeploymentDurationInMinutes and FinalBakeTimeInMinutes: 0 to 24 hours
 
 
-def rollout(settings: dict) -> dict[str, Any] | None:
-    """The DeploymentStrategy properties the action's strategy stands for (None: no strategy)."""
-    name, body = strategy_of(settings)
-    if name is None:
+def rollout(use) -> dict[str, Any] | None:
+    """The DeploymentStrategy properties a strategy use stands for (None: no strategy)."""
+    if use is None:
         return None
+    name, body = use.name, use.settings
     if name == "all-at-once":
         return {"GrowthType": "LINEAR", "GrowthFactor": 100, "DeploymentDurationInMinutes": 0,
                 "FinalBakeTimeInMinutes": 0}
     if name == "canary":
         return {"GrowthType": "EXPONENTIAL", "GrowthFactor": percent(body["step"]),
-                "DeploymentDurationInMinutes": -(-seconds(body["bake"]) // 60),
+                "DeploymentDurationInMinutes": whole_minutes(body["bake"]),
                 "FinalBakeTimeInMinutes": 0}
     step = percent(body["step"] if name == "linear" else body["batch"])
     every = seconds(body.get("every", "1m"))
@@ -53,6 +45,35 @@ def rollout(settings: dict) -> dict[str, Any] | None:
     return {"GrowthType": "LINEAR", "GrowthFactor": step,
             "DeploymentDurationInMinutes": -(-every * 100 // (step * 60)),
             "FinalBakeTimeInMinutes": 0}
+
+
+def check_rollout(action, use, ctx) -> None:
+    """Growth 1% to 100%, a percentage batch, at most 24 hours (AppConfig's limits)."""
+    name, body = use.name, use.settings
+    where = use.path if use.bare else use.path + (use.written,)
+    if name == "rolling" and isinstance(body["batch"], int):
+        ctx.error("PG448", "AppConfig does not count its targets, so a batch is a share of "
+                  f"them, not {body['batch']} hosts", where + ("batch",),
+                  'write a percentage: batch: "25%"')
+        return
+    for key in ("step", "batch"):
+        if key in body and not 1 <= percent(body[key]) <= 100:
+            ctx.error("PG447", f"AppConfig grows a deployment by 1% to 100% a step; "
+                      f"{body[key]} is outside that", where + (key,))
+            return
+    props = rollout(use)
+    if props["DeploymentDurationInMinutes"] > MAX_MINUTES:
+        key = "bake" if name == "canary" else "every"
+        ctx.error("PG447", f"this {name} rollout lasts "
+                  f"{props['DeploymentDurationInMinutes']} minutes; AppConfig deployments "
+                  "last at most 24 hours", where + ((key,) if key in body else ()),
+                  "a larger step or a shorter interval" if name != "canary" else
+                  "a shorter bake")
+
+
+def _unexpanded(action, use, ctx) -> None:
+    """AppConfig rolls out by itself: the action stays one action, naming the strategy."""
+    return None
 
 
 def describe(props: dict[str, Any]) -> str:
@@ -63,10 +84,49 @@ def describe(props: dict[str, Any]) -> str:
     return f"{kind}-{props['GrowthFactor']}pct-{props['DeploymentDurationInMinutes']}m"
 
 
+EVERY = {"$ref": "#/$defs/duration"}
+
+
 class AppConfigDeploy(ActionProvider):
     kinds = (("deploy", "appconfig"),)
     schema = "actions/appconfig.json"
     inputs = (1, 1)
+    strategies = (
+        Strategy("all-at-once", _unexpanded, summary="AWS::AppConfig::DeploymentStrategy: "
+                 "growth 100%, no duration, no bake"),
+        Strategy("linear", _unexpanded, check=check_rollout, settings={
+            "type": "object", "additionalProperties": False, "required": ["step", "every"],
+            "description": "Equal steps.", "properties": {
+                "step": {**PERCENT, "description": "The share of targets added each interval "
+                         "(AppConfig's growth factor)."},
+                "every": {**EVERY, "description": "The interval between steps; the deployment "
+                          "lasts every x 100 / step (at most 24h)."}}},
+            summary="LINEAR growth by `step`, lasting every x 100 / step minutes"),
+        Strategy("rolling", _unexpanded, check=check_rollout, settings={
+            "type": "object", "additionalProperties": False, "required": ["batch"],
+            "description": "Batches of targets: linear growth by `batch`.", "properties": {
+                "batch": {"anyOf": [PERCENT, {"type": "integer", "minimum": 1}],
+                          "description": "The share of targets per batch (a percentage: "
+                                         "AppConfig does not count its targets)."},
+                "every": {**EVERY, "description": "The interval between batches (default "
+                          "1m)."}}},
+            summary="LINEAR growth by `batch`, one batch a minute (or `every`)"),
+        Strategy("canary", _unexpanded, check=check_rollout, settings={
+            "type": "object", "additionalProperties": False, "required": ["step", "bake"],
+            "description": "A small share first, then exponential growth.", "properties": {
+                "step": {**PERCENT, "description": "The share of targets that get the file "
+                         "first (AppConfig's growth factor, exponential growth)."},
+                "bake": {**EVERY, "description": "How long the rollout from the first share to "
+                         "all targets lasts (at most 24h)."}}},
+            summary="EXPONENTIAL growth from `step` over `bake`"),
+    )
+    unsupported = {
+        "single-target": "AppConfig deploys to every target of an environment",
+        "min-in-service": "AppConfig does not count its targets",
+        "blue-green": "AppConfig has no second fleet; a toggles file rolls out gradually",
+        "a-b": "feature toggles are this provider itself: the file decides what users see; a "
+               "weighted traffic split is the dns provider's",
+    }
 
     def check(self, action, ctx) -> None:
         elsewhere = [k for k, off in (("role", action.role is not None),
@@ -77,36 +137,12 @@ class AppConfigDeploy(ActionProvider):
                       f"cannot run elsewhere (`{key}`)", action.path + (key,),
                       f"remove `{key}`, or deploy to an AppConfig application there with a "
                       "cloudformation action", key=True)
-        if check_supported(action, ctx, STRATEGIES):
-            self._check_strategy(action, ctx)
         if action.get("flags"):
             ctx.error("PG363", "AWS AppConfig feature-flag profiles cannot be fed by a "
                       "pipeline: they take hosted configurations only", action.path + ("flags",),
                       "keep this a freeform profile (remove `flags`), or deploy the flags "
                       "document from a stack (AWS::AppConfig::HostedConfigurationVersion and "
                       "AWS::AppConfig::Deployment) with a cloudformation action", key=True)
-
-    def _check_strategy(self, action, ctx) -> None:
-        name, body = strategy_of(action.settings)
-        where = strategy_path(action)
-        if name == "rolling" and isinstance(body["batch"], int):
-            ctx.error("PG448", "AppConfig does not count its targets, so a batch is a share of "
-                      f"them, not {body['batch']} hosts", where + ("batch",),
-                      'write a percentage: batch: "25%"')
-            return
-        for key in ("step", "batch"):
-            if key in body and not 1 <= percent(body[key]) <= 100:
-                ctx.error("PG447", f"AppConfig grows a deployment by 1% to 100% a step; "
-                          f"{body[key]} is outside that", where + (key,))
-                return
-        props = rollout(action.settings)
-        if props and props["DeploymentDurationInMinutes"] > MAX_MINUTES:
-            key = "bake" if name == "canary" else "every"
-            ctx.error("PG447", f"this {name} rollout lasts "
-                      f"{props['DeploymentDurationInMinutes']} minutes; AppConfig deployments "
-                      "last at most 24 hours", where + ((key,) if key in body else ()),
-                      "a larger step or a shorter interval" if name != "canary" else
-                      "a shorter bake")
 
     def emit(self, action, ctx) -> list[Emitted]:
         s = action.settings
@@ -147,7 +183,7 @@ class AppConfigDeploy(ActionProvider):
 
     def _strategy(self, action, ctx) -> str | None:
         """The DeploymentStrategy the action's strategy stands for, one per definition."""
-        props = rollout(action.settings)
+        props = rollout(action.strategy)
         if props is None:
             return None
         name = describe(props)

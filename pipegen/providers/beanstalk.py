@@ -20,24 +20,16 @@ from typing import Any
 from troposphere import Sub
 
 from pipegen import cfn
-from pipegen.build import is_home_region
 from pipegen.errors import diag
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, Strategy, is_home_region
 from pipegen.providers.deploy_common import acts
-from pipegen.providers.strategyutil import (
-    check_supported,
-    percent,
-    seconds,
-    strategy_of,
-    strategy_path,
-)
+from pipegen.providers.strategyutil import PERCENT, percent, whole_minutes
 
 MANAGED_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess-AWSElasticBeanstalk"
 ENVIRONMENT = "AWS::ElasticBeanstalk::Environment"
 COMMAND = "aws:elasticbeanstalk:command"
 SPLITTING = "aws:elasticbeanstalk:trafficsplitting"
 SETTINGS = "aws:elasticbeanstalk:environment"
-STRATEGIES = ("all-at-once", "rolling", "min-in-service", "immutable", "canary")
 POLICIES = {"all-at-once": "AllAtOnce", "rolling": "Rolling",
             "min-in-service": "RollingWithAdditionalBatch", "immutable": "Immutable",
             "canary": "TrafficSplitting"}
@@ -47,9 +39,9 @@ LOAD_BALANCED = ("rolling", "min-in-service", "canary")
 EVALUATION_MINUTES = (3, 600)  # aws:elasticbeanstalk:trafficsplitting EvaluationTime
 
 
-def option_settings(settings: dict) -> list[dict[str, str]]:
-    """The option settings the action's strategy stands for (all values are strings)."""
-    name, body = strategy_of(settings)
+def option_settings(use) -> list[dict[str, str]]:
+    """The option settings a strategy use stands for (all values are strings)."""
+    name, body = use.name, use.settings
 
     def option(namespace: str, option_name: str, value: Any) -> dict[str, str]:
         return {"Namespace": namespace, "OptionName": option_name, "Value": str(value)}
@@ -67,7 +59,7 @@ def option_settings(settings: dict) -> list[dict[str, str]]:
                 option(COMMAND, "BatchSize", 100 - percent(body["min_healthy"]))]
     elif name == "canary":
         out += [option(SPLITTING, "NewVersionPercent", percent(body["step"])),
-                option(SPLITTING, "EvaluationTime", -(-seconds(body["bake"]) // 60))]
+                option(SPLITTING, "EvaluationTime", whole_minutes(body["bake"]))]
     return out
 
 
@@ -100,90 +92,136 @@ def _option(resource: dict, namespace: str, name: str) -> Any:
     return None
 
 
+def check_policy(action, use, ctx) -> None:
+    """The environment is declared here, and the policy fits it (Beanstalk's limits)."""
+    name, body = use.name, use.settings
+    where = use.path if use.bare else use.path + (use.written,)
+    env = declared_environment(action.get("environment"), ctx.resources)
+    if env is None:
+        ctx.error("PG449", "pipegen sets a deployment policy only on an environment "
+                  "declared in this spec's `resources`, and this one is defined elsewhere",
+                  action.path + ("strategy",), "its policy is the environment's own "
+                  f"option setting ({COMMAND} DeploymentPolicy), set where the environment "
+                  "is defined (its template, the console, or .ebextensions); remove "
+                  "`strategy` here, or declare the environment under `resources` and write "
+                  "`environment: !Ref NAME`", key=True)
+        return
+    if not is_home_region(action.region):
+        ctx.error("PG449", f"resources.{env} is created by this stack, in the pipeline's "
+                  "region, and this action deploys to another region",
+                  action.path + ("region",), "remove `region`", key=True)
+    _check_values(ctx, name, body, where)
+    _check_environment(action, use, ctx, env)
+
+
+def _check_values(ctx, name: str, body: dict, where: tuple) -> None:
+    if name == "rolling" and isinstance(body["batch"], str) and \
+            not 1 <= percent(body["batch"]) <= 100:
+        ctx.error("PG452", f"a batch is 1% to 100% of the fleet; {body['batch']} is outside "
+                  "that", where + ("batch",))
+    if name == "min-in-service":
+        healthy = body["min_healthy"]
+        if isinstance(healthy, int):
+            ctx.error("PG452", "Beanstalk sizes batches, not a floor of healthy hosts, and "
+                      "the fleet size is not known here", where + ("min_healthy",),
+                      'write a percentage: min_healthy: "75%" (batches of 25%)')
+        elif not 0 <= percent(healthy) <= 99:
+            ctx.error("PG452", f"min_healthy {healthy} leaves no room for a batch",
+                      where + ("min_healthy",), "write 0% to 99%")
+    if name == "canary":
+        step = percent(body["step"])
+        if not 1 <= step <= 100:
+            ctx.error("PG452", f"traffic splitting sends 1% to 100% to the new version; "
+                      f"{body['step']} is outside that", where + ("step",))
+        low, high = EVALUATION_MINUTES
+        if not low <= whole_minutes(body["bake"]) <= high:
+            ctx.error("PG452", f"Beanstalk evaluates a traffic split for {low} to {high} "
+                      f"minutes; {body['bake']} is outside that", where + ("bake",))
+
+
+def _check_environment(action, use, ctx, env: str) -> None:
+    name = use.name
+    resource = ctx.resources[env]
+    path = ("resources", env, "Properties", "OptionSettings")
+    ours = {(o["Namespace"], o["OptionName"]) for o in option_settings(use)}
+    for i, entry in enumerate(_options(resource)):
+        if isinstance(entry, dict) and (entry.get("Namespace"), entry.get("OptionName")) \
+                in ours:
+            ctx.error("PG450", f"{entry['Namespace']} {entry['OptionName']} is set both by "
+                      f"the `strategy` of '{action.name}' and in resources.{env}", path + (i,),
+                      "remove the option setting here (the strategy sets it), or remove "
+                      "`strategy`")
+    kind = _option(resource, SETTINGS, "EnvironmentType")
+    if name in LOAD_BALANCED and kind == "SingleInstance":
+        ctx.error("PG451", f"{POLICIES[name]} deploys need a load-balanced environment, and "
+                  f"resources.{env} is a SingleInstance environment",
+                  action.path + ("strategy",), "use all-at-once or immutable, or make the "
+                  "environment LoadBalanced", key=True)
+    balancer = _option(resource, SETTINGS, "LoadBalancerType")
+    if name == "canary" and kind != "SingleInstance" and not cfn.is_intrinsic(balancer) \
+            and balancer != "application":
+        ctx.error("PG451", "traffic splitting needs an Application Load Balancer, and "
+                  f"resources.{env} " + (f"uses LoadBalancerType {balancer}" if balancer
+                                         else "does not set LoadBalancerType (the default "
+                                         "is a Classic Load Balancer)"),
+                  action.path + ("strategy",), f"add the option setting {{Namespace: "
+                  f"{SETTINGS}, OptionName: LoadBalancerType, Value: application}} to "
+                  f"resources.{env}", key=True)
+
+
+def _unexpanded(action, use, ctx) -> None:
+    """Beanstalk applies its policy itself: the action stays one action."""
+    return None
+
+
+BATCH = {"anyOf": [PERCENT, {"type": "integer", "minimum": 1}]}
+
+
 class BeanstalkDeploy(ActionProvider):
     kinds = (("deploy", "beanstalk"),)
     schema = "actions/beanstalk.json"
     inputs = (1, 1)
-
-    def check(self, action, ctx) -> None:
-        name, body = strategy_of(action.settings)
-        if name is None or not check_supported(action, ctx, STRATEGIES):
-            return
-        where = strategy_path(action)
-        env = declared_environment(action.get("environment"), ctx.resources)
-        if env is None:
-            ctx.error("PG449", "pipegen sets a deployment policy only on an environment "
-                      "declared in this spec's `resources`, and this one is defined elsewhere",
-                      action.path + ("strategy",), "its policy is the environment's own "
-                      f"option setting ({COMMAND} DeploymentPolicy), set where the environment "
-                      "is defined (its template, the console, or .ebextensions); remove "
-                      "`strategy` here, or declare the environment under `resources` and write "
-                      "`environment: !Ref NAME`", key=True)
-            return
-        if not is_home_region(action.region):
-            ctx.error("PG449", f"resources.{env} is created by this stack, in the pipeline's "
-                      "region, and this action deploys to another region",
-                      action.path + ("region",), "remove `region`", key=True)
-        self._check_values(ctx, name, body, where)
-        self._check_environment(action, ctx, env, name)
-
-    def _check_values(self, ctx, name: str, body: dict, where: tuple) -> None:
-        if name == "rolling" and isinstance(body["batch"], str) and \
-                not 1 <= percent(body["batch"]) <= 100:
-            ctx.error("PG452", f"a batch is 1% to 100% of the fleet; {body['batch']} is outside "
-                      "that", where + ("batch",))
-        if name == "min-in-service":
-            healthy = body["min_healthy"]
-            if isinstance(healthy, int):
-                ctx.error("PG452", "Beanstalk sizes batches, not a floor of healthy hosts, and "
-                          "the fleet size is not known here", where + ("min_healthy",),
-                          'write a percentage: min_healthy: "75%" (batches of 25%)')
-            elif not 0 <= percent(healthy) <= 99:
-                ctx.error("PG452", f"min_healthy {healthy} leaves no room for a batch",
-                          where + ("min_healthy",), "write 0% to 99%")
-        if name == "canary":
-            step = percent(body["step"])
-            if not 1 <= step <= 100:
-                ctx.error("PG452", f"traffic splitting sends 1% to 100% to the new version; "
-                          f"{body['step']} is outside that", where + ("step",))
-            low, high = EVALUATION_MINUTES
-            evaluation = -(-seconds(body["bake"]) // 60)
-            if not low <= evaluation <= high:
-                ctx.error("PG452", f"Beanstalk evaluates a traffic split for {low} to {high} "
-                          f"minutes; {body['bake']} is outside that", where + ("bake",))
-
-    def _check_environment(self, action, ctx, env: str, name: str) -> None:
-        resource = ctx.resources[env]
-        path = ("resources", env, "Properties", "OptionSettings")
-        ours = {(o["Namespace"], o["OptionName"]) for o in option_settings(action.settings)}
-        for i, entry in enumerate(_options(resource)):
-            if isinstance(entry, dict) and (entry.get("Namespace"), entry.get("OptionName")) \
-                    in ours:
-                ctx.error("PG450", f"{entry['Namespace']} {entry['OptionName']} is set both by "
-                          f"the `strategy` of '{action.name}' and in resources.{env}", path + (i,),
-                          "remove the option setting here (the strategy sets it), or remove "
-                          "`strategy`")
-        kind = _option(resource, SETTINGS, "EnvironmentType")
-        if name in LOAD_BALANCED and kind == "SingleInstance":
-            ctx.error("PG451", f"{POLICIES[name]} deploys need a load-balanced environment, and "
-                      f"resources.{env} is a SingleInstance environment",
-                      action.path + ("strategy",), "use all-at-once or immutable, or make the "
-                      "environment LoadBalanced", key=True)
-        balancer = _option(resource, SETTINGS, "LoadBalancerType")
-        if name == "canary" and kind != "SingleInstance" and not cfn.is_intrinsic(balancer) \
-                and balancer != "application":
-            ctx.error("PG451", "traffic splitting needs an Application Load Balancer, and "
-                      f"resources.{env} " + (f"uses LoadBalancerType {balancer}" if balancer
-                                             else "does not set LoadBalancerType (the default "
-                                             "is a Classic Load Balancer)"),
-                      action.path + ("strategy",), f"add the option setting {{Namespace: "
-                      f"{SETTINGS}, OptionName: LoadBalancerType, Value: application}} to "
-                      f"resources.{env}", key=True)
+    strategies = (
+        Strategy("all-at-once", _unexpanded, check=check_policy,
+                 summary="DeploymentPolicy AllAtOnce on the environment in `resources`"),
+        Strategy("rolling", _unexpanded, check=check_policy, settings={
+            "type": "object", "additionalProperties": False, "required": ["batch"],
+            "description": "Batches of instances.", "properties": {
+                "batch": {**BATCH, "description": "Instances per batch: a count (BatchSizeType "
+                          "Fixed) or a percentage of the fleet (Percentage)."}}},
+            summary="Rolling, BatchSizeType Fixed or Percentage"),
+        Strategy("min-in-service", _unexpanded, check=check_policy, settings={
+            "type": "object", "additionalProperties": False, "required": ["min_healthy"],
+            "description": "Rolling with an additional batch: capacity never drops.",
+            "properties": {"min_healthy": {**BATCH, "description": "The share of the fleet "
+                                           "that keeps serving while a batch is replaced: "
+                                           "batches are 100 - min_healthy percent."}}},
+            summary="RollingWithAdditionalBatch, batches of 100 - min_healthy percent"),
+        Strategy("immutable", _unexpanded, check=check_policy,
+                 summary="Immutable: a full set of new instances"),
+        Strategy("canary", _unexpanded, check=check_policy, settings={
+            "type": "object", "additionalProperties": False, "required": ["step", "bake"],
+            "description": "Traffic splitting.", "properties": {
+                "step": {**PERCENT, "description": "The share of traffic the new instances get "
+                         "while they are evaluated (NewVersionPercent)."},
+                "bake": {"$ref": "#/$defs/duration", "description": "How long the split is "
+                         "evaluated before all traffic moves (EvaluationTime, 3m to 600m)."}}},
+            summary="TrafficSplitting: NewVersionPercent `step`, EvaluationTime `bake` (needs "
+                    "an Application Load Balancer)"),
+    )
+    unsupported = {
+        "single-target": "a Beanstalk environment is its own fleet",
+        "blue-green": "Beanstalk blue/green swaps two environments' CNAMEs, outside a "
+                      "deploy action; the dns provider shifts traffic between two endpoints",
+        "linear": "Beanstalk has no linear policy: rolling batches, or canary (traffic "
+                  "splitting)",
+        "a-b": "a weighted split between two endpoints is the dns provider's",
+    }
 
     def emit(self, action, ctx) -> list[Emitted]:
         if acts(action):
             ctx.managed_policies.append(Sub(MANAGED_POLICY))
-        if strategy_of(action.settings)[0] is not None:
+        if action.strategy is not None:
             self._set_policy(action, ctx)
         return [Emitted("Deploy", "AWS", "ElasticBeanstalk", {
             "ApplicationName": action.get("application"),
@@ -193,7 +231,7 @@ class BeanstalkDeploy(ActionProvider):
         """Add the strategy's option settings to the declared environment (a copy: the spec's
         own data stays as written)."""
         env = declared_environment(action.get("environment"), ctx.pipeline.resources)
-        wanted = option_settings(action.settings)
+        wanted = option_settings(action.strategy)
         key = "beanstalk-policy:" + env
         if key in ctx.shared:
             first, settings = ctx.shared[key]
