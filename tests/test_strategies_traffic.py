@@ -352,3 +352,22 @@ def test_two_actions_asking_one_environment_for_different_policies(write_spec):
         strategy: all-at-once
 resources:""")
     assert "'Web' asks for another" in error_report(write_spec, text)
+
+
+def test_dns_namespace_goes_to_the_last_traffic_step(write_spec):
+    t = compile_stages(write_spec, DNS + '        namespace: Shift\n        strategy: {canary: '
+                       '{steps: ["50%", "100%"], bake: 1m}}\n')
+    assert [(a["Name"], a.get("Namespace")) for a in stage_actions(t, "Release")] == [
+        ("Web-Green50", None), ("Web-Bake1", None), ("Web-Green100", "Shift")]
+
+
+def test_dns_test_reads_source_outputs_like_any_action(write_spec):
+    text = error_report(write_spec, DNS + """\
+        strategy: blue-green
+        test:
+          name: Smoke
+          type: test
+          project: smoke-tests
+          inputs: [Nowhere]
+""")
+    assert "error PG302 input 'Nowhere' is not produced by any earlier action" in text

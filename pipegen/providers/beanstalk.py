@@ -20,7 +20,6 @@ from typing import Any
 from troposphere import Sub
 
 from pipegen import cfn
-from pipegen.errors import diag
 from pipegen.providers.base import ActionProvider, Emitted, Strategy, is_home_region
 from pipegen.providers.deploy_common import acts
 from pipegen.providers.strategyutil import PERCENT, percent, whole_minutes
@@ -234,16 +233,8 @@ class BeanstalkDeploy(ActionProvider):
         wanted = option_settings(action.strategy)
         key = "beanstalk-policy:" + env
         if key in ctx.shared:
-            first, settings = ctx.shared[key]
-            if settings != wanted:
-                path = action.path + ("strategy",)
-                ctx.problems.append(diag(
-                    "PG450", f"resources.{env} gets its deployment policy from the `strategy` "
-                    f"of '{first}', and '{action.name}' asks for another", ctx.loaded.key_span(
-                        path), path, "give every action deploying to one environment the same "
-                    "strategy: the policy belongs to the environment"))
-            return
-        ctx.shared[key] = (action.name, wanted)
+            return  # set by an earlier action, with the same settings (_one_policy_each)
+        ctx.shared[key] = action.name
         resource = copy.deepcopy(ctx.pipeline.resources[env])
         properties = resource.setdefault("Properties", {})
         properties["OptionSettings"] = [*_options(resource), *wanted]
@@ -251,4 +242,27 @@ class BeanstalkDeploy(ActionProvider):
         ctx.pipeline.resources[env] = resource
 
 
+def _one_policy_each(pipeline, ctx) -> None:
+    """Actions deploying to one declared environment ask for one policy (PG450)."""
+    first: dict[str, tuple] = {}
+    for stage in pipeline.stages:
+        for a in stage.written or stage.actions:
+            if a.provider != "beanstalk" or a.strategy is None:
+                continue
+            env = declared_environment(a.get("environment"), ctx.resources)
+            if env is None:
+                continue
+            settings = option_settings(a.strategy)
+            if env not in first:
+                first[env] = (a, settings)
+            elif first[env][1] != settings:
+                other = first[env][0]
+                ctx.error("PG450", f"resources.{env} gets its deployment policy from the "
+                          f"`strategy` of '{other.name}', and '{a.name}' asks for another",
+                          a.path + ("strategy",), "give every action deploying to one "
+                          "environment the same strategy: the policy belongs to the "
+                          "environment", key=True, related=(ctx.loaded.span(other.path),))
+
+
 PROVIDERS = [BeanstalkDeploy()]
+PIPELINE_CHECKS = [_one_policy_each]

@@ -133,8 +133,11 @@ def expand(action, use, ctx) -> list:
     """The written dns action -> test, approvals, weight steps and bakes, one after another."""
     s, path = action.settings, action.path
     out: list = []
-    for step in plan(action.name, s, use.name, use.settings):
+    steps = plan(action.name, s, use.name, use.settings)
+    for step in steps:
         after = (out[-1].name,) if out else ()
+        # The last traffic step carries the action's namespace (its execution's variables).
+        namespace = action.namespace if step is steps[-1] else None
         if step.kind == "test":
             spec = step_spec = s["test"]
             provider = spec.get("provider", providers.DEFAULT_PROVIDER.get(spec["type"]))
@@ -159,7 +162,7 @@ def expand(action, use, ctx) -> list:
             made = ctx.step(
                 action, step.kind, step.name, type="invoke", provider="step-functions",
                 settings={"state_machine": {"Ref": shifter_id(action)}, "input": step.input},
-                inputs=(), outputs=(), namespace=None, role=None, region=None,
+                inputs=(), outputs=(), namespace=namespace, role=None, region=None,
                 configuration={}, after=after)
         out.append(made)
     return out
