@@ -50,6 +50,8 @@ def build_written(ctx: BuildContext) -> Pipeline:
     source_stage = data.get("source_stage", "Source")
     stages = tuple(_build_stages(ctx, source_stage))
     _check_regions(ctx, stages)
+    ctx.role = _build_role(data.get("role", "generated"))
+    ctx.artifacts = _build_artifacts(data.get("artifacts", {}))
     _check_references(ctx)
     return Pipeline(
         file=loaded.file,
@@ -65,8 +67,8 @@ def build_written(ctx: BuildContext) -> Pipeline:
         mappings=data.get("mappings", {}),
         conditions=ctx.conditions,
         variables=data.get("variables", {}),
-        role=_build_role(data.get("role", "generated")),
-        artifacts=_build_artifacts(data.get("artifacts", {})),
+        role=ctx.role,
+        artifacts=ctx.artifacts,
         source_stage=source_stage,
         sources=sources,
         stages=stages,
@@ -252,7 +254,7 @@ def _check_regions(ctx: BuildContext, stages) -> None:
         for a in stage.actions:
             if a.role is not None:
                 _check_cross_account_key(ctx, a, artifacts)
-            if is_home_region(a.region) or a.region in regions:
+            if a.in_home_region or a.region in regions:
                 continue
             listed = ", ".join(regions) if regions else "none"
             ctx.error("PG356", f"action '{a.name}' runs in {a.region}, which has no artifact "
@@ -263,7 +265,7 @@ def _check_regions(ctx: BuildContext, stages) -> None:
 
 def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
     """An action role (cross-account) must be able to decrypt the artifacts it reads."""
-    if is_home_region(a.region):
+    if a.in_home_region:
         return  # the home store's key is checked with every other role in store.check
     store = artifacts.get("regions", {}).get(a.region)
     managed = store is not None and "encryption" not in store

@@ -22,10 +22,11 @@ from troposphere import AWSObject, GetAtt, Ref, Sub, Tags, Template
 
 from pipegen import cfn, iam
 from pipegen.errors import CODES, Diagnostic, diag, format_path
+from pipegen.model import HOME_REGION
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
-    from pipegen.model import Action, Path, Pipeline, Source
+    from pipegen.model import Action, ArtifactStore, Path, Pipeline, PipelineRole, Source
 
 # Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
 # spec actually generates is references.generated_ids(data).
@@ -64,6 +65,9 @@ class BuildContext:
         self.parameters: dict = self.data.get("parameters", {})
         self.conditions: dict = self.data.get("conditions", {})
         self.resources: dict = self.data.get("resources", {})
+        # The model's role and store, built before the checks that read them (references).
+        self.role: PipelineRole | None = None
+        self.artifacts: ArtifactStore | None = None
 
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
               key: bool = False, related: tuple = ()) -> None:
@@ -103,8 +107,11 @@ def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tup
 
 
 def is_home_region(region: Any) -> bool:
-    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region."""
-    return region is None or region == {"Ref": "AWS::Region"}
+    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region.
+
+    For a model action, read `action.in_home_region`.
+    """
+    return region is None or region == HOME_REGION
 
 
 class ExpandContext:

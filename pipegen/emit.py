@@ -85,8 +85,9 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
         _contribute(ctx, stage)
         actions = [obj for written, steps in _by_written(stage)
                    for obj in _expansion(ctx, written, steps, stage.when)]
-        # Lint findings on an expanded action point at the action the spec wrote.
-        ctx.stage_origins.append((stage.path, [a.written_path for a in stage.actions]))
+        # Lint findings on an action point at the spec node that wrote it: for an expanded
+        # step, its own settings (a change set's `approval:`) within the written action.
+        ctx.stage_origins.append((stage.path, [a.path for a in stage.actions]))
         obj = codepipeline.Stages(Name=stage.name, Actions=actions,
                                   **stage_settings.emit(stage, ctx))
         stages.append(If(stage.when, obj, Ref("AWS::NoValue")) if stage.when else obj)

@@ -241,8 +241,7 @@ CODES: dict[str, Code] = {
                   "waivers, and a waiver there could hide a weakened resource.",
                   "Resources.PipelineRole.Metadata.cfn-lint: {config: {ignore_checks: [W3005]}}",
                   "Fix what the rule reports in the spec; a waiver may sit only on a resource "
-                  "of your own under `resources:`.",
-                  phase="emit"),
+                  "of your own under `resources:`.", phase="emit"),
     # --- actions, stages, ordering (PG340-PG369)
     "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
                   "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "
@@ -414,7 +413,8 @@ CODES: dict[str, Code] = {
                   "role that may be in another account, and the bucket and key policies "
                   "pipegen writes do not name it, so it cannot read or write artifacts.",
                   "role: arn:aws:iam::222222222222:role/deployer missing from grant",
-                  "Add the role to `artifacts.grant`.", severity="warning"),
+                  "Add the role to `artifacts.grant`.",
+                  severity="warning"),
     "PG392": Code("action kept on a brought pipeline role", "An action that runs customer "
                   "code or holds high privilege (commands, a CloudFormation deploy that passes "
                   "a deploy role, ECS, Elastic Beanstalk) gets a role of its own when pipegen "

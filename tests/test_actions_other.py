@@ -347,7 +347,7 @@ stages:
         {"Fn::Sub": fn + "notifier"},
         {"Fn::Sub": fn + "notifier:live"},
         "arn:aws:lambda:us-east-1:111111111111:function:other",
-        {"Fn::Sub": [fn + "${VName}", {"VName": {"Ref": "Fn"}}]},
+        {"Fn::Sub": [fn + "${VFunction}", {"VFunction": {"Ref": "Fn"}}]},
         {"Fn::GetAtt": ["Worker", "Arn"]},
     ]
     assert "lambda:ListFunctions" not in g

@@ -99,12 +99,12 @@ def _raised_by(path) -> dict[str, str]:
     if ctx.errors:
         return seen
     try:
-        emitted = emit.emit(plan, loaded)
-        doc = emitted.template.to_dict()
+        ectx = emit.emit(plan, loaded)
+        doc = ectx.template.to_dict()
         doc.setdefault("Resources", {}).update(plain(plan.resources))
-        own = set(emitted.origins) - set(plan.resources)
-        note("emit", [d for found in policy_rules.check_overrides(doc, plan.overrides, loaded,
-                                                                  own) for d in found])
+        own = set(ectx.origins) - set(plan.resources)
+        refused, cautions = policy_rules.check_overrides(doc, plan.overrides, loaded, own)
+        note("emit", refused + cautions)
         overrides.apply(doc, plan.overrides, loaded)
     except SpecError as e:
         note("emit", e.diagnostics)

@@ -275,3 +275,24 @@ def test_change_set_approval_has_the_approval_checks(tmp_path):
         ("PG205", "an approval waits 5m to 60d; 1m is outside that",
          "stages[1].actions[0].approval.timeout"),
     ]
+
+
+def test_a_lint_finding_on_an_expanded_step_points_at_its_spec_node(tmp_path):
+    from helpers import compile_result
+
+    from pipegen.lint import spec_path
+
+    result = compile_result(tmp_path, deploy(CHANGE_SET.replace("EMAIL", "ops@example.com"),
+                                             "artifacts: {encryption: generated}"))
+    m = result.lint_map
+    stages = result.template["Resources"]["Pipeline"]["Properties"]["Stages"]
+    deploy_stage = [s["Name"] for s in stages].index("Deploy")
+
+    def at(action: int) -> str:
+        where = ("Resources", "Pipeline", "Properties", "Stages", deploy_stage, "Actions",
+                 action, "Configuration")
+        return ".".join(map(str, spec_path(where, m.origins, m.stage_origins, m.overrides)))
+
+    # create and execute are the written action; the approval is its `approval:` mapping.
+    assert [at(0), at(1), at(2)] == ["stages.1.actions.0", "stages.1.actions.0.approval",
+                                     "stages.1.actions.0"]

@@ -20,7 +20,7 @@ from typing import Any
 from troposphere import Sub
 
 from pipegen import cfn
-from pipegen.providers.base import ActionProvider, Emitted, Strategy, is_home_region
+from pipegen.providers.base import ActionProvider, Emitted, Strategy
 from pipegen.providers.deploy_common import acts
 from pipegen.providers.strategyutil import PERCENT, percent, whole_minutes
 
@@ -105,7 +105,7 @@ def check_policy(action, use, ctx) -> None:
                   "`strategy` here, or declare the environment under `resources` and write "
                   "`environment: !Ref NAME`", key=True)
         return
-    if not is_home_region(action.region):
+    if not action.in_home_region:
         ctx.error("PG449", f"resources.{env} is created by this stack, in the pipeline's "
                   "region, and this action deploys to another region",
                   action.path + ("region",), "remove `region`", key=True)

@@ -227,9 +227,7 @@ class CloudFormationAction(ActionProvider):
         if key not in ctx.shared:
             title = logical_id(action.stage, action.name, "DeployRole")
             policy = iam.Policy()
-            for statement in spec.get("permissions", []):
-                policy.allow(statement["actions"], [cfn.value(r) for r in
-                                                    statement["resources"]])
+            iam.add_permissions(policy, spec.get("permissions"))
             ctx.add(iam.role(title, SERVICE, policy, policy_name="DeployPermissions",
                              managed=spec.get("managed_policies"), tags=ctx.tags()),
                     action.path + ("deploy_role",))

@@ -258,8 +258,7 @@ class CodeBuildAction(ActionProvider):
                 from pipegen import providers
                 providers.sources()[source_model.provider].consumer_permissions(
                     source_model, ctx, policy)
-        for statement in spec.get("permissions", []):
-            policy.allow(statement["actions"], [cfn.value(r) for r in statement["resources"]])
+        iam.add_permissions(policy, spec.get("permissions"))
 
         if "service_role" in spec:
             kwargs["ServiceRole"] = cfn.value(spec["service_role"])

@@ -33,7 +33,7 @@ from troposphere import GetAtt, route53, stepfunctions
 
 from pipegen import cfn, iam, providers
 from pipegen.naming import logical_id
-from pipegen.providers.base import ActionProvider, Emitted, Strategy, is_home_region, minutes
+from pipegen.providers.base import ActionProvider, Emitted, Strategy, minutes
 from pipegen.providers.strategyutil import PERCENT, percent, seconds
 
 DEFAULT_TTL = 60
@@ -358,7 +358,7 @@ class DnsTrafficShift(ActionProvider):
         self._check_endpoints(action, ctx)
         for key in ("role", "region"):
             if key == "role" and action.role is None or \
-                    key == "region" and is_home_region(action.region):
+                    key == "region" and action.in_home_region:
                 continue
             ctx.error("PG445", "the traffic shifter (a state machine pipegen creates) runs in "
                       f"the pipeline's own account and region, so `{key}` cannot move it",

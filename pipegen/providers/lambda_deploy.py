@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.providers.actionutil import lambda_arn
 from pipegen.providers.base import ActionProvider, Emitted
-from pipegen.providers.deploy_common import acts, arn
-
-
-def function_arn(action, function: Any, suffix: str = "") -> Any:
-    if isinstance(function, str) and function.startswith("arn:"):
-        return function + suffix
-    return arn(action, "lambda", "function:{function}" + suffix, function=function)
+from pipegen.providers.deploy_common import acts
 
 
 class LambdaDeploy(ActionProvider):
@@ -53,8 +48,8 @@ class LambdaDeploy(ActionProvider):
             ctx.policy.allow(["lambda:GetFunction", "lambda:GetFunctionConfiguration",
                               "lambda:UpdateFunctionCode", "lambda:PublishVersion",
                               "lambda:GetAlias", "lambda:UpdateAlias"],
-                             [function_arn(action, function),
-                              function_arn(action, function, ":*")])
+                             [lambda_arn(function, action),
+                              lambda_arn(function, action, ":*")])
         return [Emitted("Deploy", "AWS", "Lambda", config)]
 
 
