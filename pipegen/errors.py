@@ -590,6 +590,63 @@ CODES: dict[str, Code] = {
                   "group needs its name.", "service: !Ref Api   # an AWS::ECS::Service",
                   "Write `!GetAtt Api.Name`, and create the service with `DeploymentController: "
                   "{Type: CODE_DEPLOY}`.", phase="build"),
+    # --- strategies: dns, appconfig, beanstalk (issue 10b)
+    "PG441": Code("dns canary steps", "A dns canary lists green's cumulative share at each "
+                  "step: 1% to 100%, rising, ending at 100%.",
+                  "strategy: {canary: {steps: [\"50%\", \"10%\"], bake: 10m}}",
+                  "List rising shares ending with \"100%\"; a lasting split is `a-b`.",
+                  phase="build"),
+    "PG442": Code("a-b split out of range", "An a-b split gives green (B) 1% to 99% of the "
+                  "traffic; 0% or 100% is no split.", "strategy: {a-b: {split: \"100%\"}}",
+                  "Write 1% to 99%, or use blue-green to move all traffic.", phase="build"),
+    "PG443": Code("step not part of the strategy", "all-at-once moves traffic in one step with "
+                  "no test or approval; `approval` settings need an approval to configure.",
+                  "strategy: all-at-once\ntest: {name: Smoke, type: test, ...}",
+                  "Use blue-green to test and approve green first, or remove the key.",
+                  phase="build"),
+    "PG444": Code("blue and green of different kinds", "Both weighted records share one name "
+                  "and type: both endpoints are DNS names (CNAME) or both aliases (A); alias "
+                  "records take no `ttl`.", "blue: blue.example.com\ngreen: {alias: ..., zone: "
+                  "...}", "Write both endpoints the same way.", phase="build"),
+    "PG445": Code("traffic shifter elsewhere", "The state machine that moves the weights is "
+                  "created in the pipeline's own account and region; a dns action takes no "
+                  "`role` or `region`.", "provider: dns\nregion: us-west-2",
+                  "Remove the key.", phase="build"),
+    "PG447": Code("AppConfig rollout out of range", "AppConfig grows a deployment by 1% to "
+                  "100% a step, and a deployment lasts at most 24 hours.",
+                  "strategy: {linear: {step: \"1%\", every: 1h}}   # 100 hours",
+                  "A larger step, or a shorter interval or bake.", phase="build"),
+    "PG448": Code("AppConfig batch as a count", "AppConfig does not count its targets; a "
+                  "rolling batch is a percentage of them.", "strategy: {rolling: {batch: 2}}",
+                  "Write batch: \"25%\".", phase="build"),
+    "PG449": Code("Beanstalk environment defined elsewhere", "A Beanstalk strategy is the "
+                  "environment's own deployment policy (option settings); pipegen sets them "
+                  "only on an environment declared in the spec's `resources`.",
+                  "environment: orders-prod   # not in resources\nstrategy: immutable",
+                  "Remove `strategy` (set the policy where the environment is defined), or "
+                  "declare the environment in `resources` and write `environment: !Ref NAME`.",
+                  phase="build"),
+    "PG450": Code("deployment policy set twice", "The strategy sets a Beanstalk option that "
+                  "the environment in `resources` sets too, or two actions ask one "
+                  "environment for different policies.",
+                  "OptionSettings: [{Namespace: aws:elasticbeanstalk:command, OptionName: "
+                  "DeploymentPolicy, ...}]", "Keep one: the strategy, or the option setting.",
+                  phase="build"),
+    "PG451": Code("policy not available for this environment", "Rolling, rolling with an "
+                  "additional batch and traffic splitting need a load-balanced environment; "
+                  "traffic splitting needs an Application Load Balancer.",
+                  "strategy: {canary: ...}   # environment with a Classic Load Balancer",
+                  "Change the environment's option settings, or choose another strategy.",
+                  phase="build"),
+    "PG452": Code("Beanstalk policy value out of range", "A batch is 1% to 100%, min_healthy "
+                  "a percentage below 100%, a traffic split 1% to 100% evaluated for 3 to 600 "
+                  "minutes.", "strategy: {canary: {step: \"10%\", bake: 12h}}",
+                  "Use a value in range.", phase="build"),
+    "PG453": Code("dns test action", "The test run against green is a build, test or invoke "
+                  "action that runs first in the expansion, in the pipeline's account and "
+                  "region, and produces no artifacts.", "test: {name: Gate, type: approval}",
+                  "Write a test action (`type: test`); approvals are `approve: true`.",
+                  phase="build"),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",

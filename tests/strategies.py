@@ -13,6 +13,7 @@ an unused parameter is a lint warning), v2-only features only when `draft.type =
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -449,9 +450,82 @@ def appconfig(draw, d: Draft) -> tuple[dict, list[str]] | None:
         return None
     env = draw(st.sampled_from(["staging", "production"]))
     # Few names, so that several actions share the application and profile pipegen creates.
-    return {"type": "deploy", "provider": "appconfig",
-            "application": draw(st.sampled_from(["orders", "billing"])), "environment": env,
-            "profile": "settings", "path": f"settings/{env}.json", "inputs": inputs}, []
+    action = {"type": "deploy", "provider": "appconfig",
+              "application": draw(st.sampled_from(["orders", "billing"])), "environment": env,
+              "profile": "settings", "path": f"settings/{env}.json", "inputs": inputs}
+    strategy = draw(st.sampled_from([None, "all-at-once", {"all-at-once": {}},
+                                     {"linear": {"step": "20%", "every": "6m"}},
+                                     {"linear": {"step": "30%", "every": "90s"}},
+                                     {"rolling": {"batch": "25%"}},
+                                     {"rolling": {"batch": "50%", "every": "2m"}},
+                                     {"canary": {"step": "10%", "bake": "20m"}}]))
+    if strategy is not None:
+        # A copy: the mutation test edits drawn specs in place.
+        action["strategy"] = copy.deepcopy(strategy)
+    return action, []
+
+
+def dns(draw, d: Draft) -> tuple[dict, list[str]]:
+    """The Route 53 traffic shifter, every strategy; endpoints as names or aliases."""
+    record = f"{d.unique('www')}.example.com"
+    action: dict[str, Any] = {
+        "type": "deploy", "provider": "dns", "record": record,
+        "hosted_zone": d.literal_or_ref(draw, "Z0123456789ABCDEFGHIJ", "HostedZone")}
+    if draw(st.booleans()):
+        action["blue"], action["green"] = f"blue-{record}", f"green-{record}"
+        if draw(st.booleans()):
+            action["ttl"] = draw(st.sampled_from(["30s", "5m"]))
+    else:
+        zone = "Z35SXDOTRQ7X7K"  # an ALB's canonical zone in us-east-1
+        action["blue"] = {"alias": "blue-1.us-east-1.elb.amazonaws.com", "zone": zone}
+        action["green"] = {"alias": d.literal_or_ref(draw, "green-1.us-east-1.elb.amazonaws.com",
+                                                     "GreenLoadBalancer"), "zone": zone}
+    strategy = draw(st.sampled_from([
+        "all-at-once", "blue-green", "red-black", {"blue-green": {}},
+        {"canary": {"steps": ["10%", "50%", "100%"], "bake": "10m"}},
+        {"canary": {"steps": ["25%", "100%"], "bake": "approval"}},
+        {"a-b": {"split": "50%"}}, {"a-b": {"split": "5%"}}]))
+    action["strategy"] = strategy
+    if strategy != "all-at-once":
+        if draw(st.booleans()):
+            # The test runs before anything else of the expansion: it reads source outputs.
+            available = d.artifacts[:len(d.spec["sources"])]
+            if available:
+                action["test"] = {"name": d.unique("Smoke"), "type": "test",
+                                  "project": {"image": "aws/codebuild/standard:7.0",
+                                              "buildspec": "smoke.yml"},
+                                  "inputs": [draw(st.sampled_from(available))]}
+        if draw(st.booleans()):
+            action["approve"] = True
+        if (action.get("approve") or "approval" in json.dumps(strategy)) and \
+                draw(st.booleans()):
+            action["approval"] = {"message": "Green looks healthy?", "timeout": "1h"}
+    return action, []
+
+
+# Beanstalk deployment policies, as strategies on an environment the spec declares.
+BEANSTALK_STRATEGIES = ["all-at-once", "immutable", {"rolling": {"batch": 2}},
+                        {"rolling": {"batch": "25%"}},
+                        {"min-in-service": {"min_healthy": "75%"}},
+                        {"canary": {"step": "10%", "bake": "15m"}}]
+
+
+def beanstalk_strategy(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    inputs = _inputs(draw, d, 1, 1)
+    if inputs is None:
+        return None
+    env = d.unique("WebEnvironment")
+    d.spec.setdefault("resources", {})[env] = {
+        "Type": "AWS::ElasticBeanstalk::Environment",
+        "Properties": {"ApplicationName": "orders-web",
+                       "SolutionStackName": "64bit Amazon Linux 2023 v6.6.4 running Node.js 22",
+                       "OptionSettings": [{"Namespace": "aws:elasticbeanstalk:environment",
+                                           "OptionName": "LoadBalancerType",
+                                           "Value": "application"}]}}
+    # A copy: the mutation test edits drawn specs in place.
+    strategy = copy.deepcopy(draw(st.sampled_from(BEANSTALK_STRATEGIES)))
+    return {"type": "deploy", "provider": "beanstalk", "application": "orders-web",
+            "environment": {"Ref": env}, "strategy": strategy, "inputs": inputs}, []
 
 
 def cloudformation(draw, d: Draft) -> tuple[dict, list[str]] | None:
@@ -687,7 +761,8 @@ ACTION_BLOCKS: list[Block] = [codebuild_existing, codebuild_inline, manual_appro
                               commands_action, jenkins_action, lambda_invoke, step_functions,
                               s3_deploy, ecs_rolling, beanstalk, lambda_deploy, appconfig,
                               cloudformation, cloudformation_change_set, approval_emails,
-                              codedeploy_strategy, ecs_strategy, lambda_strategy]
+                              codedeploy_strategy, ecs_strategy, lambda_strategy, dns,
+                              beanstalk_strategy]
 
 
 # --- top-level options: each may change the Draft's spec in place
@@ -825,6 +900,8 @@ def cross_region_block(draw, d: Draft) -> None:
                and not isinstance(a.get("project"), dict)
                # Groups pipegen creates live in the stack's region (PG435).
                and "targets" not in a and "load_balancer" not in a
+               # A strategy's environment is declared here, in the pipeline's region.
+               and "strategy" not in a
                # Literal ARNs in the home region would not be found elsewhere.
                and f":{HOME}:" not in json.dumps(a)]
     if not movable or draw(st.integers(0, 3)) == 0:

@@ -163,7 +163,7 @@ invoke, deploy
 """),
     "bad-action-provider": ("provider: codedeploy", "provider: codedeplyo", """\
 spec.yaml:19:19: error PG204 "codedeplyo" is not allowed here; expected one of appconfig, \
-beanstalk, cloudformation, codedeploy, ecs, lambda, s3
+beanstalk, cloudformation, codedeploy, dns, ecs, lambda, s3
   (stages[1].actions[0].provider)
              provider: codedeplyo
                        ^^^^^^^^^^
@@ -171,7 +171,7 @@ beanstalk, cloudformation, codedeploy, ecs, lambda, s3
 """),
     "provider-of-another-type": ("provider: codedeploy", "provider: codebuild", """\
 spec.yaml:19:19: error PG204 "codebuild" is not allowed here; expected one of appconfig, \
-beanstalk, cloudformation, codedeploy, ecs, lambda, s3
+beanstalk, cloudformation, codedeploy, dns, ecs, lambda, s3
   (stages[1].actions[0].provider)
              provider: codebuild
                        ^^^^^^^^^
