@@ -79,10 +79,10 @@ class Code(NamedTuple):
 
 
 # The phases, in the order they run, as docs/errors.md groups the codes.
-PHASES = ("load", "schema", "build", "expand", "emit", "lint", "check", "internal")
+PHASES = ("load", "schema", "build", "expand", "emit", "lint", "check", "import", "internal")
 # A code's phase when its entry names none: by its block.
 DEFAULT_PHASE = {"1": "load", "2": "schema", "3": "build", "4": "emit", "5": "lint",
-                 "6": "check", "9": "internal"}
+                 "6": "check", "7": "import", "9": "internal"}
 
 
 def phase_of(code: str) -> str:
@@ -186,6 +186,10 @@ CODES: dict[str, Code] = {
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
                   "Follow the hint.", phase="expand"),
     # --- sources and triggers (PG320-PG339)
+    "PG313": Code("EFS file system without a VPC", "A CodeBuild project mounts EFS file "
+                  "systems through its VPC; `file_systems` needs `vpc`.",
+                  "project: {file_systems: [{id: fs-1, mount: /mnt/efs, identifier: efs}]}",
+                  "Add `vpc: {id, subnets, security_groups}` reaching the mount targets."),
     "PG320": Code("secret in plain text", "A token or webhook secret is written into the spec; "
                   "it would end up in the template, the stack and every log that shows them. "
                   "The message never repeats the value, and the excerpt masks it.",
@@ -374,8 +378,11 @@ CODES: dict[str, Code] = {
                   "lacks.", "Env: {type: String, default: qa, allowed_values: [dev, prod]}",
                   "Fix the property or key named."),
     "PG375": Code("unused declaration", "A parameter, condition or mapping is declared but "
-                  "never used; cfn-lint rejects the template.", "parameters: {Unused: ...}",
-                  "Remove it, or use it."),
+                  "never used (a warning): a migrated stack keeps its parameter interface. The "
+                  "template keeps it and waives exactly cfn-lint's unused-declaration rule of "
+                  "that kind (W2001, W8001, W7001) in its Metadata, with the reason.",
+                  "parameters: {Unused: ...}", "Remove it, use it, or acknowledge PG375.",
+                  severity="warning"),
     "PG376": Code("no_echo parameter with a default", "A no_echo parameter holds a secret; its "
                   "default would be stored in the template in plain text.",
                   "Token: {type: String, no_echo: true, default: abc}", "Remove the default; "
@@ -403,6 +410,26 @@ CODES: dict[str, Code] = {
                   "matches, including those AWS adds later.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",
                   "List the actions the role needs."),
+    "PG384": Code("policy resource widened for a run-time variable", "A value holding a "
+                  "CodePipeline variable (#{ns.var}) also names a policy resource; IAM never "
+                  "resolves the variable, so pipegen writes '*' in its place (a warning).",
+                  'stack: "#{Vars.StackName}"   # stack/*/* in the pipeline role',
+                  "Name the target literally or with an intrinsic for a narrower policy, or "
+                  "acknowledge PG384.",
+                  severity="warning", phase="emit"),
+    "PG385": Code("key ignored by AWS in this mode", "`deploy_role` and `capabilities` on a "
+                  "change-set-execute action are accepted by AWS and ignored (the change set "
+                  "runs as it was created); pipegen writes them as given, with a warning.",
+                  "mode: change-set-execute with deploy_role: arn:...",
+                  "Remove them, or acknowledge PG385.",
+                  severity="warning"),
+    "PG386": Code("policy widened: pipeline name chosen by CloudFormation", "With "
+                  "`pipeline_name: generated` the name is known only after deployment; a "
+                  "grant that embeds it (a Commands action's log group) covers the "
+                  "`<stack name>-Pipeline-*` pattern instead (a warning).",
+                  "pipeline_name: generated with a commands action",
+                  "Name the pipeline for a narrower grant, or acknowledge PG386.",
+                  severity="warning"),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "
@@ -580,6 +607,43 @@ CODES: dict[str, Code] = {
     "PG603": Code("cannot write template", "The compiled template could not be written (no "
                   "permission, a file where a directory should be, a full disk). The previous "
                   "file, if any, is untouched.", "pipegen compile orders.yaml -o /read-only/dir",
+                  "Check the output path and its permissions."),
+    # --- import (`pipegen import`)
+    "PG701": Code("not a CloudFormation template", "`pipegen import` reads a CloudFormation "
+                  "template (YAML or JSON) with a `Resources` mapping; this file is empty, not "
+                  "a mapping, has no resources, or is a pipegen spec.",
+                  "pipegen import samples/typical.yaml",
+                  "Give it the template that declares the pipeline; compile specs with "
+                  "`pipegen compile`."),
+    "PG702": Code("no pipeline in the template", "The template declares no "
+                  "AWS::CodePipeline::Pipeline resource, so there is nothing to import.",
+                  "Resources: {Bucket: {Type: AWS::S3::Bucket}}",
+                  "Import the template that declares the pipeline."),
+    "PG703": Code("several pipelines", "The template declares more than one pipeline and the "
+                  "command was not told which one to import, or where to write one spec each.",
+                  "pipegen import two-pipelines.yaml",
+                  "Choose one with `--pipeline LOGICAL_ID`, or write one spec each with "
+                  "`-o DIR`."),
+    "PG704": Code("no such pipeline", "`--pipeline` names a logical id that is not a pipeline "
+                  "of the template.", "pipegen import t.yaml --pipeline Pipelin",
+                  "Use one of the logical ids the hint lists."),
+    "PG705": Code("intrinsic a spec cannot carry", "The template uses an intrinsic function "
+                  "that pipegen does not pass through (Fn::Transform, Fn::ForEach, Fn::Length, "
+                  "Fn::ToJsonString).", "Fn::Transform: {Name: AWS::Include, ...}",
+                  "Expand it by hand (or take the processed template from the console), "
+                  "then import again."),
+    "PG706": Code("pipeline shape a spec cannot hold", "The pipeline is valid CloudFormation "
+                  "but has a shape pipegen's spec language has no form for: a non-source "
+                  "action in the first stage, a source in a later stage, an !If choosing "
+                  "between two stages, an unknown source provider.",
+                  "Stages: [{Name: Source, Actions: [{ActionTypeId: {Category: Build, ...}}]}]",
+                  "Reshape the pipeline as the hint says, or keep this one in CloudFormation."),
+    "PG707": Code("spec would overwrite the template", "`-o` names the template being "
+                  "imported.", "pipegen import pipeline.yaml -o pipeline.yaml",
+                  "Write the spec to another file."),
+    "PG708": Code("cannot write spec", "The imported spec could not be written (no permission, "
+                  "a missing directory, a full disk).",
+                  "pipegen import t.yaml -o /read-only/x.yaml",
                   "Check the output path and its permissions."),
     # --- internal
     "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "
