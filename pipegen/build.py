@@ -53,6 +53,8 @@ def build_written(ctx: BuildContext) -> Pipeline:
     ctx.sources = list(sources)
     stages = tuple(_build_stages(ctx, source_stage))
     _check_regions(ctx, stages)
+    ctx.role = _build_role(data.get("role", "generated"))
+    ctx.artifacts = _build_artifacts(data.get("artifacts", {}))
     _check_references(ctx)
     return Pipeline(
         file=loaded.file,
@@ -69,8 +71,8 @@ def build_written(ctx: BuildContext) -> Pipeline:
         mappings=data.get("mappings", {}),
         conditions=ctx.conditions,
         variables=data.get("variables", {}),
-        role=_build_role(data.get("role", "generated")),
-        artifacts=_build_artifacts(data.get("artifacts", {})),
+        role=ctx.role,
+        artifacts=ctx.artifacts,
         source_stage=source_stage,
         sources=sources,
         stages=stages,
@@ -288,7 +290,7 @@ def _check_regions(ctx: BuildContext, stages) -> None:
         for a in stage.actions:
             if a.role is not None:
                 _check_cross_account_key(ctx, a, artifacts)
-            if is_home_region(a.region) or store.region_store(regions, a.region) is not None:
+            if a.in_home_region or store.region_store(regions, a.region) is not None:
                 continue
             listed = ", ".join(_shown(e["region"]) for e in entries) or "none"
             if cfn.is_intrinsic(a.region):
@@ -315,7 +317,7 @@ def _shown(region: Any) -> str:
 
 def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
     """An action role (cross-account) must be able to decrypt the artifacts it reads."""
-    if is_home_region(a.region):
+    if a.in_home_region:
         return  # the home store's key is checked with every other role in store.check
     entry = store.region_store(artifacts.get("regions", {}), a.region)
     managed = entry is not None and "encryption" not in entry

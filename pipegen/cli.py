@@ -148,10 +148,12 @@ def _compile_each(run, specs, fmt, reporter):
 
 
 def _start_run(no_lint, jobs, cache_dir, no_cache):
-    """The run loop (runner.py); its first lint worker starts now, before the specs are read."""
+    """The run loop (runner.py), closed (its lint workers stopped) when the command ends."""
     from pipegen.runner import Run
 
-    return Run(lint=not no_lint, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache)
+    run = Run(lint=not no_lint, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache)
+    click.get_current_context().call_on_close(run.close)
+    return run
 
 
 def _show_progress(run, verb: str, count: int) -> None:
@@ -199,13 +201,9 @@ def cli() -> None:
 @_run_options
 def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint, jobs, cache_dir, no_cache):
     """Validate, expand and lint SPECS; write one template per spec."""
-    with _start_run(no_lint, jobs, cache_dir, no_cache) as run:
-        _compile(run, specs, out, fmt, report_fmt, strict)
-
-
-def _compile(run, specs, out, fmt, report_fmt, strict):
     from pipegen.render import extension
 
+    run = _start_run(no_lint, jobs, cache_dir, no_cache)
     paths = find_specs(specs)
     out_path = Path(out) if out else None
     names_file = out_path is not None and not out_path.is_dir() and \
@@ -253,13 +251,9 @@ def _refuse_clashes(paths: list[Path], out_dir: Path, fmt: str) -> None:
 @_run_options
 def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint, jobs, cache_dir, no_cache):
     """The pull-request gate: compile and lint SPECS, and fail if a committed template is stale."""
-    with _start_run(no_lint, jobs, cache_dir, no_cache) as run:
-        _check(run, specs, templates, fmt, report_fmt, strict)
-
-
-def _check(run, specs, templates, fmt, report_fmt, strict):
     from pipegen.render import extension
 
+    run = _start_run(no_lint, jobs, cache_dir, no_cache)
     paths = find_specs(specs)
     reporter = Reporter(report_fmt, strict)
     stale = 0

@@ -1,7 +1,8 @@
-"""The phases in order: load, validate, build, emit, overrides, render, lint.
+"""The phases in order: load, validate, build, expand, emit, overrides, render, lint.
 
 Each phase stops the spec at its first failing phase (SpecError carries every diagnostic that
-phase found); later phases never run on input that failed an earlier one.
+phase found); later phases never run on input that failed an earlier one. `build.build` runs
+build and then expand (pipegen/expand.py), and reports both phases' errors at once.
 
 Lint is separable: `compile_spec` without a linter returns the unlinted result, and
 `Compiled.lint_problems` maps findings (from an in-process Linter, a worker process or the lint
@@ -54,7 +55,7 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     path = Path(path)
     loaded = loader.load_file(path)
     schema.validate(loaded)
-    pipeline, warnings = build.build(loaded)
+    pipeline, warnings = build.build(loaded)  # the expanded plan
     ctx = emit.emit(pipeline, loaded)
     doc = ctx.template.to_dict()
     warnings += [w for w in policy_vars.widen(doc.get("Resources", {}), loaded)

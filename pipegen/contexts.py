@@ -22,10 +22,11 @@ from troposphere import AWSObject, GetAtt, Ref, Sub, Tags, Template
 
 from pipegen import cfn, iam
 from pipegen.errors import CODES, Diagnostic, diag, format_path
+from pipegen.model import HOME_REGION
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
-    from pipegen.model import Action, Path, Pipeline, Source
+    from pipegen.model import Action, ArtifactStore, Path, Pipeline, PipelineRole, Source
 
 # Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
 # spec actually generates is references.generated_ids(data).
@@ -64,6 +65,9 @@ class BuildContext:
         self.parameters: dict = self.data.get("parameters", {})
         self.conditions: dict = self.data.get("conditions", {})
         self.resources: dict = self.data.get("resources", {})
+        # The model's role and store, built before the checks that read them (references).
+        self.role: PipelineRole | None = None
+        self.artifacts: ArtifactStore | None = None
         self.unused: dict[str, list[str]] = {}  # section -> declared names nothing uses
 
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
@@ -124,8 +128,11 @@ def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tup
 
 
 def is_home_region(region: Any) -> bool:
-    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region."""
-    return region is None or region == {"Ref": "AWS::Region"}
+    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region.
+
+    For a model action, read `action.in_home_region`.
+    """
+    return region is None or region == HOME_REGION
 
 
 class ExpandContext:
@@ -137,7 +144,7 @@ class ExpandContext:
         self.loaded = build.loaded
         self.diagnostics = build.diagnostics
         self._written: dict[Path, Action] = {a.path: a for a in pipeline.actions()}
-        self._rename: dict[int, str] = {}
+        self._rename: dict[tuple, str] = {}  # (written path, step) -> rename hint
 
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
               key: bool = False, related: tuple = ()) -> None:
@@ -166,12 +173,12 @@ class ExpandContext:
                        name_path=name_path or action.name_at, explicit_run_order=None,
                        strategy=None, run_order=0, **changes)
         if rename is not None:
-            self._rename[id(made)] = rename
+            self._rename[(made.written_path, step)] = rename
         return made
 
     def rename_hint(self, action: Action) -> str:
-        return self._rename.get(id(action), f"rename '{self.written_of(action).name}' or the "
-                                "other action")
+        default = f"rename '{self.written_of(action).name}' or the other action"
+        return self._rename.get((action.written_path, action.step), default)
 
 
 class EmitContext:

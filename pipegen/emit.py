@@ -47,6 +47,7 @@ from pipegen.contexts import (
 )
 from pipegen.errors import SpecError, diag
 from pipegen.model import Action, Pipeline, Source, Stage
+from pipegen.providers.base import Emitted
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
@@ -83,9 +84,11 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     ctx.stage_origins.append((("sources",), [s.path for s in pipeline.sources]))
     for stage in pipeline.stages:
         _contribute(ctx, stage)
-        actions = [_actions(ctx, a, stage.when) for a in stage.actions]
-        # Lint findings on an expanded action point at the action the spec wrote.
-        ctx.stage_origins.append((stage.path, [a.written_path for a in stage.actions]))
+        actions = [obj for written, steps in _by_written(stage)
+                   for obj in _expansion(ctx, written, steps, stage.when)]
+        # Lint findings on an action point at the spec node that wrote it: for an expanded
+        # step, its own settings (a change set's `approval:`) within the written action.
+        ctx.stage_origins.append((stage.path, [a.path for a in stage.actions]))
         obj = codepipeline.Stages(Name=stage.name, Actions=actions,
                                   **stage_settings.emit(stage, ctx))
         stages.append(If(stage.when, obj, Ref("AWS::NoValue")) if stage.when else obj)
@@ -271,26 +274,50 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
     return codepipeline.Actions(**kwargs)
 
 
-def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> Any:
-    """One action of the expanded plan, emitted by its own provider."""
-    p = providers.actions()[(action.type, action.provider)]
-    own_role = None
-    if ctx.pipeline.role.arn is None and action_roles.reason(action):
-        # The provider's grants go to the action's own role, not the pipeline role.
-        saved = ctx.policy, ctx.managed_policies
-        ctx.policy, ctx.managed_policies = iam.Policy(), []
-        try:
-            emitted = p.emit(action, ctx)
+def _expansion(ctx: EmitContext, written: Action, steps: list[Action],
+               stage_when: str | None) -> list:
+    """The actions of the plan that one written action became, emitted by their providers.
+
+    A written action that gets a role of its own (action_roles) shares it among its steps of
+    its own provider; steps of other providers (the approval of a change set) run as, and
+    grant to, the pipeline role.
+    """
+    if ctx.pipeline.role.arn is not None or not action_roles.reason(written):
+        return [_action(ctx, a, _emit_one(ctx, a), stage_when) for a in steps]
+    kind = (written.type, written.provider)
+    pipeline_grants = ctx.policy, ctx.managed_policies
+    ctx.policy, ctx.managed_policies = iam.Policy(), []
+    emitted = []
+    try:
+        for a in steps:
+            if (a.type, a.provider) == kind:
+                emitted.append(_emit_one(ctx, a))
+                continue
             own = ctx.policy, ctx.managed_policies
-        finally:
-            ctx.policy, ctx.managed_policies = saved
-        own_role = action_roles.add_role(ctx, action, *own)
-    else:
-        emitted = p.emit(action, ctx)
+            ctx.policy, ctx.managed_policies = pipeline_grants
+            try:
+                emitted.append(_emit_one(ctx, a))
+            finally:
+                ctx.policy, ctx.managed_policies = own
+        own = ctx.policy, ctx.managed_policies
+    finally:
+        ctx.policy, ctx.managed_policies = pipeline_grants
+    role = action_roles.add_role(ctx, written, *own)
+    return [_action(ctx, a, e, stage_when, role if (a.type, a.provider) == kind else None)
+            for a, e in zip(steps, emitted, strict=True)]
+
+
+def _emit_one(ctx: EmitContext, action: Action) -> Emitted:
+    emitted = providers.actions()[(action.type, action.provider)].emit(action, ctx)
     if len(emitted) != 1:
         raise RuntimeError(f"the {action.provider} provider emitted {len(emitted)} actions for "
                            f"'{action.name}'; expansions belong to the expand phase")
-    e = emitted[0]
+    return emitted[0]
+
+
+def _action(ctx: EmitContext, action: Action, e: Emitted, stage_when: str | None,
+            own_role: Any = None) -> Any:
+    """One action of the expanded plan, with what its provider emitted."""
     configuration = {**e.configuration}
     for key, raw in action.configuration.items():
         if key in configuration:
@@ -331,6 +358,19 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
     # identical Fn::If is dead code to cfn-lint, W1028).
     gated = action.when and action.when != stage_when
     return If(action.when, obj, Ref("AWS::NoValue")) if gated else obj
+
+
+def _by_written(stage: Stage):
+    """(written action, its actions in the plan), in plan order (an expansion is contiguous)."""
+    written = {a.path: a for a in stage.written}
+    groups: list[tuple[Action, list[Action]]] = []
+    for a in stage.actions:
+        w = written.get(a.written_path, a)
+        if groups and groups[-1][0] is w:
+            groups[-1][1].append(a)
+        else:
+            groups.append((w, [a]))
+    return groups
 
 
 def _config_text(raw: Any) -> Any:

@@ -66,15 +66,15 @@ def _expand_stage(ctx: ExpandContext, stage: Stage) -> list[Action]:
     # Whoever waits for a written action waits for its expansion's exits.
     exits: dict[str, tuple[str, ...]] = {}
     for a, steps in expansions:
-        inner = {n for s in steps for n in s.after} if steps != [a] else set()
+        inner = {n for s in steps if s.origin is not None for n in s.after}
         exits[a.name] = tuple(s.name for s in steps if s.name not in inner)
     plan = []
     for a, steps in expansions:
-        if steps == [a]:
-            plan.append(replace(a, after=_waits(a.after, exits)))
-            continue
         for s in steps:
-            if not s.after:  # an entry step: it keeps the written ordering
+            # An entry step keeps the written ordering; so does a step an expander returned
+            # without ctx.step (a rewritten copy of the written action: its `after` is the
+            # written one).
+            if s.origin is None or not s.after:
                 s = replace(s, after=_waits(a.after, exits),
                             explicit_run_order=a.explicit_run_order)
             plan.append(s)
@@ -107,7 +107,7 @@ def _expand_one(ctx: ExpandContext, a: Action) -> list[Action] | None:
         if (s.type, s.provider) not in registry:
             raise RuntimeError(f"an expansion of {a.provider} made a {s.type} action of "
                                f"unknown provider {s.provider}")
-        if set(s.after) - names:
+        if s.origin is not None and set(s.after) - names:
             raise RuntimeError(f"step {s.name} of {a.name} waits for {set(s.after) - names}, "
                                "which are not steps of its expansion")
         if (s.type, s.provider) != (a.type, a.provider):

@@ -46,6 +46,7 @@ TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
        "# For information about cache directory tags see https://bford.info/cachedir/\n")
 MAX_ENTRIES = 4096  # the oldest entries beyond this are removed when new ones are written
 RC_NAMES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")
+NO_TEMPLATE = "-"  # in the index: the spec did not compile (so it needed no lint)
 
 
 def default_dir() -> Path:
@@ -121,14 +122,15 @@ class LintCache:
         return h.hexdigest()
 
     def expects_hit(self, spec_key: str | None) -> bool:
-        """Whether this spec's template was cached when the spec last compiled as it is now."""
+        """Whether this spec needs no lint: as it is now, it compiled last time to a template
+        whose findings are cached, or did not compile (NO_TEMPLATE)."""
         if spec_key is None:
             return False
         try:
             key = (self.index / spec_key).read_text("ascii").strip()
         except (OSError, UnicodeDecodeError):
             return False
-        return len(key) == 64 and self._path(key).is_file()
+        return key == NO_TEMPLATE or (len(key) == 64 and self._path(key).is_file())
 
     def remember(self, spec_key: str | None, key: str) -> None:
         """Note the template key a spec compiled to (for `expects_hit` next time)."""

@@ -7,9 +7,9 @@ workers lint in parallel (`--jobs`). The main process keeps the order: it asks f
 task, so output never depends on which worker finished first.
 
 On Linux a worker is forked (it inherits the modules already imported, and costs no interpreter
-start); elsewhere it is spawned. Workers ignore Ctrl-C (the main process stops them), and are
-terminated when the run ends: a worker still loading rules that no spec needed (every template
-came from the lint cache) costs no wall time.
+start) unless other threads run; elsewhere it is spawned. Workers ignore Ctrl-C (the main
+process stops them), and are terminated when the run ends: a worker still loading rules that no
+spec needed costs no wall time.
 """
 
 from __future__ import annotations
@@ -23,11 +23,18 @@ from multiprocessing import connection
 
 from pipegen.lint import Finding
 
-DEPTH = 2  # tasks sent ahead to one worker, so it never waits for the main process
+# A task goes only to an idle worker (one that is reading, or still loading rules): a worker
+# never writes a result while the main process writes it a task, so neither can block the other
+# whatever the sizes. The main process hands out the next task whenever it waits for a result.
+DEPTH = 1
 
 
 def _context():
-    if sys.platform.startswith("linux"):
+    """Fork where it is cheap and safe (Linux, and no other thread that might hold a lock the
+    child would inherit, as a helper pool's threads could); spawn anywhere else."""
+    import threading
+
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 
@@ -73,7 +80,6 @@ class LintPool:
 
     def __init__(self, size: int, eager: bool = True):
         self.size = max(1, size)
-        self._ctx = _context()
         self._workers: list[_Worker] = []
         self._queue: list[tuple[int, str]] = []  # submitted, not yet sent to a worker
         self._done: dict[int, tuple[bool, object]] = {}
@@ -90,7 +96,7 @@ class LintPool:
         for stream in (sys.stdout, sys.stderr):  # a forked child must not repeat buffered output
             with contextlib.suppress(AttributeError, OSError, ValueError):
                 stream.flush()
-        self._workers.append(_Worker(self._ctx))
+        self._workers.append(_Worker(_context()))
 
     def submit(self, text: str) -> int:
         """Queue a template (JSON text) for linting; returns the task id to ask `result` for."""

@@ -17,6 +17,8 @@ from typing import Any
 
 Path = tuple
 
+HOME_REGION = {"Ref": "AWS::Region"}  # `region: !Ref AWS::Region`: the pipeline's own region
+
 
 @dataclass(frozen=True)
 class Source:
@@ -59,6 +61,11 @@ class Action:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
+
+    @property
+    def in_home_region(self) -> bool:
+        """Whether the action runs in the pipeline's region (no `region`, or !Ref AWS::Region)."""
+        return self.region is None or self.region == HOME_REGION
 
     @property
     def written_path(self) -> Path:
@@ -118,6 +125,20 @@ class PipelineRole:
     permissions: tuple[dict[str, Any], ...] = ()  # extra statements: {actions, resources}
 
 
+def generated_ids(role: PipelineRole, store: ArtifactStore) -> frozenset[str]:
+    """The documented core logical ids pipegen generates for this role and store."""
+    ids = {"Pipeline"}
+    if role.arn is None:
+        ids.add("PipelineRole")
+    if store.generated_bucket:
+        ids |= {"ArtifactBucket", "ArtifactBucketPolicy"}
+    elif store.grant:
+        ids.add("ArtifactBucketPolicy")
+    if store.encryption == "generated":
+        ids.add("ArtifactKey")
+    return frozenset(ids)
+
+
 @dataclass(frozen=True)
 class Pipeline:
     file: str
@@ -145,6 +166,10 @@ class Pipeline:
     depends_on: tuple[str, ...] = ()  # DependsOn of the pipeline resource
     # Declared parameters, conditions and mappings nothing uses (kept, with a warning).
     unused: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def generated_ids(self) -> frozenset[str]:
+        return generated_ids(self.role, self.artifacts)
 
     def actions(self):
         for stage in self.stages:

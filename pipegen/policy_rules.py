@@ -1,5 +1,7 @@
 """Rules on the IAM a spec adds and on escape hatches that could weaken pipegen's own resources.
 
+- PG383 (error): a wildcard action ('*' or '?' anywhere, s3:GetObject* too) in any
+  `permissions:` list: generated roles name every action they allow.
 - PG394 (warning): `permissions` granting iam:PassRole or sts:AssumeRole on "*" with no
   condition: any role of the account, to any service.
 - PG395 (warning): an admin-level managed policy (AdministratorAccess, PowerUserAccess,
@@ -9,8 +11,6 @@
 - PG396 (warning): an override that changes a policy of a resource pipegen generates (a role's
   policies or trust, a bucket or key policy): the IAM reviewers read in docs/iam.md no longer
   holds.
-
-Wildcard actions in `permissions` are PG383 (references.py): `*` or `?` anywhere in an action.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def _walk(ctx: BuildContext, v: Any, path: tuple) -> None:
             if k in ("resources", "overrides") and not path:
                 continue  # raw CloudFormation: the lint gate and scanners judge it
             if k == "permissions" and isinstance(x, list):
+                _wildcard_actions(ctx, x, path + (k,))
                 _role_grants(ctx, x, path + (k,))
             elif k in ("managed_policies", "extra_policies") and isinstance(x, list):
                 _admin_policies(ctx, x, path + (k,))
@@ -59,6 +60,16 @@ def _walk(ctx: BuildContext, v: Any, path: tuple) -> None:
     elif isinstance(v, list):
         for i, x in enumerate(v):
             _walk(ctx, x, path + (i,))
+
+
+def _wildcard_actions(ctx: BuildContext, statements: list, path: tuple) -> None:
+    for i, st in enumerate(statements):
+        for j, action in enumerate(st.get("actions", []) if isinstance(st, dict) else []):
+            if isinstance(action, str) and has_wildcard(action):
+                ctx.error("PG383", f"the wildcard action '{action}' would grant every action "
+                          "it matches, including those AWS adds later",
+                          path + (i, "actions", j), "list the actions the role needs "
+                          "(pipegen's roles are least privilege)")
 
 
 def _role_grants(ctx: BuildContext, statements: list, path: tuple) -> None:

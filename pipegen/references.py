@@ -24,13 +24,14 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from pipegen import cfn
+from pipegen import cfn, intrinsics
 from pipegen.errors import diag
+from pipegen.intrinsics import CONDITION_FUNCTIONS, short
+from pipegen.model import generated_ids
 
 if TYPE_CHECKING:
     from pipegen.contexts import BuildContext, EmitContext
 
-CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition"})
 
 # The documented ids of the resources every pipeline's shared parts may generate (SPEC.md
 # section 8, docs/logical-ids.md), with what makes pipegen generate each one.
@@ -60,28 +61,6 @@ _RESOURCE_ATTRIBUTES = ("Type", "Properties", "DependsOn", "Condition", "Metadat
                         "Version")
 
 
-def short(fn: str) -> str:
-    """'Fn::Sub' -> '!Sub', 'Ref' -> '!Ref': the form users write."""
-    return "!" + fn.removeprefix("Fn::")
-
-
-def generated_ids(data: dict) -> set[str]:
-    """The documented core ids this spec makes pipegen generate."""
-    ids = {"Pipeline"}
-    role = data.get("role", "generated")
-    if role == "generated" or (isinstance(role, dict) and not cfn.is_intrinsic(role)):
-        ids.add("PipelineRole")
-    store = data.get("artifacts", {})
-    bucket = store.get("bucket", "generated")
-    if bucket == "generated" or (isinstance(bucket, dict) and not cfn.is_intrinsic(bucket)):
-        ids |= {"ArtifactBucket", "ArtifactBucketPolicy"}
-    elif store.get("grant"):
-        ids.add("ArtifactBucketPolicy")
-    if store.get("encryption") == "generated":
-        ids.add("ArtifactKey")
-    return ids
-
-
 class Checker:
     """One walk over the spec; errors go to the build context, uses are counted."""
 
@@ -92,7 +71,8 @@ class Checker:
         self.conditions: dict = ctx.conditions
         self.mappings: dict = data.get("mappings", {})
         self.resources: dict = ctx.resources
-        self.generated = generated_ids(data)
+        # The model's role and store (built before these checks) say what pipegen generates.
+        self.generated = generated_ids(ctx.role, ctx.artifacts)
         self.used_parameters: set[str] = set()
         self.used_conditions: set[str] = set()
         self.used_mappings: set[str] = set()
@@ -115,7 +95,6 @@ class Checker:
         self._depends_on(data.get("depends_on", []))
         self._mapping_values()
         self._parameter_properties()
-        self._permissions(data, ())
         self._when()
         self._conditional_emptiness()
         self._parameter_clashes()
@@ -143,23 +122,19 @@ class Checker:
                        "and choose a value here with !If [CONDITION, value, other value]",
                        key=True)
             return
+        if not intrinsics.argument_ok(fn, arg):
+            self.shape(fn, path)  # the same shapes as the schema's (pipegen.intrinsics)
+            return
         check = getattr(self, "_" + fn.removeprefix("Fn::").lower(), None)
         if check is not None:
             check(arg, inner, path)
 
     def _ref(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if not isinstance(arg, str):
-            self.shape("Ref", "the name of a parameter or resource", path)
-            return
         self.name(arg, path, attribute=None)
 
     def _getatt(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if isinstance(arg, str) and "." in arg:
+        if isinstance(arg, str):
             arg = arg.split(".", 1)
-        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)
-                and (isinstance(arg[1], str) or cfn.is_intrinsic(arg[1]))):
-            self.shape("Fn::GetAtt", "Resource.Attribute, or [Resource, Attribute]", path)
-            return
         self.name(arg[0], path, attribute=arg[1])
         if cfn.is_intrinsic(arg[1]):
             self.value(arg[1], inner + (1,))
@@ -167,18 +142,11 @@ class Checker:
     def _sub(self, arg: Any, inner: tuple, path: tuple) -> None:
         variables: dict = {}
         if isinstance(arg, list):
-            if not (len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict)
-                    and not cfn.is_intrinsic(arg[1])):
-                self.shape("Fn::Sub", "a string, or [string, {NAME: value}]", path)
-                return
             text, variables = arg
             for k, x in variables.items():
                 self.value(x, inner + (1, k))
-        elif isinstance(arg, str):
-            text = arg
         else:
-            self.shape("Fn::Sub", "a string, or [string, {NAME: value}]", path)
-            return
+            text = arg
         for match in _SUB_VAR.finditer(text):
             body = match.group(1)
             if body.startswith("!") or body in variables:
@@ -192,32 +160,12 @@ class Checker:
             self.name(name, path, attribute=attribute or None, sub=True)
 
     def _importvalue(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if isinstance(arg, str):
-            if not arg:
-                self.shape("Fn::ImportValue", "the name of another stack's export", path)
-            return
-        if not cfn.is_intrinsic(arg):
-            self.shape("Fn::ImportValue", "the name of another stack's export (a string or "
-                       "an intrinsic such as !Sub)", path)
-            return
         self.value(arg, inner)
 
     def _join(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)
-                and (isinstance(arg[1], list) or cfn.is_intrinsic(arg[1]))):
-            self.shape("Fn::Join", "[delimiter, [values...]]", path)
-            return
         self.value(arg[1], inner + (1,))
 
     def _select(self, arg: Any, inner: tuple, path: tuple) -> None:
-        ok_index = (isinstance(arg, list) and len(arg) == 2 and not isinstance(arg[0], bool)
-                    and (isinstance(arg[0], int) or (isinstance(arg[0], str)
-                                                     and arg[0].isdigit())
-                         or cfn.is_intrinsic(arg[0])))
-        if not (ok_index and (isinstance(arg[1], list) or cfn.is_intrinsic(arg[1]))):
-            self.shape("Fn::Select", "[index, [values...]] (the list may be an intrinsic such "
-                       "as !Split)", path)
-            return
         self.value(arg[0], inner + (0,))
         self.value(arg[1], inner + (1,))
         if isinstance(arg[1], list) and not cfn.is_intrinsic(arg[0]) and \
@@ -226,17 +174,9 @@ class Checker:
                        f"{len(arg[1])} values", inner + (0,), "indexes start at 0")
 
     def _split(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)
-                and (isinstance(arg[1], str) or cfn.is_intrinsic(arg[1]))):
-            self.shape("Fn::Split", "[delimiter, string]", path)
-            return
         self.value(arg[1], inner + (1,))
 
     def _findinmap(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if not (isinstance(arg, list) and len(arg) == 3 and all(
-                isinstance(x, str) or cfn.is_intrinsic(x) for x in arg)):
-            self.shape("Fn::FindInMap", "[MapName, TopLevelKey, SecondLevelKey]", path)
-            return
         for i, x in enumerate(arg):
             if cfn.is_intrinsic(x):
                 self.value(x, inner + (i,))
@@ -261,9 +201,6 @@ class Checker:
                            _did_you_mean(arg[2], list(second)) or "keys: " + ", ".join(second))
 
     def _if(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
-            self.shape("Fn::If", "[CONDITION, value if true, value if false]", path)
-            return
         self.condition_name(arg[0], inner + (0,))
         self.value(arg[1], inner + (1,))
         self.value(arg[2], inner + (2,))
@@ -272,9 +209,6 @@ class Checker:
         self.value(arg, inner)
 
     def _cidr(self, arg: Any, inner: tuple, path: tuple) -> None:
-        if not (isinstance(arg, list) and len(arg) == 3):
-            self.shape("Fn::Cidr", "[ipBlock, count, cidrBits]", path)
-            return
         self.value(arg, inner)
 
     def _getazs(self, arg: Any, inner: tuple, path: tuple) -> None:
@@ -341,7 +275,7 @@ class Checker:
         inner = path + (fn,)
         if fn == "Fn::Equals":
             if not (isinstance(arg, list) and len(arg) == 2):
-                self.shape("Fn::Equals", "[value, value]", path)
+                self.shape("Fn::Equals", path, "[value, value]")
                 return
             for i, x in enumerate(arg):
                 self.condition_value(x, inner + (i,))
@@ -349,7 +283,7 @@ class Checker:
             lo, hi = (1, 1) if fn == "Fn::Not" else (2, 10)
             if not (isinstance(arg, list) and lo <= len(arg) <= hi):
                 count = "one condition" if fn == "Fn::Not" else "2 to 10 conditions"
-                self.shape(fn, f"a list of {count}", path)
+                self.shape(fn, path, f"a list of {count}")
                 return
             for i, x in enumerate(arg):
                 sub = next(iter(x)) if isinstance(x, dict) and len(x) == 1 else None
@@ -540,29 +474,6 @@ class Checker:
                 self.error("PG374", f"the default of parameter '{name}' is above max_value "
                            f"{p['max_value']}", path)
 
-    def _permissions(self, v: Any, path: tuple) -> None:
-        """PG383 for a wildcard action ('*' or '?' anywhere, s3:GetObject* too) in any
-        `permissions:` list: generated roles name every action they allow."""
-        if isinstance(v, dict):
-            for k, x in v.items():
-                if k == "permissions" and isinstance(x, list):
-                    for i, st in enumerate(x):
-                        for j, action in enumerate(st.get("actions", []) if
-                                                   isinstance(st, dict) else []):
-                            if isinstance(action, str) and ("*" in action
-                                                            or "?" in action):
-                                self.error("PG383", f"the wildcard action '{action}' would "
-                                           "grant every action it matches, including "
-                                           "those AWS adds later",
-                                           path + (k, i, "actions", j), "list the actions "
-                                           "the role needs (pipegen's roles are least "
-                                           "privilege)")
-                elif k not in ("resources", "overrides"):
-                    self._permissions(x, path + (k,))
-        elif isinstance(v, list):
-            for i, x in enumerate(v):
-                self._permissions(x, path + (i,))
-
     def _when(self) -> None:
         for si, stage in enumerate(self.ctx.data.get("stages", [])):
             if "when" in stage:
@@ -628,9 +539,12 @@ class Checker:
                         "warning"))
 
     # --- reporting
-    def shape(self, fn: str, expected: str, path: tuple) -> None:
+    def shape(self, fn: str, path: tuple, expected: str | None = None) -> None:
+        """PG371: fn's argument has the wrong shape (words from pipegen.intrinsics.USAGE)."""
+        usage, example = intrinsics.usage(fn)
+        expected = expected or usage
         self.error("PG371", f"{short(fn)} takes {expected}", path + (fn,),
-                   "see the CloudFormation intrinsic function reference")
+                   f"for example: {example}" if example else None)
 
     def unknown(self, name: str, path: tuple, kind: str, known: list[str], how: str) -> None:
         hint = _did_you_mean(name, known) or how

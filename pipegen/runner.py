@@ -1,15 +1,22 @@
 """The run loop of `compile` and `check`: every spec compiled, linted and reported in order.
 
-The main process compiles (about 10 ms a spec); lint (cfn-lint, 100-300 ms a template plus
+The main process compiles (10-20 ms a spec); lint (cfn-lint, 100-300 ms a template plus
 about 0.9 s to load its rules once per process) runs in worker processes (lintpool.py), or not at
 all when the lint cache (lintcache.py) already holds the template's findings. Specs are compiled
 a few ahead of the one being reported, so workers always have work, and results are handed
 back strictly in the order of the specs: output is byte-identical whatever `--jobs` is.
+
+When no lint is expected (`--no-lint`, or every template cached as of the last run), compiling
+is all the work there is, so with several CPUs and many specs the compiles themselves are
+shared out: forked helper processes each compile a spec and look its findings up, and the main
+process reports their outcomes in order. A helper that misses the cache hands the spec back,
+and the main process compiles and lints it as usual.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,6 +71,54 @@ class Outcome:
     spec: Path
     result: Compiled | None  # None: the spec failed (diagnostics say why)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+PARALLEL_COMPILE_MIN = 8  # fewer specs than this compile faster than helpers start
+_MISS = "lint-cache-miss"  # a helper's answer: the main process must lint this spec
+
+
+def _helper_init(fmt: str, lint: bool, cache_dir: str | None) -> None:
+    """A compile helper's state (it was forked with pipegen's modules already imported)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _HELPER
+    cache = None
+    if lint:
+        from pipegen.lintcache import LintCache
+
+        cache = LintCache(cache_dir)
+    _HELPER = (fmt, lint, cache)
+
+
+_HELPER: tuple = ("json", False, None)
+
+
+def _helper_outcome(task: tuple[Path, str | None]) -> Outcome | str:
+    """Compile one spec in a helper; with lint on, its findings must come from the cache."""
+    from pipegen import compiler
+    from pipegen.lintcache import NO_TEMPLATE
+
+    spec, spec_key = task
+    fmt, lint, cache = _HELPER
+    try:
+        result = compiler.compile_spec(spec, fmt)
+    except SpecError as e:
+        if lint:
+            cache.remember(spec_key, NO_TEMPLATE)
+        return Outcome(spec, None, e.diagnostics)
+    if lint:
+        key = cache.key(result.lint_text)
+        findings = cache.get(key)
+        if findings is None:
+            return _MISS
+        cache.remember(spec_key, key)
+        problems = result.lint_problems(findings)
+        if problems:
+            return Outcome(spec, None, problems)
+    # What the commands read travels back; the spec's parse and the lint map stay here.
+    result.lint_map = None
+    return Outcome(spec, result, list(result.warnings))
 
 
 @dataclass
@@ -127,13 +182,48 @@ class Run:
         """Each spec's outcome, in the order given."""
         specs = list(specs)
         spec_keys: dict[Path, str | None] = {}
+        expect_lint = self.pool is not None
         if self.pool is not None:
             self.pool.size = max(1, min(self.jobs, len(specs)))
             if self.cache is not None:
                 spec_keys = {s: self.cache.spec_key(s, fmt) for s in specs}
-            if self._early and not (spec_keys and all(map(self.cache.expects_hit,
-                                                          spec_keys.values()))):
+                expect_lint = not all(map(self.cache.expects_hit, spec_keys.values()))
+            if self._early and expect_lint:
                 self.pool.start()  # cfn-lint's rules load while the specs compile
+        if (not expect_lint and self.jobs > 1 and len(specs) >= PARALLEL_COMPILE_MIN
+                and sys.platform.startswith("linux")):  # helpers are forked
+            yield from self._helped(specs, fmt, spec_keys)
+            return
+        yield from self._serial(specs, fmt, spec_keys)
+
+    def _helped(self, specs: list[Path], fmt: str, spec_keys: dict) -> Iterator[Outcome]:
+        """Outcomes compiled by forked helpers (see the module docstring), in order."""
+        import multiprocessing
+
+        from pipegen import compiler, schema  # noqa: F401 - imported once, before forking
+
+        schema._validator()  # the composed schema too
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        context = multiprocessing.get_context("fork")
+        cache_dir = str(self.cache.directory) if self.cache is not None else None
+        with context.Pool(self.jobs, _helper_init, (fmt, self.pool is not None, cache_dir)) as h:
+            answers = h.imap(_helper_outcome, [(s, spec_keys.get(s)) for s in specs])
+            for done, spec in enumerate(specs):
+                answer = next(answers)
+                if answer == _MISS:  # the cache changed since the last run: lint it here
+                    if self._early:
+                        self.pool.start()
+                    answer = self._finish(self._start(spec, fmt, spec_keys.get(spec)))
+                if self.progress is not None:
+                    self.progress.clear()
+                yield answer
+                if self.progress is not None:
+                    self.progress.show(done + 1, len(specs),
+                                       specs[done + 1] if done + 1 < len(specs) else None)
+
+    def _serial(self, specs: list[Path], fmt: str, spec_keys: dict) -> Iterator[Outcome]:
+        """Outcomes compiled here, linted by the pool or from the cache, in order."""
         ahead = 2 * self.jobs + 1  # compiled but not yet reported: bounded, for memory
         todo = iter(specs)
         slots: deque[_Slot] = deque()
@@ -165,6 +255,10 @@ class Run:
             slot.result = compiler.compile_spec(spec, fmt)
         except SpecError as e:
             slot.diagnostics = e.diagnostics
+            if self.cache is not None:
+                from pipegen.lintcache import NO_TEMPLATE
+
+                self.cache.remember(spec_key, NO_TEMPLATE)
             return slot
         except Exception as e:  # noqa: BLE001 - re-raised in order, as a serial run would
             slot.crash = e

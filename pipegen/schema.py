@@ -14,12 +14,15 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-
 from pipegen import cfn, providers, strategies
 from pipegen.errors import Diagnostic, SpecError, diag
+from pipegen.intrinsics import ARGUMENTS as INTRINSIC_ARGUMENTS
+from pipegen.intrinsics import CONDITION_FUNCTIONS, short
+from pipegen.intrinsics import USAGE as INTRINSIC_USAGE
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from pipegen.loader import Loaded
 
 # Hints for keys users reach for that the spec language deliberately lacks.
@@ -74,50 +77,6 @@ def _read(relative: str) -> dict:
 
 def _def_key(prefix: str, name: str) -> str:
     return prefix + "_" + "".join(c if c.isalnum() else "_" for c in name)
-
-
-# The shapes of intrinsic functions' arguments (CloudFormation's own rules), added to the
-# `intrinsic` definition so that `!Ref` with a list, or `!Sub` with a number, is a located schema
-# error rather than a broken template. base.json may define an argument itself; that one wins.
-_ARRAY = {"type": "array"}
-_VALUE = {"$ref": "#/$defs/string_value"}  # a string, or an intrinsic yielding one
-_LIST = {"anyOf": [{**_ARRAY, "items": _VALUE}, {"$ref": "#/$defs/intrinsic"}]}
-INTRINSIC_ARGUMENTS = {
-    "Ref": {"type": "string", "minLength": 1},
-    "Fn::GetAtt": {"anyOf": [
-        {"type": "string", "pattern": "^[A-Za-z0-9]+\\..+$"},
-        {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"}, _VALUE]}]},
-    "Fn::Sub": {"anyOf": [
-        {"type": "string"},
-        {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [
-            {"type": "string"}, {"type": "object", "additionalProperties": _VALUE}]}]},
-    "Fn::Join": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"},
-                                                                      _LIST]},
-    "Fn::Select": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [
-        {"anyOf": [{"type": ["integer", "string"]}, {"$ref": "#/$defs/intrinsic"}]}, _LIST]},
-    "Fn::Split": {**_ARRAY, "minItems": 2, "maxItems": 2, "prefixItems": [{"type": "string"},
-                                                                       _VALUE]},
-    "Fn::FindInMap": {**_ARRAY, "minItems": 3, "maxItems": 4, "items": _VALUE},
-    "Fn::If": {**_ARRAY, "minItems": 3, "maxItems": 3, "prefixItems": [{"type": "string"}]},
-    "Fn::ImportValue": _VALUE,
-    "Fn::Cidr": {**_ARRAY, "minItems": 3, "maxItems": 3},
-}
-# How each is written, for the message when its argument is wrong.
-INTRINSIC_USAGE = {
-    "Ref": ("the name of a parameter or resource", "!Ref MyParameter"),
-    "Fn::GetAtt": ("Resource.Attribute, or [Resource, Attribute]", "!GetAtt MyRole.Arn"),
-    "Fn::Sub": ("a string, or [string, {NAME: value}]",
-                "!Sub 'arn:${AWS::Partition}:s3:::${Bucket}'"),
-    "Fn::Join": ("[delimiter, [values...]]", "!Join [',', [a, b]]"),
-    "Fn::Select": ("[index, [values...]] (the list may be an intrinsic such as !Split)",
-                   "!Select [0, !GetAZs '']"),
-    "Fn::Split": ("[delimiter, string]", "!Split [',', 'a,b']"),
-    "Fn::FindInMap": ("[MapName, TopLevelKey, SecondLevelKey]",
-                      "!FindInMap [Regions, !Ref 'AWS::Region', Ami]"),
-    "Fn::If": ("[CONDITION, value if true, value if false]", "!If [IsProd, large, small]"),
-    "Fn::ImportValue": ("an export name", "!ImportValue shared-vpc-id"),
-    "Fn::Cidr": ("[ip block, count, cidr bits]", "!Cidr ['10.0.0.0/16', 4, 8]"),
-}
 
 
 @cache
@@ -194,6 +153,8 @@ def published() -> str:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # not at module level: `pipegen schema` needs only the composed schema
+
     return jsonschema.Draft202012Validator(composed())
 
 
@@ -554,8 +515,6 @@ def _intrinsic_problem(inst: Any, path: tuple, span) -> Diagnostic | None:
     """PG372/PG373: a condition function outside `conditions:`, or an unknown Fn:: key."""
     if not (isinstance(inst, dict) and len(inst) == 1):
         return None
-    from pipegen.references import CONDITION_FUNCTIONS, short
-
     key = next(iter(inst))
     if path[:1] == ("conditions",) and len(path) == 2:
         if key in cfn.INTRINSIC_KEYS and key not in CONDITION_FUNCTIONS:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from troposphere import codepipeline
 
 from pipegen import cfn
+from pipegen.providers.actionutil import lambda_arn
 
 if TYPE_CHECKING:
     from pipegen.contexts import BuildContext, EmitContext
@@ -176,7 +177,7 @@ def _rule(rule: dict, index: int, ctx: EmitContext) -> codepipeline.RuleDeclarat
             config["TimeZone"] = window["timezone"]
     elif kind == "lambda":
         config["FunctionName"] = rule["lambda"]
-        ctx.policy.allow("lambda:InvokeFunction", _function_arn(rule["lambda"]))
+        ctx.policy.allow("lambda:InvokeFunction", lambda_arn(rule["lambda"]))
     else:
         check = rule["variable_check"]
         config["Variable"] = check["variable"]
@@ -189,8 +190,3 @@ def _rule(rule: dict, index: int, ctx: EmitContext) -> codepipeline.RuleDeclarat
         Configuration=cfn.value(config))
 
 
-def _function_arn(function: Any) -> Any:
-    """A Lambda function named by name or ARN, as an ARN for the role's policy."""
-    if isinstance(function, str) and function.startswith("arn:"):
-        return function
-    return cfn.arn("lambda", "function:{function}", function=function)

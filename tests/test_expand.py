@@ -268,3 +268,74 @@ def test_change_set_approval_has_the_approval_checks(tmp_path):
         ("PG205", "an approval waits 5m to 60d; 1m is outside that",
          "stages[1].actions[0].approval.timeout"),
     ]
+
+
+def test_a_lint_finding_on_an_expanded_step_points_at_its_spec_node(tmp_path):
+    from helpers import compile_result
+
+    from pipegen.lint import spec_path
+
+    result = compile_result(tmp_path, deploy(CHANGE_SET.replace("EMAIL", "ops@example.com"),
+                                             "artifacts: {encryption: generated}"))
+    m = result.lint_map
+    stages = result.template["Resources"]["Pipeline"]["Properties"]["Stages"]
+    deploy_stage = [s["Name"] for s in stages].index("Deploy")
+
+    def at(action: int) -> str:
+        where = ("Resources", "Pipeline", "Properties", "Stages", deploy_stage, "Actions",
+                 action, "Configuration")
+        return ".".join(map(str, spec_path(where, m.origins, m.stage_origins, m.overrides)))
+
+    # create and execute are the written action; the approval is its `approval:` mapping.
+    assert [at(0), at(1), at(2)] == ["stages.1.actions.0", "stages.1.actions.0.approval",
+                                     "stages.1.actions.0"]
+
+
+def test_a_clash_on_the_first_step_keeps_its_rename_hint(tmp_path):
+    found = error_tuples(tmp_path, deploy("""
+        - name: Plan
+          type: approval
+        - name: Stack
+          type: deploy
+          provider: cloudformation
+          mode: change-set
+          names: {create: Plan}
+          stack: demo
+          template: Built::stack.yaml
+          deploy_role: arn:aws:iam::111111111111:role/cfn
+          inputs: [Built]
+    """))
+    assert [(f[0], f[2], f[5]) for f in found] == [
+        ("PG366", "stages[1].actions[1].names.create",
+         "set `names: {create: OTHER}`, or rename the other action")]
+
+
+def test_a_strategy_may_rewrite_the_action_itself(tmp_path, monkeypatch, registry):
+    """An expander that returns a changed copy of the written action (no ctx.step) keeps the
+    action's ordering: whoever waits for it still does, and it waits for what it waited for."""
+    from dataclasses import replace
+
+    def rewrite(action, use, ctx):
+        return [replace(action, configuration={"Marker": "rewritten"})]
+
+    monkeypatch.setattr(TrickleCodeDeploy, "strategies", (Strategy("trickle", rewrite),))
+    schema.composed.cache_clear()
+    schema._validator.cache_clear()
+    t = compile_template(tmp_path, deploy("""
+        - name: First
+          type: approval
+        - name: Web
+          type: deploy
+          provider: codedeploy
+          application: web
+          deployment_group: web-prod
+          strategy: trickle
+          after: [First]
+        - name: Smoke
+          type: approval
+          after: [Web]
+    """))
+    steps = stage_actions(t, "Deploy")
+    assert [(a["Name"], a["RunOrder"]) for a in steps] == [("First", 1), ("Web", 2),
+                                                           ("Smoke", 3)]
+    assert steps[1]["Configuration"]["Marker"] == "rewritten"

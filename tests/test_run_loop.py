@@ -110,6 +110,42 @@ def test_jobs_output_is_identical_to_jobs_1(many, command):
         assert sorted(written) == ["deploy-s3.yaml", "minimal.yaml", "typical.yaml"]
 
 
+def test_helpers_compile_in_order_when_nothing_needs_linting(tmp_path):
+    """Many specs with nothing to lint (all cached, or --no-lint) compile in helper processes;
+    a spec the cache turns out not to hold is handed back and linted: same output as serial."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    names = [f"s{i:02d}" for i in range(10)]
+    for i, name in enumerate(names):
+        text = GOOD.replace("name: demo", f"name: demo-{i}")
+        if i in (3, 8):
+            text = V3.replace("name: demo", f"name: demo-{i}")  # a cached finding
+        if i == 6:
+            text = text.replace("type: build", "type: biuld")  # a schema error
+        (specs / f"{name}.yaml").write_text(text, "utf-8")
+    assert run_cli("compile", "specs", "-o", "templates", "--no-lint", cwd=tmp_path).returncode == 1
+    (tmp_path / "templates" / "s01.json").write_text("{}\n", "utf-8")  # stale
+    warm = run_cli("check", "specs", "--templates", "templates", "--cache-dir", "c",
+                   "--jobs", "1", cwd=tmp_path)
+    assert warm.returncode == 1 and "E3030" in warm.stderr
+    # s08's entry is damaged after the run: the index expects it, a helper cannot use it.
+    entry = (tmp_path / "c" / "lint" /
+             f"{LintCache(tmp_path / 'c').key((tmp_path / 'templates' / 's08.json').read_text())}"
+             ".json")
+    entry.write_text("{", "utf-8")
+    for args in (["--cache-dir", "c"], ["--no-lint"]):
+        runs = [run_cli("check", "specs", "--templates", "templates", *args, "--jobs", jobs,
+                        cwd=tmp_path) for jobs in ("1", "2")]
+        assert [(r.returncode, r.stdout, r.stderr) for r in runs[1:]] == \
+            [(runs[0].returncode, runs[0].stdout, runs[0].stderr)]
+        said = runs[0].stderr
+        assert "PG204" in said and "PG601" in said
+        assert ("E3030" in said) == ("--no-lint" not in args)
+        if "--no-lint" not in args:
+            assert said.count("E3030") == 2  # s03 from the cache, s08 linted afresh
+            assert entry.read_text("utf-8").startswith('{"format"')  # and rewritten
+
+
 def test_jobs_must_be_positive(work, capsys):
     status, _, err = run(["compile", "x.yaml", "--jobs", "0"], capsys)
     assert status == 2
@@ -135,6 +171,39 @@ def test_container_cpu_quota(tmp_path, files, cpus):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     assert _cgroup_quota(tmp_path) == cpus
+
+
+FORKED = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                            reason="lint workers inherit a monkeypatch only when forked (Linux)")
+
+
+@FORKED
+def test_a_crashing_lint_worker_is_an_internal_error(work, capsys, monkeypatch):
+    import pipegen.lint
+
+    (work / "good.yaml").write_text(GOOD, "utf-8")
+
+    def fail(self, text):
+        raise ValueError("cfn-lint blew up")
+
+    monkeypatch.setattr(pipegen.lint.Linter, "lint", fail)  # forked workers inherit it
+    status, out, err = run(["compile", "good.yaml", "--no-cache"], capsys)
+    assert status == 3 and out == ""
+    assert "error PG901 internal error" in err
+    assert "cfn-lint failed in a lint worker" in err and "ValueError: cfn-lint blew up" in err
+
+
+@FORKED
+def test_a_dying_lint_worker_is_an_internal_error(work, capsys, monkeypatch):
+    import os
+
+    import pipegen.lint
+
+    (work / "good.yaml").write_text(GOOD, "utf-8")
+    monkeypatch.setattr(pipegen.lint.Linter, "lint", lambda self, text: os._exit(7))
+    status, out, err = run(["compile", "good.yaml", "--no-cache"], capsys)
+    assert status == 3 and out == ""
+    assert "a lint worker exited unexpectedly (exit code 7)" in err
 
 
 # --- the lint cache

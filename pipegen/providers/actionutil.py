@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen import cfn
+from pipegen.model import HOME_REGION
 
 CONFIG_VALUE_MAX = 1000  # characters per Configuration value (CodePipeline API)
-HOME_REGION = {"Ref": "AWS::Region"}
 
 
 def no_action_timeout(action, ctx) -> None:
@@ -25,8 +25,7 @@ def no_action_timeout(action, ctx) -> None:
 
 def home_region_only(action, ctx, kind: str) -> None:
     """Custom and third-party actions cannot be cross-region."""
-    region = action.region
-    if region is not None and region != HOME_REGION:
+    if not action.in_home_region:
         ctx.error("PG348", f"a {kind} action cannot run in another region", action.path
                   + ("region",), "remove `region`, or write `region: !Ref AWS::Region`")
 
@@ -41,10 +40,7 @@ def check_length(ctx, value: Any, path: tuple, what: str,
 
 def region_of(action) -> Any:
     """The region an action's target lives in: its own `region`, else the stack's."""
-    region = action.region
-    if region is None or region == HOME_REGION:
-        return HOME_REGION
-    return region
+    return HOME_REGION if action.in_home_region else action.region
 
 
 def regional_arn(action, prefix: str, resource: str, /, **values: Any) -> Any:
@@ -57,6 +53,23 @@ def regional_arn(action, prefix: str, resource: str, /, **values: Any) -> Any:
         return cfn.arn(prefix, resource, **values)
     return cfn.sub(f"arn:${{AWS::Partition}}:{prefix}:{{region}}:${{AWS::AccountId}}:"
                    + resource, region=region, **values)
+
+
+def lambda_arn(function: Any, action=None, suffix: str = "") -> Any:
+    """The ARN IAM checks for a Lambda function, however the spec names it.
+
+    `function` is a name, `name:qualifier`, an ARN or `!GetAtt Fn.Arn`; `suffix` (":*") adds
+    the function's versions and aliases. The function lives in the action's region (the
+    stack's when there is no action). Lambda invoke and deploy actions and stage rules all
+    read a function's ARN here.
+    """
+    if is_arn(function, "lambda"):
+        return function + suffix
+    if cfn.is_intrinsic(function) and "Fn::GetAtt" in function:
+        return cfn.sub("{function}" + suffix, function=function) if suffix else function
+    if action is None:
+        return cfn.arn("lambda", "function:{function}" + suffix, function=function)
+    return regional_arn(action, "lambda", "function:{function}" + suffix, function=function)
 
 
 def is_arn(value: Any, service: str) -> bool:

@@ -14,7 +14,7 @@ from troposphere import GetAtt, appconfig
 
 from pipegen import cfn
 from pipegen.naming import logical_id
-from pipegen.providers.base import ActionProvider, Emitted, is_home_region
+from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts, arn
 
 
@@ -25,7 +25,7 @@ class AppConfigDeploy(ActionProvider):
 
     def check(self, action, ctx) -> None:
         elsewhere = [k for k, off in (("role", action.role is not None),
-                                      ("region", not is_home_region(action.region))) if off]
+                                      ("region", not action.in_home_region)) if off]
         for key in elsewhere:
             ctx.error("PG312", "pipegen creates the AppConfig application, environment and "
                       "profile in the pipeline's own account and region, so this action "

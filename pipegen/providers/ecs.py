@@ -32,6 +32,13 @@ from pipegen.providers.strategy_common import (
 )
 
 BLUE_GREEN_KEYS = ("task_definition", "appspec", "images")
+# The files an ECS deploy reads from its input when the spec names none (SPEC.md section 4).
+DEFAULT_FILES = {"task_definition": "taskdef.json", "appspec": "appspec.yaml",
+                 "image_definitions": "imagedefinitions.json"}
+
+
+def file_of(settings: dict, key: str) -> str:
+    return settings.get(key, DEFAULT_FILES[key])
 TASKS = "ecs-tasks.amazonaws.com"
 # What each strategy becomes (the README's strategy table is generated from these).
 STRATEGIES = {
@@ -109,8 +116,8 @@ class EcsDeploy(ActionProvider):
             ctx.error("PG367", "`image_definitions` is read by rolling deploys; a blue/green "
                       "deploy reads `task_definition`, `appspec` and `images`",
                       path + ("image_definitions",), "remove it", key=True)
-        for key, default in (("task_definition", "taskdef.json"), ("appspec", "appspec.yaml")):
-            value = s.get(key, default)
+        for key in ("task_definition", "appspec"):
+            value = file_of(s, key)
             where = path + ((key,) if key in s else ())
             if "::" in value:
                 check_artifact_path(ctx, action, value, where)
@@ -142,7 +149,7 @@ class EcsDeploy(ActionProvider):
             self._grant_task_definitions(ctx)
         return [Emitted("Deploy", "AWS", "ECS", {
             "ClusterName": cluster, "ServiceName": service,
-            "FileName": s.get("image_definitions", "imagedefinitions.json")})]
+            "FileName": file_of(s, "image_definitions")})]
 
     def _grant_task_definitions(self, ctx) -> None:
         # Task definitions are registered under families the spec does not name, and
@@ -159,8 +166,8 @@ class EcsDeploy(ActionProvider):
             app, group = self._create(action, ctx)
         else:
             app, group = s["application"], s["deployment_group"]
-        task_artifact, task_path = _split(action, s.get("task_definition", "taskdef.json"))
-        spec_artifact, spec_path = _split(action, s.get("appspec", "appspec.yaml"))
+        task_artifact, task_path = _split(action, file_of(s, "task_definition"))
+        spec_artifact, spec_path = _split(action, file_of(s, "appspec"))
         config: dict[str, Any] = {
             "ApplicationName": app, "DeploymentGroupName": group,
             "TaskDefinitionTemplateArtifact": task_artifact,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.providers.actionutil import lambda_arn
 from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts, arn
 from pipegen.providers.strategy_common import (
@@ -129,8 +130,8 @@ class LambdaDeploy(ActionProvider):
             ctx.policy.allow(["lambda:GetFunction", "lambda:GetFunctionConfiguration",
                               "lambda:UpdateFunctionCode", "lambda:PublishVersion",
                               "lambda:GetAlias", "lambda:UpdateAlias"],
-                             [function_arn(action, function),
-                              function_arn(action, function, ":*")])
+                             [lambda_arn(function, action),
+                              lambda_arn(function, action, ":*")])
         return [Emitted("Deploy", "AWS", "Lambda", config)]
 
 

@@ -19,14 +19,6 @@ from pipegen.providers import actionutil
 from pipegen.providers.base import ActionProvider, Emitted
 
 
-def function_arn(action, function: Any) -> Any:
-    """The ARN lambda:InvokeFunction is checked against, from a name, `name:qualifier` or ARN."""
-    if actionutil.is_arn(function, "lambda") or cfn.is_intrinsic(function) and \
-            "Fn::GetAtt" in function:
-        return function
-    return actionutil.regional_arn(action, "lambda", "function:{name}", name=function)
-
-
 def parameters_value(params: Any) -> Any:
     """UserParameters: a string as given, a mapping (or list) as compact JSON."""
     if isinstance(params, (dict, list)) and not cfn.is_intrinsic(params):
@@ -49,7 +41,7 @@ class LambdaInvokeAction(ActionProvider):
 
     def emit(self, action, ctx) -> list[Emitted]:
         function = action.get("function")
-        ctx.policy.allow("lambda:InvokeFunction", function_arn(action, function))
+        ctx.policy.allow("lambda:InvokeFunction", actionutil.lambda_arn(function, action))
         config = {"FunctionName": function}
         if "user_parameters" in action.settings:
             config["UserParameters"] = parameters_value(action.get("user_parameters"))
