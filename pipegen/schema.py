@@ -65,6 +65,9 @@ TYPE_HINTS = {
 LITERAL_KEYS = frozenset({
     "name", "provider", "type", "trigger", "filters", "format", "mode", "approve", "strategy",
     "output", "outputs", "inputs", "source_stage", "execution_mode", "when", "namespace",
+    # Strategy settings and the deploy keys that choose what a strategy creates.
+    "batch", "min_healthy", "step", "bake", "every", "health_check", "green_fleet",
+    "terminate_blue", "ready",
 })
 
 

@@ -12,7 +12,7 @@ import types
 
 import pytest
 from conftest import ROOT, TEMPLATES
-from helpers import HEAD, action, compile_stages, error_tuples, grants
+from helpers import HEAD, action, compile_stages, error_tuples, grants, with_parameters
 
 from pipegen import strategies
 from pipegen.providers.codedeploy_groups import PROVIDER_CODE
@@ -691,3 +691,21 @@ def test_blue_green_fleet_in_this_stack_is_fine_when_kept(tmp_path):
     assert group["autoScalingGroups"] == [{"Ref": "WebFleet"}]
     assert group["blueGreenDeploymentConfiguration"][
         "terminateBlueInstancesOnDeploymentSuccess"] == {"action": "KEEP_ALIVE"}
+
+
+def test_strategy_settings_are_literal(tmp_path):
+    found = error_tuples(tmp_path, with_parameters("Share") + """\
+  - name: Deploy
+    actions:
+      - name: Web
+        type: deploy
+        provider: codedeploy
+        application: web
+        deployment_group: web
+        targets: {ec2_tags: {Role: web}}
+        health_check: appspec-hooks
+        strategy: {rolling: {batch: !Ref Share}}
+""")
+    assert [(c, m, p) for c, m, p, *_ in found] == [
+        ("PG207", "'batch' must be a literal value, not an intrinsic function",
+         "stages[0].actions[0].strategy.rolling.batch")]
