@@ -159,26 +159,18 @@ def check(imported: Imported, spec_path: Path, linter=None,
     Lint findings whose rule the original's own lint also reports are the original's: the
     check still compares the pipelines, and lists them as findings to fix in the spec.
     """
-    from pipegen import build, emit, loader, overrides, render, schema
-    from pipegen.cfn import plain
-    from pipegen.lint import to_diagnostics
+    from pipegen.compiler import compile_spec
 
     result = Check()
     imported.check = result
     try:
-        loaded = loader.load_file(spec_path)
-        schema.validate(loaded)
-        pipeline, warnings = build.build(loaded)
-        ctx = emit.emit(pipeline, loaded)
-        doc = ctx.template.to_dict()
-        if pipeline.resources:
-            doc.setdefault("Resources", {}).update(plain(pipeline.resources))
-        overrides.apply(doc, pipeline.overrides, loaded)
+        compiled = compile_spec(spec_path)  # every phase but lint, which is split below
     except SpecError as e:
         result.diagnostics = e.diagnostics
         return result
-    result.diagnostics = list(warnings)
+    result.diagnostics = list(compiled.warnings)
     result.compiled = True
+    doc = compiled.template
     resources = doc.get("Resources") or {}
     kept = set(imported.spec.get("resources") or {})
     generated = frozenset(k for k in resources if k not in kept)
@@ -186,14 +178,11 @@ def check(imported: Imported, spec_path: Path, linter=None,
     result.differences = roundtrip.compare(imported.original, again)
     result.role_gaps = _role_gaps(getattr(imported, "role_actions", []), doc)
     if linter is not None:
-        text = render.render(doc, "json")
-        findings = linter.lint(text)
-        own = [f for f in findings if f.rule in original_rules]
-        new = [f for f in findings if f.rule not in original_rules]
-        result.own_findings = to_diagnostics(own, text, doc, ctx.origins, ctx.stage_origins,
-                                             pipeline.overrides, loaded)
-        result.diagnostics += to_diagnostics(new, text, doc, ctx.origins, ctx.stage_origins,
-                                             pipeline.overrides, loaded)
+        findings = linter.lint(compiled.lint_text)
+        result.own_findings = compiled.lint_problems(
+            [f for f in findings if f.rule in original_rules])
+        result.diagnostics += compiled.lint_problems(
+            [f for f in findings if f.rule not in original_rules])
     return result
 
 
