@@ -11,14 +11,17 @@ not follow fails here. No lint (the compile tests lint generated specs); fixed s
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from strategies import to_yaml, valid_specs
 
 from pipegen.compiler import compile_spec
+from pipegen.errors import SpecError
 from pipegen.importer import check, import_pipelines, load, roundtrip
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="pipegen-import-properties-"))
@@ -51,3 +54,47 @@ def test_import_of_a_compiled_spec_compiles_back_to_the_same_pipeline(spec):
     # the roles pipegen generates for actions counted as no role, as in the compare).
     assert imported.original == roundtrip.digest(compiled.template, "Pipeline", {},
                                                  frozenset(imported.renames))
+
+
+# --- any template: a spec, or a located error; never a crash
+
+TEMPLATES = sorted((Path(__file__).resolve().parent.parent / "templates").glob("*.json"))
+ODD_VALUES = [None, 1, "x", [], {}, [1], {"Ref": "Nope"}, {"Fn::If": ["C", 1]}, "true",
+              {"a": {"b": 1}}, ["Name"], {"Name": {"Ref": "X"}}, {"Fn::GetAtt": {"x": 1}}]
+
+
+def _nodes(v, path=()):
+    yield path
+    items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+    for k, x in items:
+        yield from _nodes(x, path + (k,))
+
+
+@st.composite
+def mutated_templates(draw):
+    doc = json.loads(draw(st.sampled_from(TEMPLATES)).read_text("utf-8"))
+    for _ in range(draw(st.integers(1, 3))):
+        root = doc["Resources"] if draw(st.booleans()) else doc["Resources"]["Pipeline"]
+        paths = [p for p in _nodes(root) if p]
+        path = draw(st.sampled_from(paths))
+        node = root
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = json.loads(json.dumps(draw(st.sampled_from(ODD_VALUES))))
+    return doc
+
+
+@settings(CI, max_examples=150)
+@given(mutated_templates())
+def test_any_mutated_template_imports_or_is_a_located_error(doc):
+    template = WORKDIR / "mutated.json"
+    template.write_text(json.dumps(doc), encoding="utf-8")
+    try:
+        imported = import_pipelines(load(template))
+    except SpecError as e:
+        assert all(d.code.startswith(("PG1", "PG7")) for d in e.diagnostics)
+        return
+    for item in imported:
+        spec = WORKDIR / "mutated.yaml"
+        spec.write_text(item.text, encoding="utf-8")
+        check(item, spec)  # the compile reports problems as diagnostics, never raises

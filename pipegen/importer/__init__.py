@@ -43,6 +43,7 @@ class Imported:
     renames: dict[str, str]
     original: dict  # roundtrip.digest of the original pipeline, renamed
     check: Check | None = None
+    role_actions: list[str] = field(default_factory=list)  # the replaced pipeline role's
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Check:
     diagnostics: list[Diagnostic] = field(default_factory=list)  # located in the spec
     differences: list[str] = field(default_factory=list)
     compiled: bool = False
+    role_gaps: list[str] = field(default_factory=list)  # original role actions pipegen omits
     own_findings: list[Diagnostic] = field(default_factory=list)  # the original's, in the spec
 
     @property
@@ -112,7 +114,27 @@ def import_one(t: template_module.Template, pid: str, stem: str,
     # An action role pipegen generates counts as no role, in the original as in the compile.
     original = roundtrip.digest(t.data, pid, ctx.renames, frozenset(ctx.action_roles))
     header = header_lines(t.file, pid, ctx.notes)
-    return Imported(pid, spec, dump(spec, header), ctx.notes, dict(ctx.renames), original)
+    return Imported(pid, spec, dump(spec, header), ctx.notes, dict(ctx.renames), original,
+                    role_actions=_role_actions(ctx))
+
+
+def _role_actions(ctx: ImportContext) -> list[str]:
+    """The actions the original pipeline role allowed, when pipegen's replaces it."""
+    from pipegen.importer.projects import actions_of, role_statements
+
+    if ctx.original_role is None or ctx.renames.get(ctx.original_role) != "PipelineRole" and \
+            ctx.original_role not in (ctx.resources or {}):
+        return []
+    found = role_statements(ctx, ctx.original_role)
+    if isinstance(found, str):
+        return []
+    out: list[str] = []
+    for st in found[0]:
+        if isinstance(st, dict) and st.get("Effect") == "Allow":
+            for a in actions_of(st) or []:
+                if a not in out:
+                    out.append(a)
+    return out
 
 
 def header_lines(file: str, pid: str, notes: list[Note]) -> list[str]:
@@ -137,41 +159,61 @@ def check(imported: Imported, spec_path: Path, linter=None,
     Lint findings whose rule the original's own lint also reports are the original's: the
     check still compares the pipelines, and lists them as findings to fix in the spec.
     """
-    from pipegen import build, emit, loader, overrides, render, schema
-    from pipegen.cfn import plain
-    from pipegen.lint import to_diagnostics
+    from pipegen.compiler import compile_spec
 
     result = Check()
     imported.check = result
     try:
-        loaded = loader.load_file(spec_path)
-        schema.validate(loaded)
-        pipeline, warnings = build.build(loaded)
-        ctx = emit.emit(pipeline, loaded)
-        doc = ctx.template.to_dict()
-        if pipeline.resources:
-            doc.setdefault("Resources", {}).update(plain(pipeline.resources))
-        overrides.apply(doc, pipeline.overrides, loaded)
+        compiled = compile_spec(spec_path)  # every phase but lint, which is split below
     except SpecError as e:
         result.diagnostics = e.diagnostics
         return result
-    result.diagnostics = list(warnings)
+    result.diagnostics = list(compiled.warnings)
     result.compiled = True
+    doc = compiled.template
     resources = doc.get("Resources") or {}
     kept = set(imported.spec.get("resources") or {})
     generated = frozenset(k for k in resources if k not in kept)
     again = roundtrip.digest(doc, "Pipeline", {}, generated)
     result.differences = roundtrip.compare(imported.original, again)
+    result.role_gaps = _role_gaps(getattr(imported, "role_actions", []), doc)
     if linter is not None:
-        text = render.render(doc, "json")
-        findings = linter.lint(text)
-        own = [f for f in findings if f.rule in original_rules]
-        new = [f for f in findings if f.rule not in original_rules]
-        result.own_findings = to_diagnostics(own, text, doc, ctx.origins, ctx.stage_origins,
-                                             pipeline.overrides, loaded)
-        result.diagnostics += to_diagnostics(new, text, doc, ctx.origins, ctx.stage_origins,
-                                             pipeline.overrides, loaded)
+        findings = linter.lint(compiled.lint_text)
+        result.own_findings = compiled.lint_problems(
+            [f for f in findings if f.rule in original_rules])
+        result.diagnostics += compiled.lint_problems(
+            [f for f in findings if f.rule not in original_rules])
     return result
+
+
+def _role_gaps(original: list[str], doc: dict) -> list[str]:
+    """Actions the original pipeline role allowed that pipegen's generated role does not."""
+    import fnmatch
+
+    if not original:
+        return []
+    granted: set[str] = set()
+
+    def walk(v) -> None:
+        if isinstance(v, dict):
+            if v.get("Effect") == "Allow":
+                actions = v.get("Action")
+                granted.update(a.lower() for a in (actions if isinstance(actions, list)
+                                                   else [actions]) if isinstance(a, str))
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    resources = doc.get("Resources") or {}
+    walk((resources.get("PipelineRole") or {}).get("Properties"))
+    walk(resources.get("PipelineAssumesActionRoles"))
+    for rid, body in resources.items():
+        if rid.endswith("ActionRole"):
+            walk(body.get("Properties"))
+    return [a for a in original if a.lower() not in granted and not any(
+        fnmatch.fnmatch(g, a.lower()) for g in granted)]
 
 
 def lint_original(t: template_module.Template, linter) -> list:

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from pipegen import cfn
-from pipegen.importer.context import ImportContext
+from pipegen.importer.context import MALFORMED, ImportContext
 
 TYPES = {"Build": "build", "Test": "test", "Approval": "approval", "Invoke": "invoke",
          "Deploy": "deploy", "Compute": "build"}
@@ -105,7 +105,10 @@ class ActionReader:
         reader = READERS.get((category, provider))
         if reader is None:
             return None
-        out = reader(self, stage, action, config, path)
+        try:
+            out = reader(self, stage, action, config, path)
+        except MALFORMED:
+            out = None  # not a shape the provider writes: the action stays raw
         if out is None:
             return None
         spec, rest = out
@@ -211,7 +214,8 @@ class ActionReader:
 
     # --- deploy
     def cloudformation(self, stage, action, config, path):
-        mode = MODES.get(config.get("ActionMode"))
+        mode = MODES.get(config["ActionMode"]) if isinstance(config.get("ActionMode"), str) \
+            else None
         if mode is None or "StackName" not in config:
             return None
         config.pop("ActionMode")
@@ -338,7 +342,8 @@ class ActionReader:
         if not set(required) <= set(config):
             return None
         app_types = {v: k for k, v in df.APP_TYPES.items()}
-        if config["AppType"] not in app_types or not isinstance(config["TestType"], str):
+        if not isinstance(config["AppType"], str) or config["AppType"] not in app_types or \
+                not isinstance(config["TestType"], str):
             return None
         spec: dict[str, Any] = {"provider": "devicefarm", "project": config.pop("ProjectId"),
                                 "device_pool": config.pop("DevicePoolArn"),

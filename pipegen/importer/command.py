@@ -122,6 +122,7 @@ def _report(item: Imported, target: Path | None, result, findings: list) -> dict
         report["round_trip"] = "same" if result.same else (
             "different" if result.compiled else "not compiled")
         report["differences"] = result.differences
+        report["role_not_granted"] = result.role_gaps
         report["clean"] = result.clean
         report["diagnostics"] = [_diag(d) for d in result.diagnostics]
         report["original_findings_in_spec"] = [_diag(d) for d in result.own_findings]
@@ -156,6 +157,11 @@ def _text(template: str, reports: list[dict], imported: list[Imported]) -> str:
                 lines += [f"    {d}" for d in report["differences"]]
             else:
                 lines.append("  compile: the spec does not compile yet; what to change:")
+            if report.get("role_not_granted"):
+                lines.append("  the original pipeline role also allowed "
+                             + ", ".join(report["role_not_granted"]) + "; pipegen's role "
+                             "grants only what the actions need (if an action needs more, add "
+                             "it with `role: {permissions: [...]}`)")
             for d in report["diagnostics"]:
                 at = f"{report['spec'] or 'spec'}:{d['line']}:{d['col']}: " if d["line"] else ""
                 lines.append(f"    {at}{d['severity']} {d['code']} {d['message']}"

@@ -10,7 +10,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipegen.errors import Diagnostic, diag
-from pipegen.importer.template import Template, resource_refs
+from pipegen.importer.template import Template, props_of, resource_refs
+
+MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
+
+
+def tolerant(default):
+    """A reader of other resources that meets one not in CloudFormation's documented shape
+    (Properties a list, a policy a string) returns `default`: the resource stays as written,
+    for CloudFormation itself to refuse, instead of import failing."""
+    def wrap(fn):
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except MALFORMED:
+                return default(*args, **kwargs) if callable(default) else default
+        inner.__name__, inner.__doc__ = fn.__name__, fn.__doc__
+        return inner
+    return wrap
+
 
 # Note kinds, in the order the header lists them.
 KINDS = ("replaced", "kept", "changed", "dropped", "finding")
@@ -50,7 +68,7 @@ class ImportContext:
 
     @property
     def props(self) -> dict:
-        return self.pipeline.get("Properties") or {}
+        return props_of(self.pipeline)
 
     def note(self, kind: str, subject: str, detail: str) -> None:
         self.notes.append(Note(kind, subject, detail))
@@ -66,7 +84,7 @@ class ImportContext:
         self.problems.append(diag(code, message, self.template.key_span(path), path, hint))
 
     def resource(self, logical_id: str | None) -> dict | None:
-        body = self.resources.get(logical_id) if logical_id else None
+        body = self.resources.get(logical_id) if isinstance(logical_id, str) else None
         return body if isinstance(body, dict) else None
 
     def type_of(self, logical_id: str | None) -> str | None:

@@ -26,10 +26,20 @@ def _criteria(spec: Any) -> dict | None:
 
 def filters_for(trigger: Any, sources: list[dict]) -> bool | None:
     """Set `filters` on the source the trigger names; None if it cannot be typed."""
+    try:
+        return _filters_for(trigger, sources)
+    except (AttributeError, TypeError, KeyError, ValueError):
+        return None  # not the shape CloudFormation documents: kept raw
+
+
+def _filters_for(trigger: Any, sources: list[dict]) -> bool | None:
     if not isinstance(trigger, dict) or trigger.get("ProviderType") != \
             "CodeStarSourceConnection":
         return None
     git = trigger.get("GitConfiguration") or {}
+    if not isinstance(git, dict) or not isinstance(git.get("Push", []), list) or \
+            not isinstance(git.get("PullRequest", []), list):
+        return None
     name = git.get("SourceActionName")
     source = next((s for s in sources if s.get("name", "GitHub") == name and
                    "connection" in s), None)

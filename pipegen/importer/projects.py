@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from pipegen import cfn
-from pipegen.importer.context import ImportContext
-from pipegen.importer.template import ref_target, refs
+from pipegen.importer.context import ImportContext, tolerant
+from pipegen.importer.template import props_of, ref_target, refs
 from pipegen.naming import logical_id
 from pipegen.providers import codebuild
 
@@ -56,6 +56,7 @@ class Projects:
                     self.uses[target] = self.uses.get(target, 0) + 1
 
     # --- CodeBuild
+    @tolerant(lambda self, stage, action, value: value)
     def project(self, stage: str, action: dict, value: Any) -> Any:
         """The spec's `project`: an inline definition replacing the original, or the value."""
         target = value.get("Ref") if isinstance(value, dict) and set(value) == {"Ref"} else None
@@ -87,7 +88,7 @@ class Projects:
                 return f"it sets {key}"
         users = [u for u in self.ctx.users(pid) if u != self.ctx.pipeline_id
                  and not u.startswith("Outputs.") and u not in self.ctx.removed]
-        role = ref_target((body.get("Properties") or {}).get("ServiceRole"))
+        role = ref_target(props_of(body).get("ServiceRole"))
         others = [u for u in users if u != role and not self._attached_to(u, role)]
         if others:
             return "referenced by " + ", ".join(others)
@@ -97,14 +98,14 @@ class Projects:
         body = self.ctx.resource(rid)
         if not body or body.get("Type") not in ("AWS::IAM::Policy",) or role is None:
             return False
-        roles = (body.get("Properties") or {}).get("Roles") or []
+        roles = props_of(body).get("Roles") or []
         return [ref_target(r) for r in roles] == [role] and not (
-            (body.get("Properties") or {}).get("Users") or
-            (body.get("Properties") or {}).get("Groups"))
+            props_of(body).get("Users") or
+            props_of(body).get("Groups"))
 
     def _inline(self, pid: str, body: dict, stage: str, name: str, title: str):
         """(spec, role note, role id to replace) or (None, reason, None)."""
-        props = dict(body.get("Properties") or {})
+        props = dict(props_of(body))
         spec: dict[str, Any] = {}
         unknown = set(props) - {"Name", "Environment", "Source", "Artifacts", "ServiceRole",
                                 "TimeoutInMinutes", "EncryptionKey", "LogsConfig", "Tags",
@@ -269,21 +270,23 @@ class Projects:
         return spec, note, rid
 
     # --- CodeDeploy and AppConfig lookups
+    @tolerant(None)
     def ecs_service(self, app: Any, group: Any) -> tuple[Any, Any] | None:
         target = ref_target(group)
         candidates = [target] if target else [
             k for k, v in self.ctx.resources.items()
             if isinstance(v, dict) and v.get("Type") == "AWS::CodeDeploy::DeploymentGroup"
-            and (v.get("Properties") or {}).get("DeploymentGroupName") == group]
+            and props_of(v).get("DeploymentGroupName") == group]
         for cid in candidates:
             body = self.ctx.resource(cid)
             if body and body.get("Type") == "AWS::CodeDeploy::DeploymentGroup":
-                services = (body.get("Properties") or {}).get("ECSServices") or []
+                services = props_of(body).get("ECSServices") or []
                 if len(services) == 1 and isinstance(services[0], dict) and \
                         {"ClusterName", "ServiceName"} <= set(services[0]):
                     return services[0]["ClusterName"], services[0]["ServiceName"]
         return None
 
+    @tolerant(None)
     def appconfig(self, stage: str, action: dict, config: dict) -> dict | None:
         parts = {}
         for key, kind in (("Application", "Application"), ("Environment", "Environment"),
@@ -292,7 +295,7 @@ class Projects:
             body = self.ctx.resource(target)
             if body is None or body.get("Type") != f"AWS::AppConfig::{kind}":
                 return None
-            props = body.get("Properties") or {}
+            props = props_of(body)
             allowed = {"Name", "ApplicationId", "Tags", "LocationUri", "Type"}
             if set(props) - allowed or not isinstance(props.get("Name"), str) or \
                     set(body) - {"Type", "Properties", "Condition"}:
@@ -319,10 +322,11 @@ class Projects:
                 "profile": parts["ConfigurationProfile"][1], "path": path}
 
 
+@tolerant("its policies are not in the documented shape")
 def role_statements(ctx: ImportContext, rid: str):
     """(statements, attached policy ids, managed policy ARNs) of a role, or why not."""
     body = ctx.resource(rid) or {}
-    props = body.get("Properties") or {}
+    props = props_of(body)
     for key in ("RoleName", "PermissionsBoundary"):
         if key in props:
             return f"it sets {key}"
@@ -341,7 +345,7 @@ def role_statements(ctx: ImportContext, rid: str):
     for k, v in ctx.resources.items():
         if not isinstance(v, dict) or v.get("Type") != "AWS::IAM::Policy":
             continue
-        p = v.get("Properties") or {}
+        p = props_of(v)
         roles = [ref_target(r) for r in p.get("Roles") or []]
         if rid not in roles:
             continue
@@ -357,7 +361,7 @@ def role_statements(ctx: ImportContext, rid: str):
         attached.append(k)
     for k, v in ctx.resources.items():
         if isinstance(v, dict) and v.get("Type") == "AWS::IAM::ManagedPolicy" and rid in [
-                ref_target(r) for r in (v.get("Properties") or {}).get("Roles") or []]:
+                ref_target(r) for r in props_of(v).get("Roles") or []]:
             return f"managed policy {k} is attached to it"
     managed = props.get("ManagedPolicyArns") or []
     if not isinstance(managed, list):

@@ -141,9 +141,9 @@ def digest_action(action: dict, renames: dict[str, str], generated: frozenset) -
 def _target(v: Any) -> str | None:
     if isinstance(v, dict) and len(v) == 1:
         fn, arg = next(iter(v.items()))
-        if fn == "Ref":
+        if fn == "Ref" and isinstance(arg, str):
             return arg
-        if fn == "Fn::GetAtt" and isinstance(arg, list) and arg:
+        if fn == "Fn::GetAtt" and isinstance(arg, list) and arg and isinstance(arg[0], str):
             return arg[0]
     return None
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipegen.importer.context import ImportContext
-from pipegen.importer.template import ref_target, refs
+from pipegen.importer.context import ImportContext, tolerant
+from pipegen.importer.template import props_of, ref_target, refs
 from pipegen.naming import logical_id
 
 CONNECTION_PROVIDERS = {"GitHub": "github", "GitHubEnterpriseServer": "github-enterprise",
@@ -31,13 +31,14 @@ def _flag(v: Any) -> bool | None:
     return None
 
 
+@tolerant([])
 def _start_rules(ctx: ImportContext, event_source: str) -> list[str]:
     """EventBridge rules whose only target starts this pipeline, for one event source."""
     found = []
     for rid, body in ctx.resources.items():
         if not isinstance(body, dict) or body.get("Type") != "AWS::Events::Rule":
             continue
-        props = body.get("Properties") or {}
+        props = props_of(body)
         targets = props.get("Targets") or []
         pattern = props.get("EventPattern")
         if len(targets) != 1 or not isinstance(pattern, dict) or "Condition" in body:
@@ -119,9 +120,10 @@ class SourceReader:
         body = self.ctx.resource(target)
         if body and body.get("Type") in ("AWS::CodeStarConnections::Connection",
                                          "AWS::CodeConnections::Connection"):
-            kind = (body.get("Properties") or {}).get("ProviderType")
-            provider = CONNECTION_PROVIDERS.get(kind, "github")
-            if kind is None and (body.get("Properties") or {}).get("HostArn"):
+            kind = props_of(body).get("ProviderType")
+            provider = CONNECTION_PROVIDERS.get(kind, "github") if isinstance(kind, str) \
+                else "github"
+            if kind is None and props_of(body).get("HostArn"):
                 provider = "github-enterprise"
         spec: dict[str, Any] = {"provider": provider,
                                 "repository": config.pop("FullRepositoryId", None),
@@ -199,11 +201,12 @@ class SourceReader:
                                  "PipelineEventsRole (may start this pipeline only)")
         return rule
 
+    @tolerant(None)
     def _webhook(self, action: dict) -> str | None:
         for wid, body in self.ctx.resources.items():
             if not isinstance(body, dict) or body.get("Type") != "AWS::CodePipeline::Webhook":
                 continue
-            props = body.get("Properties") or {}
+            props = props_of(body)
             if ref_target(props.get("TargetPipeline")) == self.ctx.pipeline_id and \
                     props.get("TargetAction") == action.get("Name") and wid not in \
                     self.ctx.removed:
@@ -212,7 +215,7 @@ class SourceReader:
 
     def _webhook_keys(self, spec: dict, hook: str, action: dict) -> None:
         name = action.get("Name", "GitHub")
-        props = self.ctx.resources[hook].get("Properties") or {}
+        props = props_of(self.ctx.resources[hook])
         auth = props.get("Authentication")
         secret = (props.get("AuthenticationConfiguration") or {}).get("SecretToken")
         differs = []
@@ -223,7 +226,7 @@ class SourceReader:
                 target = text[len("{{resolve:secretsmanager:${"):].split("}", 1)[0]
             body = self.ctx.resource(target)
             if body and body.get("Type") == "AWS::SecretsManager::Secret" and \
-                    "GenerateSecretString" in (body.get("Properties") or {}) and \
+                    "GenerateSecretString" in props_of(body) and \
                     set(self.ctx.users(target)) <= {hook}:
                 new = logical_id(name, "WebhookSecret")
                 self.ctx.replace(target, new, f"generated webhook secret -> pipegen's {new}")

@@ -17,10 +17,10 @@ from typing import Any
 from pipegen import cfn, references
 from pipegen.emit import PARAMETER_KEYS
 from pipegen.importer.actions import ActionReader
-from pipegen.importer.context import ImportContext
+from pipegen.importer.context import ImportContext, tolerant
 from pipegen.importer.projects import Projects
 from pipegen.importer.sources import DEFAULT_NAMES, SourceReader
-from pipegen.importer.template import ref_target, refs, rename, resource_refs
+from pipegen.importer.template import props_of, ref_target, refs, rename, resource_refs
 from pipegen.naming import logical_id
 
 NAME = re.compile(r"^[A-Za-z0-9.@_-]{1,100}$")
@@ -40,8 +40,15 @@ class Unsupported(Exception):
 
 
 def build(ctx: ImportContext, stem: str, others: list[str]) -> dict:
-    props = ctx.props
+    from pipegen.importer import shape
+
     base = ("Resources", ctx.pipeline_id, "Properties")
+    try:
+        shape.check(ctx.pipeline.get("Properties"), base)
+    except shape.ShapeError as e:
+        raise Unsupported(f"{e}, as an AWS::CodePipeline::Pipeline needs", e.path,
+                          "fix the template (CloudFormation would refuse it too)") from None
+    props = ctx.props
     stages = props.get("Stages")
     if not isinstance(stages, list) or len(stages) < 2:
         raise Unsupported("the pipeline's Stages are not a list of at least two stages",
@@ -226,7 +233,7 @@ def _role(ctx: ImportContext) -> Any:
         return "generated"
     for k, v in ctx.resources.items():
         if isinstance(v, dict) and v.get("Type") == "AWS::IAM::Policy" and \
-                [ref_target(r) for r in (v.get("Properties") or {}).get("Roles") or []] == [rid]:
+                [ref_target(r) for r in props_of(v).get("Roles") or []] == [rid]:
             ctx.removed[k] = f"policy of {rid}, which pipegen's PipelineRole replaces"
             ctx.note("replaced", k, f"policy of {rid} -> folded into PipelineRole")
     ctx.replace(rid, "PipelineRole", "pipeline role -> pipegen's PipelineRole (least "
@@ -241,7 +248,7 @@ def _is_action_role(ctx: ImportContext, rid: str, pipeline_role: str | None) -> 
     if body is None or body.get("Type") != "AWS::IAM::Role" or not rid.endswith("ActionRole") \
             or pipeline_role is None:
         return False
-    doc = (body.get("Properties") or {}).get("AssumeRolePolicyDocument") or {}
+    doc = props_of(body).get("AssumeRolePolicyDocument") or {}
     statements = doc.get("Statement") if isinstance(doc, dict) else None
     if not isinstance(statements, list) or len(statements) != 1:
         return False
@@ -292,7 +299,7 @@ def _store(ctx: ImportContext, store: dict) -> dict:
     kid = ref_target(key)
     kbody = ctx.resource(kid)
     if kbody is not None and kbody.get("Type") == "AWS::KMS::Key" and \
-            not set(kbody.get("Properties") or {}) - KEY_PROPS and \
+            not set(props_of(kbody)) - KEY_PROPS and \
             not set(kbody) - {"Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy"}:
         out["encryption"] = "generated"
         grant = _key_grants(kbody)
@@ -326,8 +333,9 @@ def _expiry(config: Any) -> int | None:
     return int(days) if str(days).isdigit() and int(days) > 0 else None
 
 
+@tolerant("its properties are not in the documented shape")
 def _bucket_kept(body: dict) -> str | None:
-    props = body.get("Properties") or {}
+    props = props_of(body)
     extra = set(props) - BUCKET_PROPS
     if "LifecycleConfiguration" in extra and _expiry(props["LifecycleConfiguration"]):
         extra.discard("LifecycleConfiguration")
@@ -341,9 +349,10 @@ def _bucket_kept(body: dict) -> str | None:
     return None
 
 
+@tolerant([])
 def _key_grants(body: dict) -> list:
     """Roles of other accounts that the original key policy lets use the key."""
-    doc = (body.get("Properties") or {}).get("KeyPolicy") or {}
+    doc = props_of(body).get("KeyPolicy") or {}
     statements = doc.get("Statement") if isinstance(doc, dict) else None
     out: list = []
     for st in statements if isinstance(statements, list) else []:
@@ -359,7 +368,7 @@ def _key_grants(body: dict) -> list:
 
 
 def _bucket(ctx: ImportContext, bid: str, body: dict) -> Any:
-    props = body.get("Properties") or {}
+    props = props_of(body)
     spec: dict[str, Any] = {}
     if "BucketName" in props:
         spec["name"] = props["BucketName"]
@@ -370,7 +379,7 @@ def _bucket(ctx: ImportContext, bid: str, body: dict) -> Any:
         spec["expire_after"] = f"{days}d"
     for k, v in ctx.resources.items():
         if isinstance(v, dict) and v.get("Type") == "AWS::S3::BucketPolicy" and \
-                ref_target((v.get("Properties") or {}).get("Bucket")) == bid:
+                ref_target(props_of(v).get("Bucket")) == bid:
             ctx.removed[k] = f"policy of {bid}, which pipegen's ArtifactBucketPolicy replaces"
             ctx.replace(k, "ArtifactBucketPolicy", "bucket policy -> pipegen's "
                         "ArtifactBucketPolicy (TLS only; cross-account readers go in "
@@ -711,7 +720,9 @@ def _triggers(ctx: ImportContext, triggers: Any, sources: list) -> None:
 
 
 def _depends_on(ctx: ImportContext, value: Any) -> Any:
-    deps = [value] if isinstance(value, str) else list(value or [])
+    deps = [value] if isinstance(value, str) else list(value) if isinstance(value, list) \
+        else []
+    deps = [d for d in deps if isinstance(d, str)]
     kept = [ctx.renames.get(d, d) for d in deps if d not in ctx.removed or d in ctx.renames]
     kept = [d for d in kept if d not in ctx.generated]
     return kept

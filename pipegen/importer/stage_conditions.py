@@ -21,7 +21,8 @@ def _rules(condition: Any) -> tuple[str, list] | None:
     rules = []
     for i, rule in enumerate(condition["Rules"]):
         tid = rule.get("RuleTypeId") or {}
-        kind = KINDS.get(tid.get("Provider"))
+        provider = tid.get("Provider") if isinstance(tid, dict) else None
+        kind = KINDS.get(provider) if isinstance(provider, str) else None
         config = rule.get("Configuration") or {}
         if kind is None or not isinstance(config, dict):
             return None
@@ -41,7 +42,8 @@ def _rules(condition: Any) -> tuple[str, list] | None:
             out["lambda"] = config.get("FunctionName")
         else:
             check = {"variable": config.get("Variable"), "value": config.get("Value")}
-            operator = OPERATORS.get(config.get("Operator"))
+            op = config.get("Operator", "EQ")
+            operator = OPERATORS.get(op) if isinstance(op, str) else None
             if operator is None:
                 return None
             if operator != "eq":
@@ -53,6 +55,13 @@ def _rules(condition: Any) -> tuple[str, list] | None:
 
 def typed(stage: dict) -> dict | None:
     """{on_failure, before_entry, on_success} for a stage, or None if any cannot be typed."""
+    try:
+        return _typed(stage)
+    except (AttributeError, TypeError, KeyError, ValueError):
+        return None  # not the shape CloudFormation documents: kept raw
+
+
+def _typed(stage: dict) -> dict | None:
     out: dict[str, Any] = {}
     failure = stage.get("OnFailure")
     if failure is not None:

@@ -66,6 +66,25 @@ def load(path: str) -> Template:
             loaded.key_span(("pipegen",)), ("pipegen",),
             f"compile it: `pipegen compile {path}`"))
     problems = []
+    for section in ("Parameters", "Mappings", "Conditions", "Outputs"):
+        if section in data and not isinstance(data[section], dict):
+            problems.append(diag("PG701", f"`{section}` is not a mapping, so {path} is not a "
+                                 "valid CloudFormation template", loaded.span((section,)),
+                                 (section,), "write it as NAME: definition entries"))
+    for name, body in resources.items():
+        if not isinstance(body, dict) or not isinstance(body.get("Type"), str) or \
+                ("Properties" in body and not isinstance(body["Properties"], dict)):
+            problems.append(diag(
+                "PG701", f"resource {name} is not a mapping with a Type (and Properties, a "
+                f"mapping), so {path} is not a valid CloudFormation template",
+                loaded.span(("Resources", name)), ("Resources", name),
+                "every resource is {Type: AWS::..., Properties: {...}}"))
+    for name, body in (data.get("Parameters") or {}).items() if isinstance(
+            data.get("Parameters"), dict) else ():
+        if not isinstance(body, dict):
+            problems.append(diag("PG701", f"parameter {name} is not a mapping",
+                                 loaded.span(("Parameters", name)), ("Parameters", name),
+                                 "write {Type: String, ...}"))
     for where, fn in _uncarried(data, ()):
         problems.append(diag(
             "PG705", f"{_short(fn)} cannot be carried into a spec: pipegen passes the "
@@ -221,6 +240,12 @@ def _rename_text(text: str, names: dict[str, str], variables: dict) -> str:
         return "${" + names[head] + dot + tail + "}"
 
     return _SUB_VAR.sub(repl, text)
+
+
+def props_of(body: Any) -> dict:
+    """A resource's Properties, or {} when they are absent or not a mapping."""
+    props = body.get("Properties") if isinstance(body, dict) else None
+    return props if isinstance(props, dict) else {}
 
 
 def is_intrinsic(v: Any) -> bool:
