@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipegen import build, emit, loader, overrides, policy_rules, render, schema
+from pipegen import build, emit, loader, overrides, policy_rules, render, schema, secrets
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Linter, to_diagnostics
@@ -27,6 +27,16 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     """Compile one spec file; lint it when a linter is given. Raises SpecError."""
     path = Path(path)
     loaded = loader.load_file(path)
+    try:
+        result = _compile(path, loaded, fmt, linter)
+    except SpecError as e:
+        # No report repeats a secret (a token, a no_echo default) in any output format.
+        raise SpecError(secrets.redact(e.diagnostics, loaded.data)) from None
+    result.warnings = secrets.redact(result.warnings, loaded.data)
+    return result
+
+
+def _compile(path: Path, loaded, fmt: str, linter: Linter | None) -> Compiled:
     schema.validate(loaded)
     pipeline, warnings = build.build(loaded)
     ctx = emit.emit(pipeline, loaded)

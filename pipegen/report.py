@@ -22,6 +22,7 @@ REDACTED = "********"  # stands for a secret in an excerpt, whatever its length
 # The line breaks YAML (and so every Span) counts; str.splitlines() knows more (\f, \v, \x1c),
 # which would show the wrong line in an excerpt.
 LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_KEY = re.compile(r"""([\w.-]+|"[^"]*"|'[^']*')\s*:(?:\s+|$)""")
 
 
 def split_lines(text: str) -> list[str]:
@@ -62,9 +63,15 @@ def _excerpt(d: Diagnostic, sources: dict[str, list[str]]) -> list[str]:
     else:
         width = max(len(src) - start, 1)
     if d.redact:
-        # Never quote a secret back, nor its length: a fixed mask stands for the value.
-        src = src[:start] + REDACTED + src[start + width:]
-        width = len(REDACTED)
+        # Never quote a secret back, nor its length: a fixed mask stands for the value. A
+        # diagnostic on a key (`default:` of a no_echo parameter) masks the value after it.
+        key = _KEY.match(src, start)
+        if key:
+            width = len(key.group(1))
+            src = src[:key.end()] + REDACTED
+        else:
+            src = src[:start] + REDACTED + src[start + width:]
+            width = len(REDACTED)
     return [f"     {src}", "     " + " " * start + "^" * max(1, min(width, len(src) - start or 1))]
 
 

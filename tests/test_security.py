@@ -170,3 +170,151 @@ def test_commands_cannot_reach_the_deployers(tmp_path, linter):
         {"Fn::GetAtt": ["BuildTestActionRole", "Arn"]},
         {"Fn::GetAtt": ["ProdLocalActionRole", "Arn"]}]
     assert t["Resources"]["Pipeline"]["DependsOn"] == ["PipelineAssumesActionRoles"]
+
+
+# --- secrets
+
+LEAKY = """\
+pipegen: 1
+name: demo
+parameters:
+  Token:
+    type: String
+    no_echo: true
+    default: s3cr3t-default-value
+sources:
+  - name: Legacy
+    provider: github-v1
+    repository: acme/app
+    branch: main
+    oauth_token: !Join ["", ["ghp_", "abcdefghijklmnop1234"]]
+    webhook_secret: !Ref Token
+stages:
+  - name: Approve
+    actions:
+      - {name: Check, type: approval}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_no_output_format_repeats_a_secret(write_spec, fmt):
+    from conftest import run_cli
+
+    path = write_spec(LEAKY)
+    proc = run_cli("compile", str(path), "--no-lint", "--output", fmt)
+    assert proc.returncode == 1
+    out = proc.stdout + proc.stderr
+    assert "PG376" in out and "PG321" in out  # both secrets are reported...
+    for secret in ("s3cr3t-default-value", "abcdefghijklmnop1234"):
+        assert secret not in out  # ...and neither is printed
+    if fmt == "text":
+        assert "         default: ********\n" in proc.stderr
+        assert "         oauth_token: ********\n" in proc.stderr
+
+
+def _build_warnings(write_spec, text: str) -> list[tuple[str, str]]:
+    from pipegen import build, loader, schema
+
+    loaded = loader.load_file(write_spec(text))
+    schema.validate(loaded)
+    return [(w.code, ".".join(map(str, w.path))) for w in build.build(loaded)[1]]
+
+
+SECRET_STAGES = """\
+parameters:
+  DbPassword: {type: String, no_echo: true}
+variables:
+  API_TOKEN: {default: "hunter2-hunter2"}
+stages:
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          buildspec: b.yml
+          environment: {SIGNING: "{{resolve:secretsmanager:ci/sign:SecretString:key}}"}
+        environment_variables: {DB: !Sub "postgres://app:${DbPassword}@db"}
+"""
+
+
+def test_a_secret_in_a_plain_text_variable_points_at_secrets(tmp_path):
+    from helpers import error_tuples
+
+    errors = [(code, path, hint) for code, _, path, _, _, hint in
+              error_tuples(tmp_path, spec_from_parts(SECRET_STAGES))]
+    assert [(c, p) for c, p, _ in errors] == [
+        ("PG331", "stages[0].actions[0].project.environment.SIGNING"),
+        ("PG331", "stages[0].actions[0].environment_variables.DB")]
+    assert all("`secrets:`" in hint for _, _, hint in errors)
+
+
+def test_secrets_where_no_slot_exists_warn(write_spec):
+    text = spec_from_parts("""\
+        parameters:
+          DbPassword: {type: String, no_echo: true}
+        variables:
+          API_TOKEN: {default: "hunter2-hunter2"}
+          REGION: {default: eu-west-1}
+        stages:
+          - name: Deploy
+            actions:
+              - name: Stack
+                type: deploy
+                provider: cloudformation
+                stack: demo
+                template: RepoSource::stack.yaml
+                deploy_role: arn:aws:iam::111111111111:role/cfn
+                parameter_overrides:
+                  DbPassword: !Ref DbPassword
+                  Key: "-----BEGIN RSA PRIVATE KEY-----"
+                  Stage: prod
+              - name: Notify
+                type: invoke
+                provider: lambda
+                function: notify
+                user_parameters: {secret: "{{resolve:secretsmanager:n:SecretString:k}}"}
+        """)
+    assert _build_warnings(write_spec, text) == [
+        ("PG397", "stages.0.actions.0.parameter_overrides.DbPassword"),
+        ("PG398", "stages.0.actions.0.parameter_overrides.Key"),
+        ("PG397", "stages.0.actions.1.user_parameters.secret"),
+        ("PG398", "variables.API_TOKEN.default"),
+    ]
+    acknowledged = text.replace("pipegen: 1\n", "pipegen: 1\nacknowledge: [PG398]\n")
+    assert [c for c, _ in _build_warnings(write_spec, acknowledged)] == ["PG397", "PG397"]
+
+
+@pytest.mark.parametrize("token", [
+    '"{{resolve:secretsmanager:github:SecretString:token}}x"',
+    '!Sub "x{{resolve:secretsmanager:github:SecretString:token}}"',
+])
+def test_an_oauth_token_is_one_whole_reference(tmp_path, token):
+    from helpers import error_tuples, spec_from_sources
+
+    text = spec_from_sources(f"""
+        - provider: github-v1
+          repository: acme/app
+          branch: main
+          oauth_token: {token}
+          trigger: poll
+        """)
+    assert [e[0] for e in error_tuples(tmp_path, text)] == ["PG332"]
+
+
+def test_a_generated_webhook_secret_uses_the_artifact_key(tmp_path):
+    from helpers import spec_from_sources
+
+    text = spec_from_sources("""
+        - name: Legacy
+          provider: github-v1
+          repository: acme/app
+          branch: main
+          oauth_token: "{{resolve:secretsmanager:github:SecretString:token}}"
+        """, "artifacts: {encryption: generated}\n")
+    secret = compile_template(tmp_path, text)["Resources"]["LegacyWebhookSecret"]
+    assert secret["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["ArtifactKey", "Arn"]}
+    assert "Metadata" not in secret
+    plain = compile_template(tmp_path, text.replace("artifacts: {encryption: generated}\n",
+                                                    ""))["Resources"]["LegacyWebhookSecret"]
+    assert "KmsKeyId" not in plain["Properties"]
+    assert plain["Metadata"]["checkov"]["skip"][0]["id"] == "CKV_AWS_149"
