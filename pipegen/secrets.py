@@ -218,7 +218,8 @@ def redact(diagnostics: list[Diagnostic], data: dict | None) -> list[Diagnostic]
                     key=len, reverse=True)
     out = []
     for d in diagnostics:
-        on_secret = any(d.path[:len(p)] == p for p in paths)
+        # A `!Ref` to a parameter names the secret without holding it: that excerpt may show.
+        on_secret = any(d.path[:len(p)] == p and _strings(v) for p, v in paths.items())
         message, hint = d.message, d.hint
         for s in values:
             message = message.replace(s, MASK)
