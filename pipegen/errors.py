@@ -445,6 +445,11 @@ CODES: dict[str, Code] = {
                   "environment_variables: {DB_PASSWORD: hunter2hunter2}",
                   "Store it in Secrets Manager and use `secrets:` (or resolve it in the "
                   "deployed template); acknowledge PG398 when the value is not a secret."),
+    "PG399": Code("too many diagnostics", "A spec produced more diagnostics than pipegen "
+                  "prints (200 per spec); the rest are counted, not shown, so a broken or hostile "
+                  "file cannot flood a CI log. It is an error when any of those not shown is "
+                  "one.", "(a spec with thousands of unknown keys)",
+                  "Fix the diagnostics shown and run again."),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",

@@ -318,3 +318,100 @@ def test_a_generated_webhook_secret_uses_the_artifact_key(tmp_path):
                                                     ""))["Resources"]["LegacyWebhookSecret"]
     assert "KmsKeyId" not in plain["Properties"]
     assert plain["Metadata"]["checkov"]["skip"][0]["id"] == "CKV_AWS_149"
+
+
+# --- the tool itself
+
+def _cli(*args, cwd=None, timeout=60):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipegen", *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, timeout=timeout)
+
+
+def test_o_may_not_name_an_input_spec(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text((ROOT / "samples" / "minimal.yaml").read_text("utf-8"), encoding="utf-8")
+    before = spec.read_bytes()
+    proc = _cli("compile", str(spec), "-o", str(spec), "--no-lint")
+    assert proc.returncode == 2
+    assert "-o would overwrite the input spec" in proc.stderr
+    # A directory compiled into itself, with YAML templates: s.yaml would become a template.
+    proc = _cli("compile", str(tmp_path), "-o", str(tmp_path / ".." / tmp_path.name),
+                "--format", "yaml", "--no-lint")
+    assert proc.returncode == 2
+    assert "-o would overwrite the input spec" in proc.stderr
+    assert spec.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+    # JSON templates beside their specs are fine.
+    assert _cli("compile", str(tmp_path), "-o", str(tmp_path), "--no-lint").returncode == 0
+    assert spec.read_bytes() == before
+
+
+def test_non_regular_files_are_never_read(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    proc = _cli("compile", str(fifo), "--no-lint", timeout=30)  # a blocking read would hang
+    assert proc.returncode == 1
+    assert "error PG101 cannot read" in proc.stderr and "not a regular file" in proc.stderr
+    proc = _cli("compile", "/dev/zero", "--no-lint", timeout=30)
+    assert proc.returncode == 1
+    assert "/dev/zero: not a regular file" in proc.stderr
+    # In a directory search a FIFO is skipped, not opened.
+    (tmp_path / "real.yaml").write_text((ROOT / "samples" / "minimal.yaml").read_text("utf-8"),
+                                        encoding="utf-8")
+    proc = _cli("compile", str(tmp_path), "-o", str(tmp_path / "out"), "--no-lint", timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["real.json"]
+
+
+def test_excerpts_read_no_more_than_the_size_limit(tmp_path):
+    from pipegen.cli import Reporter
+    from pipegen.compiler import compile_spec
+    from pipegen.errors import SpecError
+    from pipegen.loader import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a: " + b"x" * (3 * MAX_BYTES))
+    with pytest.raises(SpecError) as info:
+        compile_spec(big)
+    assert [d.code for d in info.value.diagnostics] == ["PG111"]
+    reporter = Reporter("json", strict=False)
+    reporter.add(big, info.value.diagnostics)
+    assert sum(len(line) for line in reporter.sources[str(big)]) <= MAX_BYTES + 1
+
+
+def test_the_number_of_diagnostics_is_capped(tmp_path):
+    keys = "".join(f"unknown{i}: 1\n" for i in range(300))
+    spec = tmp_path / "many.yaml"
+    spec.write_text((ROOT / "samples" / "minimal.yaml").read_text("utf-8") + keys,
+                    encoding="utf-8")
+    proc = _cli("compile", str(spec), "--no-lint", "--output", "json")
+    assert proc.returncode == 1
+    found = json.loads(proc.stderr)  # stdout would carry the template
+    assert len(found) == 201
+    assert found[-1]["code"] == "PG399"
+    assert found[-1]["message"] == "100 more diagnostics not shown (at most 200 per spec)"
+
+
+def test_printed_paths_and_excerpts_cannot_drive_a_terminal_or_a_ci_runner(tmp_path):
+    # A file name that is a GitHub workflow command, and a spec line holding ESC.
+    name = "::error::pwned.yaml"
+    (tmp_path / name).write_text("pipegen: 1\nname: \x1b[31mred\n", encoding="utf-8")
+    proc = _cli("compile", name, "--no-lint", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stderr
+    assert "\\x1b[31mred" in proc.stderr
+    for line in proc.stderr.splitlines():
+        assert not line.lstrip().startswith("::"), line
+    assert proc.stderr.startswith("\\x3a:error::pwned.yaml:2:7: error PG102")
+    # A spec line that is itself a workflow command is quoted harmlessly.
+    (tmp_path / "cmd.yaml").write_text("pipegen: 1\nname: demo\n::set-env name=X::1: y\n",
+                                       encoding="utf-8")
+    proc = _cli("compile", "cmd.yaml", "--no-lint", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert all(not x.lstrip().startswith("::") for x in proc.stderr.splitlines())
+    assert "\\x3a:set-env" in proc.stderr
