@@ -51,6 +51,7 @@ ARTIFACT_BUCKET = "ArtifactBucket"
 ARTIFACT_BUCKET_POLICY = "ArtifactBucketPolicy"
 ARTIFACT_KEY = "ArtifactKey"
 EVENTS_ROLE = "PipelineEventsRole"
+ARTIFACT_FOLDER_LENGTH = 20  # characters of the pipeline name CodePipeline's folder keeps
 
 
 PARAMETER_KEYS = {
@@ -135,10 +136,34 @@ class EmitContext:
             return cfn.value(store.key)
         return None
 
+    @property
+    def artifact_prefix(self) -> str | None:
+        """The key prefix of this pipeline's artifacts in a bucket it shares, when known.
+
+        CodePipeline keeps a pipeline's artifacts under a folder named after the first 20
+        characters of the pipeline's name; with a literal name, access to an existing (maybe
+        shared) bucket is scoped to that folder. A generated bucket holds this pipeline only.
+        """
+        name = self.pipeline.pipeline_name
+        if not isinstance(name, str) or name == "generated":
+            return None
+        return name[:ARTIFACT_FOLDER_LENGTH]
+
+    def objects_arn(self, bucket: Any = None) -> Any:
+        """The artifact objects roles may use: the store's, or another region's `bucket`."""
+        if bucket is None and self.pipeline.artifacts.generated_bucket:
+            return self.bucket_arn(objects=True)
+        prefix = self.artifact_prefix
+        bucket = self.pipeline.artifacts.bucket if bucket is None else bucket
+        if prefix is None:
+            return cfn.arn("s3", "{bucket}/*", region=False, account=False, bucket=bucket)
+        return cfn.arn("s3", "{bucket}/{prefix}/*", region=False, account=False, bucket=bucket,
+                       prefix=prefix)
+
     def grant_store(self, policy: iam.Policy, write: bool = True) -> None:
         """Let a role read (and, with `write`, write) pipeline artifacts."""
         actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if write else [])
-        policy.allow(actions, self.bucket_arn(objects=True))
+        policy.allow(actions, self.objects_arn())
         policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], self.bucket_arn())
         self._grant_key(policy, write)
 
@@ -150,7 +175,7 @@ class EmitContext:
         if spec is None:
             self.grant_store(policy, write)
             return
-        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        objects = self.objects_arn(spec["bucket"])
         policy.allow(["s3:GetObject", "s3:GetObjectVersion"]
                      + (["s3:PutObject"] if write else []), objects)
         policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
@@ -171,8 +196,11 @@ class EmitContext:
         if EVENTS_ROLE not in self.origins:
             policy = iam.Policy()
             policy.allow("codepipeline:StartPipelineExecution", self.pipeline_arn)
+            # EventBridge sets aws:SourceAccount (and the rule's ARN, which this role cannot
+            # name: the rules name the role, and their names are CloudFormation's).
             self.add(iam.role(EVENTS_ROLE, "events.amazonaws.com", policy,
-                              policy_name="StartPipeline", tags=self.tags()), ("sources",))
+                              policy_name="StartPipeline", tags=self.tags(),
+                              condition=iam.source_condition()), ("sources",))
         return GetAtt(EVENTS_ROLE, "Arn")
 
 
@@ -283,7 +311,7 @@ def _emit_store(ctx: EmitContext) -> None:
         if grant:
             # The policy replaces the existing bucket's own (PG390 warns about that).
             statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
+                grant, ctx.bucket_arn(), ctx.objects_arn(), writers)]
             ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=ctx.bucket,
                                     PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                                   Statement=statements)),
@@ -318,7 +346,7 @@ def _emit_store(ctx: EmitContext) -> None:
         kwargs["Tags"] = tags
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
     statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
+        grant, ctx.bucket_arn(), ctx.objects_arn(), writers)]
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
                             PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                           Statement=statements)), origin)
@@ -505,7 +533,7 @@ def _regional_stores(ctx: EmitContext) -> list:
         entry = codepipeline.ArtifactStoreMap(Region=region, ArtifactStore=store)
         out.append(If(condition, Ref("AWS::NoValue"), entry))
         # The pipeline role reads and writes artifacts in every store its actions use.
-        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        objects = ctx.objects_arn(spec["bucket"])
         ctx.policy.allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], objects)
         ctx.policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
                          cfn.sub("arn:${AWS::Partition}:s3:::{bucket}", bucket=spec["bucket"]))

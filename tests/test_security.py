@@ -415,3 +415,77 @@ def test_printed_paths_and_excerpts_cannot_drive_a_terminal_or_a_ci_runner(tmp_p
     assert proc.returncode == 1
     assert all(not x.lstrip().startswith("::") for x in proc.stderr.splitlines())
     assert "\\x3a:set-env" in proc.stderr
+
+
+# --- hardening
+
+def test_an_existing_bucket_is_used_under_the_pipelines_folder_only(tmp_path):
+    text = spec_from_parts("""\
+        artifacts: {bucket: shared-artifacts}
+        """).replace("name: demo\n", "name: payments-ledger-reconciliation\n")
+    t = compile_template(tmp_path, text)
+    # CodePipeline names the folder after the first 20 characters of the pipeline name.
+    folder = {"Fn::Sub": "arn:${AWS::Partition}:s3:::shared-artifacts/payments-ledger-reco/*"}
+    assert grants(t)["s3:GetObject"] == [folder]
+    assert grants(t)["s3:PutObject"] == [folder]
+    [project_role] = [k for k in t["Resources"] if k.endswith("ProjectRole")]
+    assert grants(t, project_role)["s3:GetObject"] == [folder]
+    # A name CloudFormation chooses has no known folder: the bucket's objects, as before.
+    generated = compile_template(tmp_path, text.replace(
+        "name: payments-ledger-reconciliation\n",
+        "name: payments-ledger-reconciliation\npipeline_name: generated\n"))
+    assert grants(generated)["s3:GetObject"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::shared-artifacts/*"}]
+
+
+def test_service_trust_policies_name_the_source(tmp_path):
+    t = compile_template(tmp_path, spec_from_parts("""\
+        sources:
+          - name: Repo
+            provider: codecommit
+            repository: app
+            branch: main
+        """))
+    [project_role] = [k for k in t["Resources"] if k.endswith("ProjectRole")]
+    project = project_role.removesuffix("Role")
+    trust = t["Resources"][project_role]["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:codebuild:"
+                                      "${AWS::Region}:${AWS::AccountId}:project/"
+                                      "${AWS::StackName}-" + project.removesuffix("Project")}}}
+    # The source ARN is the project's own name, built without referencing the project.
+    assert t["Resources"][project]["Properties"]["Name"] == {
+        "Fn::Sub": "${AWS::StackName}-" + project.removesuffix("Project")}
+    events = t["Resources"]["PipelineEventsRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert events["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    # CodePipeline does not document setting these keys for its service role: none there.
+    pipeline = t["Resources"]["PipelineRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert "Condition" not in pipeline["Statement"][0]
+
+
+def test_change_set_statements_name_the_change_set(tmp_path):
+    t = compile_template(tmp_path, spec_from_parts("""\
+        stages:
+          - name: Deploy
+            actions:
+              - name: Stack
+                type: deploy
+                provider: cloudformation
+                mode: change-set
+                stack: orders
+                change_set: orders-release
+                template: RepoSource::stack.yaml
+                deploy_role: arn:aws:iam::111111111111:role/cfn
+        """))
+    st = statements(t, "DeployStackActionRole")
+    [changes] = [s for s in st if "cloudformation:ExecuteChangeSet" in s["Action"]]
+    assert changes["Condition"] == {
+        "StringEquals": {"cloudformation:ChangeSetName": "orders-release"}}
+    assert set(changes["Action"]) == {
+        "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
+        "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet"}
+    # DescribeStacks has no change-set key: a condition on it would deny it.
+    [describe] = [s for s in st if s["Action"] == ["cloudformation:DescribeStacks"]]
+    assert "Condition" not in describe
