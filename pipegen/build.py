@@ -133,9 +133,10 @@ def _build_role(role: Any) -> PipelineRole:
 
 def _build_artifacts(spec: dict) -> ArtifactStore:
     bucket = spec.get("bucket", "generated")
-    bucket_name, retain, expire = None, True, None
+    bucket_name, retain, expire, logs = None, True, None, None
     if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
         bucket_name = bucket.get("name")
+        logs = bucket.get("access_logs")
         retain = bucket.get("retain", True)
         if "expire_after" in bucket:
             # S3 lifecycle rules count whole days: round up.
@@ -150,7 +151,7 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
                          expire_days=expire, encryption=kind, key=key,
                          grant=tuple(unique([r for _, r, _ in entries])),
                          grant_write=tuple(r for _, r, write in entries if write),
-                         regions=spec.get("regions", {}))
+                         regions=spec.get("regions", {}), access_logs=logs)
 
 
 def _build_sources(ctx: BuildContext):

@@ -67,6 +67,7 @@ class ArtifactStore:
     grant: tuple[Any, ...]  # every role `artifacts.grant` names (all may read)
     regions: dict[str, dict[str, Any]]
     grant_write: tuple[Any, ...] = ()  # the roles among them that may also write
+    access_logs: dict[str, Any] | None = None  # {bucket, prefix} for a generated bucket
 
     @property
     def generated_bucket(self) -> bool:
