@@ -3,8 +3,14 @@
 Every phase reports problems as Diagnostics and raises SpecError once, with all of them, when it
 cannot go on. Codes are grouped by phase and never reused:
 
-  PG1xx load (YAML), PG2xx schema, PG3xx semantic checks, PG4xx expansion and emit,
-  PG5xx lint, PG6xx check (staleness), PG9xx internal.
+  PG1xx load (YAML), PG2xx schema, PG3xx semantic checks, PG4xx expansion and emit
+  (PG410-PG459 reserved for the expand phase and deployment strategies: PG410-PG419 expand
+  and the strategy registry, PG420-PG459 the strategies), PG5xx lint, PG6xx check
+  (staleness), PG9xx internal.
+
+Each code's severity and the phase that raises it are columns of the table (a code whose
+`phase` is empty is raised by its block's phase); docs/errors.md groups codes by that phase,
+and tests/test_error_cases.py checks it against the phase that raises each error golden.
 """
 
 from __future__ import annotations
@@ -68,6 +74,23 @@ class Code(NamedTuple):
     explanation: str
     example: str
     fix: str
+    severity: str = "error"  # error | warning: what a diagnostic with this code is by default
+    phase: str = ""  # the phase that raises it (PHASES); "" = its block's (DEFAULT_PHASE)
+
+
+# The phases, in the order they run, as docs/errors.md groups the codes.
+PHASES = ("load", "schema", "build", "expand", "emit", "lint", "check", "import", "internal")
+# A code's phase when its entry names none: by its block.
+DEFAULT_PHASE = {"1": "load", "2": "schema", "3": "build", "4": "emit", "5": "lint",
+                 "6": "check", "7": "import", "9": "internal"}
+
+
+def phase_of(code: str) -> str:
+    return CODES[code].phase or DEFAULT_PHASE[code[2]]
+
+
+def severity_of(code: str) -> str:
+    return CODES[code].severity
 
 
 # The catalog: docs/errors.md is generated from this table (`python -m pipegen.doc_errors`).
@@ -129,7 +152,7 @@ CODES: dict[str, Code] = {
                   "[...]}", "Rename one of them."),
     "PG302": Code("input not produced", "An action's input artifact is not produced by any "
                   "earlier action.", "inputs: [Built]", "Name an artifact produced earlier; the "
-                  "hint lists them."),
+                  "hint lists them.", phase="expand"),
     "PG303": Code("inputs needed", "An action needs inputs and pipegen cannot pick a default.",
                   "sources: [{name: App, ...}, {name: Config, ...}]\n"
                   "stages: [{name: Build, actions: [{name: B, type: build, project: p}]}]",
@@ -142,10 +165,10 @@ CODES: dict[str, Code] = {
                   "Remove the feature or use `type: v2`."),
     "PG306": Code("undeclared reference", "A !Ref or !GetAtt names nothing the template declares.",
                   "connection: !Ref Missing",
-                  "Declare the parameter or resource, or fix the name."),
+                  "Declare the parameter or resource, or fix the name.", phase="emit"),
     "PG307": Code("artifact count", "An action has more or fewer inputs or outputs than its "
                   "provider allows.", "{name: Approve, type: approval, inputs: [Built]}",
-                  "Adjust inputs or outputs."),
+                  "Adjust inputs or outputs.", phase="expand"),
     "PG308": Code("invalid artifact name", "A source's default output artifact name "
                   "(<name>Source) is not a valid artifact name: artifact names allow letters, "
                   "digits, '-' and '_' only, while source names may hold '.' and '@'. (A "
@@ -156,12 +179,12 @@ CODES: dict[str, Code] = {
                   "of the action's inputs.", "template: Other::t.yaml", "Use one of the inputs."),
     "PG310": Code("ordering cycle", "`after:` lists form a cycle.",
                   "actions: [{name: A, after: [B], ...}, {name: B, after: [A], ...}]",
-                  "Break the cycle."),
+                  "Break the cycle.", phase="expand"),
     "PG311": Code("unknown action in after", "`after:` names an action not in the stage.",
                   "after: [Lint]", "Name an action of the same stage."),
     "PG312": Code("invalid combination", "Keys that cannot be used together, or a value that "
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
-                  "Follow the hint."),
+                  "Follow the hint.", phase="expand"),
     # --- sources and triggers (PG320-PG339)
     "PG320": Code("secret in plain text", "A token or webhook secret is written into the spec; "
                   "it would end up in the template, the stack and every log that shows them. "
@@ -210,14 +233,15 @@ CODES: dict[str, Code] = {
     "PG339": Code("nothing starts the pipeline", "Every source says `trigger: none`: the "
                   "pipeline runs only when someone starts it (console, CLI, API).",
                   "sources: [{provider: s3, ..., trigger: none}]",
-                  "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
+                  "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`).",
+                  severity="warning"),
     "PG330": Code("lint waiver on pipegen's resources", "An `overrides` path sets `Metadata` "
                   "`cfn-lint` or `checkov` on a resource pipegen generates, or for the whole "
                   "template: pipegen's own output passes the lint gate and scanners without "
                   "waivers, and a waiver there could hide a weakened resource.",
                   "Resources.PipelineRole.Metadata.cfn-lint: {config: {ignore_checks: [W3005]}}",
                   "Fix what the rule reports in the spec; a waiver may sit only on a resource "
-                  "of your own under `resources:`."),
+                  "of your own under `resources:`.", phase="emit"),
     "PG331": Code("secret in a plain-text variable", "A Secrets Manager dynamic reference or a "
                   "`no_echo` parameter is the value of a plain-text environment variable (a "
                   "CodeBuild project's `environment`, an action's `environment_variables`): "
@@ -250,9 +274,10 @@ CODES: dict[str, Code] = {
     "PG345": Code("run_order contradicts ordering", "An explicit `run_order` puts an action "
                   "before (or beside) an action it must wait for, by `after:` or because that "
                   "action produces one of its inputs.", "run_order: 1\nafter: [Build]",
-                  "Drop `run_order` and let `after:` decide, or raise it."),
+                  "Drop `run_order` and let `after:` decide, or raise it.", phase="expand"),
     "PG346": Code("artifact listed twice", "An action lists the same artifact twice in its "
-                  "inputs or outputs.", "inputs: [App, App]", "List each artifact once."),
+                  "inputs or outputs.", "inputs: [App, App]", "List each artifact once.",
+                  phase="expand"),
     "PG347": Code("secret store unknown", "A secret given as an intrinsic function does not "
                   "say whether it lives in Secrets Manager or Parameter Store.",
                   "secrets: {TOKEN: !Ref TokenArn}",
@@ -274,12 +299,12 @@ CODES: dict[str, Code] = {
     "PG352": Code("configuration clashes with a typed key", "A raw `configuration` key sets a "
                   "Configuration value that a typed key of the action already sets.",
                   "project: x with configuration: {ProjectName: y}",
-                  "Remove the raw key and use the typed one."),
+                  "Remove the raw key and use the typed one.", phase="emit"),
     "PG353": Code("input from a conditional action", "An action's input is produced by an "
                   "action (or stage) that has `when:`, and the consumer does not share that "
                   "condition: when it is false the input does not exist.",
                   "A: {when: IsProd, outputs: [Built]}; B: {inputs: [Built]}",
-                  "Give the consumer (or its stage) the same `when:`."),
+                  "Give the consumer (or its stage) the same `when:`.", phase="expand"),
     "PG355": Code("invalid stage condition", "A v2 stage setting (on_failure, before_entry, "
                   "on_success) or one of its rules does not fit CodePipeline's rules: skip takes "
                   "Lambda and variable-check rules only, on_failure rules only roll back, a "
@@ -292,7 +317,7 @@ CODES: dict[str, Code] = {
                   "AWS::Region` for the pipeline's own region."),
     "PG357": Code("reserved condition name", "pipegen declares a condition per cross-region "
                   "store (PipegenHomeIs<Region>); the spec declares one of the same name.",
-                  "conditions: {PipegenHomeIsEuWest1: ...}", "Rename the condition."),
+                  "conditions: {PipegenHomeIsEuWest1: ...}", "Rename the condition.", phase="emit"),
     "PG358": Code("deploy role required", "A CloudFormation action needs the role "
                   "CloudFormation assumes (`deploy_role`) in every mode but change-set-execute.",
                   "provider: cloudformation without deploy_role",
@@ -325,7 +350,8 @@ CODES: dict[str, Code] = {
     "PG366": Code("expanded action name clash", "An action that expands into several actions "
                   "(mode change-set) would create a name already used in the stage, or one "
                   "longer than 100 characters.", "two actions named Stack-CreateChangeSet",
-                  "Set the expanded names with `names:`, or rename the other action."),
+                  "Set the expanded names with `names:`, or rename the other action.",
+                  phase="expand"),
     "PG367": Code("ECS blue/green keys", "task_definition, appspec and images belong to "
                   "blue/green ECS deploys, which name an existing CodeDeploy application and "
                   "deployment group; image_definitions belongs to rolling deploys.",
@@ -350,10 +376,10 @@ CODES: dict[str, Code] = {
                   "!Not, !Condition) may be used only under `conditions:`, and conditions may "
                   "reference parameters only (they are evaluated before any resource exists).",
                   "branch: !Equals [!Ref Env, prod]", "Declare a condition and choose the value "
-                  "with !If [CONDITION, a, b]."),
+                  "with !If [CONDITION, a, b].", phase="schema"),
     "PG373": Code("unknown intrinsic function", "A one-key mapping whose key looks like an "
                   "intrinsic function (Fn::...) that CloudFormation does not have.",
-                  "{Fn::Subb: x}", "Use the function the hint names."),
+                  "{Fn::Subb: x}", "Use the function the hint names.", phase="schema"),
     "PG374": Code("inconsistent parameter or mapping lookup", "A parameter's properties "
                   "contradict each other (a default outside its allowed values, min above "
                   "max, a length bound on a Number), or !FindInMap names a key the mapping "
@@ -393,12 +419,14 @@ CODES: dict[str, Code] = {
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "
                   "the bucket has.", "bucket: shared-artifacts with grant: [...]",
-                  "Make sure nothing else needs the old policy, then acknowledge PG390."),
+                  "Make sure nothing else needs the old policy, then acknowledge PG390.",
+                  severity="warning"),
     "PG391": Code("assumed role not granted artifact access", "A source or action runs as a "
                   "role that may be in another account, and the bucket and key policies "
                   "pipegen writes do not name it, so it cannot read or write artifacts.",
                   "role: arn:aws:iam::222222222222:role/deployer missing from grant",
-                  "Add the role to `artifacts.grant`."),
+                  "Add the role to `artifacts.grant`.",
+                  severity="warning"),
     "PG392": Code("action kept on a brought pipeline role", "An action that runs customer "
                   "code or holds high privilege (commands, a CloudFormation deploy that passes "
                   "a deploy role, ECS, Elastic Beanstalk) gets a role of its own when pipegen "
@@ -407,29 +435,34 @@ CODES: dict[str, Code] = {
                   "which then holds its grants.", "role: arn:aws:iam::111111111111:role/pipeline"
                   " with a commands action",
                   "Let pipegen generate the pipeline role, or give the action a `role:` your "
-                  "pipeline role may assume; acknowledge PG392 to keep it as it is."),
+                  "pipeline role may assume; acknowledge PG392 to keep it as it is.",
+                  severity="warning"),
     "PG393": Code("cross-account writer granted read only", "An action with `outputs` runs as "
                   "a role of another account that `artifacts.grant` lets read artifacts only "
                   "(the default): it cannot write its outputs.",
                   "grant: [arn:aws:iam::222222222222:role/builder] and that role's action has "
-                  "outputs", "List the role under `grant: {write: [...]}`."),
+                  "outputs", "List the role under `grant: {write: [...]}`.",
+                  severity="warning"),
     "PG394": Code("PassRole or AssumeRole on any role", "`permissions` grant iam:PassRole or "
                   "sts:AssumeRole on \"*\" without a condition: the role could pass or assume "
                   "any role of the account, a path to every permission those roles hold.",
                   "permissions: [{actions: [iam:PassRole], resources: ['*']}]",
-                  "Name the roles, or add a `condition` such as iam:PassedToService."),
+                  "Name the roles, or add a `condition` such as iam:PassedToService.",
+                  severity="warning"),
     "PG395": Code("admin-level managed policy", "A role pipegen generates gets an "
                   "administrator-level managed policy (AdministratorAccess, PowerUserAccess, "
                   "IAMFullAccess, any *FullAccess).",
                   "managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]",
                   "Grant the actions the role needs under `permissions`; acknowledge PG395 "
-                  "when the breadth is reviewed and intended."),
+                  "when the breadth is reviewed and intended.",
+                  severity="warning"),
     "PG396": Code("override changes a policy", "An `overrides` path changes a policy of a "
                   "resource pipegen generates (a role's policies, trust or managed policies, a "
                   "bucket or key policy), so the IAM documented in docs/iam.md no longer holds.",
                   "Resources.PipelineRole.Properties.Policies.0.PolicyDocument.Statement.0: ...",
                   "Use the spec's keys (`permissions`, `managed_policies`, `artifacts.grant`); "
-                  "acknowledge PG396 once the change is reviewed."),
+                  "acknowledge PG396 once the change is reviewed.",
+                  severity="warning", phase="emit"),
     "PG397": Code("secret where no secret slot exists", "A Secrets Manager dynamic reference "
                   "or a `no_echo` parameter flows into `parameter_overrides`, `user_parameters` "
                   "or a pipeline variable, which CodePipeline shows in plain text (console, API, "
@@ -437,14 +470,15 @@ CODES: dict[str, Code] = {
                   "parameter_overrides: {DbPassword: !Ref DbPassword} (a no_echo parameter)",
                   "Pass the secret's name or ARN and resolve it where it is used: a "
                   "{{resolve:secretsmanager:...}} reference in the deployed template, or "
-                  "GetSecretValue in the function."),
+                  "GetSecretValue in the function.", severity="warning"),
     "PG398": Code("value looks like a secret", "A plain-text value (environment variable, "
                   "parameter override, user parameter, pipeline variable) is named like a "
                   "secret (PASSWORD, TOKEN, SECRET, API_KEY, ...) or looks like a credential "
                   "(an AWS access key id AKIA..., a GitHub token ghp_..., a PEM -----BEGIN).",
                   "environment_variables: {DB_PASSWORD: hunter2hunter2}",
                   "Store it in Secrets Manager and use `secrets:` (or resolve it in the "
-                  "deployed template); acknowledge PG398 when the value is not a secret."),
+                  "deployed template); acknowledge PG398 when the value is not a secret.",
+                  severity="warning"),
     "PG399": Code("too many diagnostics", "A spec produced more diagnostics than pipegen "
                   "prints (200 per spec); the rest are counted, not shown, so a broken or hostile "
                   "file cannot flood a CI log. It is an error when any of those not shown is "
@@ -457,6 +491,19 @@ CODES: dict[str, Code] = {
     "PG402": Code("override path not found", "An `overrides` path names a segment that does "
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
+    # --- expansion and strategies (PG410-PG459: PG410-PG419 the expand phase and the
+    # strategy registry, PG420-PG459 the strategies themselves)
+    "PG410": Code("strategy not available for this provider", "A deploy action names a "
+                  "`strategy` its provider does not run. The message quotes the provider's "
+                  "reason when it gives one, and the hint names the providers that do run it "
+                  "(docs/strategies.md has the whole table).",
+                  "provider: lambda\nstrategy: min-in-service",
+                  "Pick a strategy the provider runs, or omit `strategy` to keep the target's "
+                  "own configuration.", phase="build"),
+    "PG411": Code("strategy needs settings", "The strategy was written as a bare name, and it "
+                  "has settings without defaults.", "strategy: linear",
+                  "Write it as a mapping with its settings: `strategy: {linear: {...}}`.",
+                  phase="build"),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",
@@ -475,6 +522,43 @@ CODES: dict[str, Code] = {
                   "permission, a file where a directory should be, a full disk). The previous "
                   "file, if any, is untouched.", "pipegen compile orders.yaml -o /read-only/dir",
                   "Check the output path and its permissions."),
+    # --- import (`pipegen import`)
+    "PG701": Code("not a CloudFormation template", "`pipegen import` reads a CloudFormation "
+                  "template (YAML or JSON) with a `Resources` mapping; this file is empty, not "
+                  "a mapping, has no resources, or is a pipegen spec.",
+                  "pipegen import samples/typical.yaml",
+                  "Give it the template that declares the pipeline; compile specs with "
+                  "`pipegen compile`."),
+    "PG702": Code("no pipeline in the template", "The template declares no "
+                  "AWS::CodePipeline::Pipeline resource, so there is nothing to import.",
+                  "Resources: {Bucket: {Type: AWS::S3::Bucket}}",
+                  "Import the template that declares the pipeline."),
+    "PG703": Code("several pipelines", "The template declares more than one pipeline and the "
+                  "command was not told which one to import, or where to write one spec each.",
+                  "pipegen import two-pipelines.yaml",
+                  "Choose one with `--pipeline LOGICAL_ID`, or write one spec each with "
+                  "`-o DIR`."),
+    "PG704": Code("no such pipeline", "`--pipeline` names a logical id that is not a pipeline "
+                  "of the template.", "pipegen import t.yaml --pipeline Pipelin",
+                  "Use one of the logical ids the hint lists."),
+    "PG705": Code("intrinsic a spec cannot carry", "The template uses an intrinsic function "
+                  "that pipegen does not pass through (Fn::Transform, Fn::ForEach, Fn::Length, "
+                  "Fn::ToJsonString).", "Fn::Transform: {Name: AWS::Include, ...}",
+                  "Expand it by hand (or take the processed template from the console), "
+                  "then import again."),
+    "PG706": Code("pipeline shape a spec cannot hold", "The pipeline is valid CloudFormation "
+                  "but has a shape pipegen's spec language has no form for: a non-source "
+                  "action in the first stage, a source in a later stage, an !If choosing "
+                  "between two stages, an unknown source provider.",
+                  "Stages: [{Name: Source, Actions: [{ActionTypeId: {Category: Build, ...}}]}]",
+                  "Reshape the pipeline as the hint says, or keep this one in CloudFormation."),
+    "PG707": Code("spec would overwrite the template", "`-o` names the template being "
+                  "imported.", "pipegen import pipeline.yaml -o pipeline.yaml",
+                  "Write the spec to another file."),
+    "PG708": Code("cannot write spec", "The imported spec could not be written (no permission, "
+                  "a missing directory, a full disk).",
+                  "pipegen import t.yaml -o /read-only/x.yaml",
+                  "Check the output path and its permissions."),
     # --- internal
     "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "
                   "problem with the spec: pipegen exits with status 3 and prints a trace.",
@@ -484,9 +568,10 @@ CODES: dict[str, Code] = {
 
 
 def diag(code: str, message: str, span: Span | None = None, path: Path = (),
-         hint: str | None = None, severity: str = "error",
+         hint: str | None = None, severity: str | None = None,
          related: tuple[Span, ...] = ()) -> Diagnostic:
     """Build a Diagnostic, refusing codes that are not in the table (keeps the catalog whole)."""
     if code not in CODES:
         raise KeyError(f"diagnostic code {code} is not in pipegen.errors.CODES")
-    return Diagnostic(code, message, span, tuple(path), hint, severity, related)
+    return Diagnostic(code, message, span, tuple(path), hint, severity or CODES[code].severity,
+                      related)
