@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipegen import build, emit, loader, overrides, policy_rules, render, schema, secrets
+from pipegen import (
+    build,
+    emit,
+    loader,
+    overrides,
+    policy_rules,
+    policy_vars,
+    render,
+    schema,
+    secrets,
+)
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Finding, Linter, to_diagnostics
@@ -69,6 +79,8 @@ def _compile(path: Path, loaded, fmt: str, linter: Linter | None) -> Compiled:
     pipeline, warnings = build.build(loaded)
     ctx = emit.emit(pipeline, loaded)
     doc = ctx.template.to_dict()
+    warnings += [w for w in policy_vars.widen(doc.get("Resources", {}), loaded)
+                 if w.code not in pipeline.acknowledge]
     if pipeline.resources:
         doc.setdefault("Resources", {}).update(plain(pipeline.resources))
     own = set(ctx.origins) - set(pipeline.resources)

@@ -186,6 +186,10 @@ CODES: dict[str, Code] = {
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
                   "Follow the hint.", phase="expand"),
     # --- sources and triggers (PG320-PG339)
+    "PG313": Code("EFS file system without a VPC", "A CodeBuild project mounts EFS file "
+                  "systems through its VPC; `file_systems` needs `vpc`.",
+                  "project: {file_systems: [{id: fs-1, mount: /mnt/efs, identifier: efs}]}",
+                  "Add `vpc: {id, subnets, security_groups}` reaching the mount targets."),
     "PG320": Code("secret in plain text", "A token or webhook secret is written into the spec; "
                   "it would end up in the template, the stack and every log that shows them. "
                   "The message never repeats the value, and the excerpt masks it.",
@@ -386,8 +390,11 @@ CODES: dict[str, Code] = {
                   "lacks.", "Env: {type: String, default: qa, allowed_values: [dev, prod]}",
                   "Fix the property or key named."),
     "PG375": Code("unused declaration", "A parameter, condition or mapping is declared but "
-                  "never used; cfn-lint rejects the template.", "parameters: {Unused: ...}",
-                  "Remove it, or use it."),
+                  "never used (a warning): a migrated stack keeps its parameter interface. The "
+                  "template keeps it and waives exactly cfn-lint's unused-declaration rule of "
+                  "that kind (W2001, W8001, W7001) in its Metadata, with the reason.",
+                  "parameters: {Unused: ...}", "Remove it, use it, or acknowledge PG375.",
+                  severity="warning"),
     "PG376": Code("no_echo parameter with a default", "A no_echo parameter holds a secret; its "
                   "default would be stored in the template in plain text.",
                   "Token: {type: String, no_echo: true, default: abc}", "Remove the default; "
@@ -415,6 +422,26 @@ CODES: dict[str, Code] = {
                   "matches, including those AWS adds later.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",
                   "List the actions the role needs."),
+    "PG384": Code("policy resource widened for a run-time variable", "A value holding a "
+                  "CodePipeline variable (#{ns.var}) also names a policy resource; IAM never "
+                  "resolves the variable, so pipegen writes '*' in its place (a warning).",
+                  'stack: "#{Vars.StackName}"   # stack/*/* in the pipeline role',
+                  "Name the target literally or with an intrinsic for a narrower policy, or "
+                  "acknowledge PG384.",
+                  severity="warning", phase="emit"),
+    "PG385": Code("key ignored by AWS in this mode", "`deploy_role` and `capabilities` on a "
+                  "change-set-execute action are accepted by AWS and ignored (the change set "
+                  "runs as it was created); pipegen writes them as given, with a warning.",
+                  "mode: change-set-execute with deploy_role: arn:...",
+                  "Remove them, or acknowledge PG385.",
+                  severity="warning"),
+    "PG386": Code("policy widened: pipeline name chosen by CloudFormation", "With "
+                  "`pipeline_name: generated` the name is known only after deployment; a "
+                  "grant that embeds it (a Commands action's log group) covers the "
+                  "`<stack name>-Pipeline-*` pattern instead (a warning).",
+                  "pipeline_name: generated with a commands action",
+                  "Name the pipeline for a narrower grant, or acknowledge PG386.",
+                  severity="warning"),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "
