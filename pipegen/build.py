@@ -335,10 +335,11 @@ def _check_references(ctx: BuildContext) -> None:
     """CloudFormation values: intrinsic shapes, the names they use, conditions (references.py)."""
     references.check(ctx)
     store.check(ctx)
-    from pipegen import action_roles, policy_rules  # the security rules (docs/iam.md)
+    from pipegen import action_roles, policy_rules, secrets  # the security rules (docs/iam.md)
 
     action_roles.check(ctx)
     policy_rules.check(ctx)
+    secrets.check(ctx)
 
 
 def _location(d: Diagnostic) -> tuple:

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from pipegen import __version__
-from pipegen.errors import Diagnostic, diag
+from pipegen.errors import Diagnostic, Span, diag
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -35,14 +35,50 @@ def find_specs(paths: tuple[str, ...]) -> list[Path]:
         if p.is_dir():
             candidates = sorted(x for x in _walk(p) if x.suffix in SPEC_SUFFIXES
                                 and x.is_file())
-            specs = [x for x in candidates if _SPEC_MARK.search(
-                x.read_text("utf-8", errors="replace"))]
+            specs = [x for x in candidates if _SPEC_MARK.search(_head(x))]
             if not specs:
-                raise click.UsageError(f"no pipegen specs found in {p}")
+                raise click.UsageError(f"no pipegen specs found in {_shown(p)}")
             found += specs
         else:
             found.append(p)
     return list(dict.fromkeys(found))
+
+
+def _head(path: Path) -> str:
+    """The start of a file (at most the spec size limit), for the `pipegen:` mark; "" when it
+    cannot be read or is not a regular file (a FIFO or device is skipped, never read)."""
+    from pipegen.loader import read_bounded
+
+    try:
+        return read_bounded(path)[0].decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _refuse_overwriting_specs(paths: list[Path], targets: list[Path]) -> None:
+    """-o must never name an input spec: compiling would replace the spec with its template."""
+    specs = {_identity(p): p for p in paths}
+    for target in targets:
+        spec = specs.get(_identity(target))
+        if spec is not None:
+            raise click.UsageError(f"-o would overwrite the input spec {_shown(spec)} with its "
+                                   "template; write templates elsewhere (for example "
+                                   "-o templates/)")
+
+
+def _identity(path: Path):
+    """What makes two paths the same file: device and inode when it exists, else its path."""
+    try:
+        info = path.stat()
+        return (info.st_dev, info.st_ino)
+    except OSError:
+        return os.path.realpath(path)
+
+
+def _shown(path: Path | str) -> str:
+    from pipegen.report import safe_line
+
+    return safe_line(str(path))
 
 
 def _walk(top: Path):
@@ -67,15 +103,19 @@ class Reporter:
 
     def add(self, spec: Path, diagnostics: list[Diagnostic]) -> None:
         if str(spec) not in self.sources:
+            from pipegen.loader import read_bounded
             from pipegen.report import split_lines
 
             try:
-                self.sources[str(spec)] = split_lines(spec.read_text("utf-8", errors="replace"))
+                # Bounded like the loader: an excerpt never reads past the spec size limit.
+                self.sources[str(spec)] = split_lines(
+                    read_bounded(spec)[0].decode("utf-8", errors="replace"))
             except OSError:
                 self.sources[str(spec)] = []
         if self.strict:
             diagnostics = [d if d.is_error else dataclasses.replace(d, severity="error")
                            for d in diagnostics]
+        diagnostics = _capped(diagnostics)
         self.diagnostics += diagnostics
         if self.fmt == "text" and diagnostics:
             from pipegen import report
@@ -92,6 +132,21 @@ class Reporter:
             click.echo(report.as_json(self.diagnostics), nl=False, err=self.report_to_stderr)
         elif self.fmt == "github":
             click.echo(report.github(self.diagnostics), nl=False, err=self.report_to_stderr)
+
+
+MAX_DIAGNOSTICS = 200  # per spec: past this, more lines help no one and flood CI logs
+
+
+def _capped(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """At most MAX_DIAGNOSTICS, then one PG399 saying how many more there were."""
+    if len(diagnostics) <= MAX_DIAGNOSTICS:
+        return diagnostics
+    kept, dropped = diagnostics[:MAX_DIAGNOSTICS], diagnostics[MAX_DIAGNOSTICS:]
+    file = next((d.span.file for d in dropped if d.span), None)
+    severity = "error" if any(d.is_error for d in dropped) else "warning"
+    return kept + [diag("PG399", f"{len(dropped)} more diagnostics not shown (at most "
+                        f"{MAX_DIAGNOSTICS} per spec)", Span(file, 1, 1) if file else None,
+                        hint="fix the ones shown and run again", severity=severity)]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -215,6 +270,9 @@ def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint, jobs, cache_dir, n
                                "directory for their templates")
     if out_path is not None and not names_file:
         _refuse_clashes(paths, out_path, fmt)
+    if out_path is not None:
+        _refuse_overwriting_specs(paths, [out_path] if names_file else
+                                  [out_path / (p.stem + extension(fmt)) for p in paths])
     reporter = Reporter(report_fmt, strict, report_to_stderr=out_path is None)
     _show_progress(run, "compiling", len(paths))
     for spec, result in _compile_each(run, paths, fmt, reporter):
@@ -225,7 +283,7 @@ def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint, jobs, cache_dir, n
         else:
             target = out_path if names_file else out_path / (spec.stem + extension(fmt))
             if _write(target, result.text, spec, reporter) and report_fmt == "text":
-                click.echo(f"wrote {target}", err=True)
+                click.echo(f"wrote {_shown(target)}", err=True)
     reporter.finish()
     sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
 
@@ -280,7 +338,10 @@ def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint, jobs, cache_di
             diff = difflib.unified_diff(current.splitlines(True), result.text.splitlines(True),
                                         f"{committed} (committed)", f"{committed} (compiled)")
             if report_fmt == "text":
-                click.echo("".join(diff), err=True, nl=False)
+                from pipegen.report import safe_line
+
+                click.echo("".join(safe_line(x.rstrip("\n")) + "\n" for x in diff), err=True,
+                           nl=False)
     reporter.finish()
     if report_fmt == "text" and not reporter.failed:
         click.echo(f"checked {len(paths)} spec(s): templates are up to date", err=True)

@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipegen import build, emit, loader, overrides, policy_rules, policy_vars, render, schema
+from pipegen import (
+    build,
+    emit,
+    loader,
+    overrides,
+    policy_rules,
+    policy_vars,
+    render,
+    schema,
+    secrets,
+)
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Finding, Linter, to_diagnostics
@@ -46,14 +56,26 @@ class Compiled:
     def lint_problems(self, findings: list[Finding]) -> list[Diagnostic]:
         """The findings as located diagnostics (an empty list: the template passes the gate)."""
         m = self.lint_map
-        return to_diagnostics(findings, self.lint_text, self.template, m.origins,
-                              m.stage_origins, m.overrides, m.loaded)
+        # A lint message may quote a value: the secrets in it are masked like everywhere else.
+        return secrets.redact(to_diagnostics(findings, self.lint_text, self.template, m.origins,
+                                             m.stage_origins, m.overrides, m.loaded),
+                              m.loaded.data)
 
 
 def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = None) -> Compiled:
     """Compile one spec file; lint it when a linter is given. Raises SpecError."""
     path = Path(path)
     loaded = loader.load_file(path)
+    try:
+        result = _compile(path, loaded, fmt, linter)
+    except SpecError as e:
+        # No report repeats a secret (a token, a no_echo default) in any output format.
+        raise SpecError(secrets.redact(e.diagnostics, loaded.data)) from None
+    result.warnings = secrets.redact(result.warnings, loaded.data)
+    return result
+
+
+def _compile(path: Path, loaded, fmt: str, linter: Linter | None) -> Compiled:
     schema.validate(loaded)
     pipeline, warnings = build.build(loaded)  # the expanded plan
     ctx = emit.emit(pipeline, loaded)

@@ -36,6 +36,7 @@ ARTIFACT_BUCKET = "ArtifactBucket"
 ARTIFACT_BUCKET_POLICY = "ArtifactBucketPolicy"
 ARTIFACT_KEY = "ArtifactKey"
 EVENTS_ROLE = "PipelineEventsRole"
+ARTIFACT_FOLDER_LENGTH = 20  # characters of the pipeline name CodePipeline's folder keeps
 
 DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
 
@@ -254,10 +255,34 @@ class EmitContext:
             return cfn.value(store.key)
         return None
 
+    @property
+    def artifact_prefix(self) -> str | None:
+        """The key prefix of this pipeline's artifacts in a bucket it shares, when known.
+
+        CodePipeline keeps a pipeline's artifacts under a folder named after the first 20
+        characters of the pipeline's name; with a literal name, access to an existing (maybe
+        shared) bucket is scoped to that folder. A generated bucket holds this pipeline only.
+        """
+        name = self.pipeline.pipeline_name
+        if not isinstance(name, str) or name == "generated":
+            return None
+        return name[:ARTIFACT_FOLDER_LENGTH]
+
+    def objects_arn(self, bucket: Any = None) -> Any:
+        """The artifact objects roles may use: the store's, or another region's `bucket`."""
+        if bucket is None and self.pipeline.artifacts.generated_bucket:
+            return self.bucket_arn(objects=True)
+        prefix = self.artifact_prefix
+        bucket = self.pipeline.artifacts.bucket if bucket is None else bucket
+        if prefix is None:
+            return cfn.arn("s3", "{bucket}/*", region=False, account=False, bucket=bucket)
+        return cfn.arn("s3", "{bucket}/{prefix}/*", region=False, account=False, bucket=bucket,
+                       prefix=prefix)
+
     def grant_store(self, policy: iam.Policy, write: bool = True) -> None:
         """Let a role read (and, with `write`, write) pipeline artifacts."""
         actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if write else [])
-        policy.allow(actions, self.bucket_arn(objects=True))
+        policy.allow(actions, self.objects_arn())
         policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], self.bucket_arn())
         self._grant_key(policy, write)
 
@@ -269,7 +294,7 @@ class EmitContext:
         if spec is None:
             self.grant_store(policy, write)
             return
-        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        objects = self.objects_arn(spec["bucket"])
         policy.allow(["s3:GetObject", "s3:GetObjectVersion"]
                      + (["s3:PutObject"] if write else []), objects)
         policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
@@ -290,8 +315,11 @@ class EmitContext:
         if EVENTS_ROLE not in self.origins:
             policy = iam.Policy()
             policy.allow("codepipeline:StartPipelineExecution", self.pipeline_arn)
+            # EventBridge sets aws:SourceAccount (and the rule's ARN, which this role cannot
+            # name: the rules name the role, and their names are CloudFormation's).
             self.add(iam.role(EVENTS_ROLE, "events.amazonaws.com", policy,
-                              policy_name="StartPipeline", tags=self.tags()), ("sources",))
+                              policy_name="StartPipeline", tags=self.tags(),
+                              condition=iam.source_condition()), ("sources",))
         return GetAtt(EVENTS_ROLE, "Arn")
 
 

@@ -198,7 +198,7 @@ def _emit_store(ctx: EmitContext) -> None:
         if grant:
             # The policy replaces the existing bucket's own (PG390 warns about that).
             statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
+                grant, ctx.bucket_arn(), ctx.objects_arn(), writers)]
             ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=ctx.bucket,
                                     PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                                   Statement=statements)),
@@ -233,12 +233,18 @@ def _emit_store(ctx: EmitContext) -> None:
             Id="ExpireArtifacts", Status="Enabled", ExpirationInDays=cfn.value(store.expire_days),
             NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
                 NoncurrentDays=cfn.value(store.expire_days)))])
+    if not store.access_logs:
+        # Scanners expect access logs on every bucket; where they go is the account's choice.
+        kwargs["Metadata"] = {"checkov": {"skip": [{
+            "id": "CKV_AWS_18", "comment": "no `artifacts.bucket.access_logs` in the spec: "
+            "access to artifacts is recorded by CloudTrail data events if the account enables "
+            "them; set access_logs to a logging bucket for S3 server access logs"}]}}
     tags = ctx.tags()
     if tags:
         kwargs["Tags"] = tags
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
     statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
+        grant, ctx.bucket_arn(), ctx.objects_arn(), writers)]
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
                             PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                           Statement=statements)), origin)
@@ -504,7 +510,7 @@ def _regional_stores(ctx: EmitContext) -> list:
                                        {"Fn::Equals": [Ref("AWS::Region"), cfn.value(region)]})
             out.append(If(condition, Ref("AWS::NoValue"), entry))
         # The pipeline role reads and writes artifacts in every store its actions use.
-        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        objects = ctx.objects_arn(spec["bucket"])
         ctx.policy.allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], objects)
         ctx.policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
                          cfn.sub("arn:${AWS::Partition}:s3:::{bucket}", bucket=spec["bucket"]))

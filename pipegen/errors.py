@@ -246,6 +246,18 @@ CODES: dict[str, Code] = {
                   "Resources.PipelineRole.Metadata.cfn-lint: {config: {ignore_checks: [W3005]}}",
                   "Fix what the rule reports in the spec; a waiver may sit only on a resource "
                   "of your own under `resources:`.", phase="emit"),
+    "PG331": Code("secret in a plain-text variable", "A Secrets Manager dynamic reference or a "
+                  "`no_echo` parameter is the value of a plain-text environment variable (a "
+                  "CodeBuild project's `environment`, an action's `environment_variables`): "
+                  "anyone who can read the project or the pipeline reads the secret.",
+                  "environment_variables: {TOKEN: '{{resolve:secretsmanager:ci:SecretString:t}}'}",
+                  "Move it under `secrets:` (a Secrets Manager ARN, or `{parameter_store: "
+                  "NAME}`): the build reads it at run time."),
+    "PG332": Code("secret mixed with text", "An `oauth_token` or `webhook_secret` holds a "
+                  "dynamic reference with other text around it; the text would be sent as part "
+                  "of the credential, and a literal part of it sits in the template.",
+                  "oauth_token: '{{resolve:secretsmanager:gh:SecretString:t}}x'",
+                  "Write exactly one whole dynamic reference, or `!Ref` a `no_echo` parameter."),
     # --- actions, stages, ordering (PG340-PG369)
     "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
                   "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "
@@ -478,6 +490,27 @@ CODES: dict[str, Code] = {
                   "Use the spec's keys (`permissions`, `managed_policies`, `artifacts.grant`); "
                   "acknowledge PG396 once the change is reviewed.",
                   severity="warning", phase="emit"),
+    "PG397": Code("secret where no secret slot exists", "A Secrets Manager dynamic reference "
+                  "or a `no_echo` parameter flows into `parameter_overrides`, `user_parameters` "
+                  "or a pipeline variable, which CodePipeline shows in plain text (console, API, "
+                  "execution history).",
+                  "parameter_overrides: {DbPassword: !Ref DbPassword} (a no_echo parameter)",
+                  "Pass the secret's name or ARN and resolve it where it is used: a "
+                  "{{resolve:secretsmanager:...}} reference in the deployed template, or "
+                  "GetSecretValue in the function.", severity="warning"),
+    "PG398": Code("value looks like a secret", "A plain-text value (environment variable, "
+                  "parameter override, user parameter, pipeline variable) is named like a "
+                  "secret (PASSWORD, TOKEN, SECRET, API_KEY, ...) or looks like a credential "
+                  "(an AWS access key id AKIA..., a GitHub token ghp_..., a PEM -----BEGIN).",
+                  "environment_variables: {DB_PASSWORD: hunter2hunter2}",
+                  "Store it in Secrets Manager and use `secrets:` (or resolve it in the "
+                  "deployed template); acknowledge PG398 when the value is not a secret.",
+                  severity="warning"),
+    "PG399": Code("too many diagnostics", "A spec produced more diagnostics than pipegen "
+                  "prints (200 per spec); the rest are counted, not shown, so a broken or hostile "
+                  "file cannot flood a CI log. It is an error when any of those not shown is "
+                  "one.", "(a spec with thousands of unknown keys)",
+                  "Fix the diagnostics shown and run again."),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",

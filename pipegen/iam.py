@@ -103,20 +103,33 @@ class _RawCondition(Condition):
         return cfn.plain(self.data)
 
 
-def trust(service: str) -> PolicyDocument:
-    """A trust policy letting one AWS service principal assume the role."""
-    return PolicyDocument(
-        Version=POLICY_VERSION,
-        Statement=[Statement(Effect=Allow, Principal=Principal("Service", [service]),
-                             Action=[Action("sts", "AssumeRole")])],
-    )
+def trust(service: str, condition: dict | None = None) -> PolicyDocument:
+    """A trust policy letting one AWS service principal assume the role.
+
+    `condition` (aws:SourceAccount, aws:SourceArn) keeps the service from assuming it on
+    another account's or resource's behalf (the confused deputy); only services documented to
+    set those keys get it, since a key the service does not set makes the role unusable.
+    """
+    kwargs: dict[str, Any] = {"Effect": Allow, "Principal": Principal("Service", [service]),
+                              "Action": [Action("sts", "AssumeRole")]}
+    if condition:
+        kwargs["Condition"] = _RawCondition(condition)
+    return PolicyDocument(Version=POLICY_VERSION, Statement=[Statement(**kwargs)])
+
+
+def source_condition(source_arn: Any = None) -> dict:
+    """aws:SourceAccount = this account (and aws:SourceArn like `source_arn`, when known)."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return condition
 
 
 def role(title: str, service: str, policy: Policy, *, policy_name: str,
          managed: list[Any] | None = None, boundary: Any = None, name: Any = None,
-         tags: Any = None) -> iam.Role:
+         tags: Any = None, condition: dict | None = None) -> iam.Role:
     """An IAM role for one service with one inline least-privilege policy."""
-    kwargs: dict[str, Any] = {"AssumeRolePolicyDocument": trust(service)}
+    kwargs: dict[str, Any] = {"AssumeRolePolicyDocument": trust(service, condition)}
     if policy:
         kwargs["Policies"] = [iam.Policy(PolicyName=policy_name, PolicyDocument=policy.document())]
     if managed:

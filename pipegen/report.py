@@ -22,11 +22,33 @@ REDACTED = "********"  # stands for a secret in an excerpt, whatever its length
 # The line breaks YAML (and so every Span) counts; str.splitlines() knows more (\f, \v, \x1c),
 # which would show the wrong line in an excerpt.
 LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_KEY = re.compile(r"""([\w.-]+|"[^"]*"|'[^']*')\s*:(?:\s+|$)""")
 
 
 def split_lines(text: str) -> list[str]:
     """A spec's lines as Spans number them (line N is element N - 1)."""
     return LINE_BREAK.split(text)
+
+
+# Control characters (a path or spec line holding ESC would drive the terminal) are written as
+# escapes; so is a line that a CI runner would read as a command: GitHub Actions reads `::cmd`
+# at the start of a line (after spaces), Azure Pipelines `##vso[` anywhere.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    c = ord(match.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def safe_line(line: str) -> str:
+    """One output line with control characters escaped and no CI workflow command in it."""
+    line = _CONTROL.sub(_escape, line)
+    stripped = line.lstrip()
+    if stripped.startswith("::"):
+        at = len(line) - len(stripped)
+        line = line[:at] + "\\x3a" + line[at + 1:]
+    return line.replace("##vso[", "#\\x23vso[").replace("##[", "#\\x23[")
 
 
 def text(diagnostics: Iterable[Diagnostic], sources: dict[str, list[str]]) -> str:
@@ -43,7 +65,7 @@ def text(diagnostics: Iterable[Diagnostic], sources: dict[str, list[str]]) -> st
             lines += excerpt
         if d.hint:
             lines.append(f"  hint: {d.hint}")
-        blocks.append("\n".join(lines))
+        blocks.append("\n".join(safe_line(x) for b in lines for x in b.split("\n")))
     return "\n".join(blocks) + ("\n" if blocks else "")
 
 
@@ -62,9 +84,15 @@ def _excerpt(d: Diagnostic, sources: dict[str, list[str]]) -> list[str]:
     else:
         width = max(len(src) - start, 1)
     if d.redact:
-        # Never quote a secret back, nor its length: a fixed mask stands for the value.
-        src = src[:start] + REDACTED + src[start + width:]
-        width = len(REDACTED)
+        # Never quote a secret back, nor its length: a fixed mask stands for the value. A
+        # diagnostic on a key (`default:` of a no_echo parameter) masks the value after it.
+        key = _KEY.match(src, start)
+        if key:
+            width = len(key.group(1))
+            src = src[:key.end()] + REDACTED
+        else:
+            src = src[:start] + REDACTED + src[start + width:]
+            width = len(REDACTED)
     return [f"     {src}", "     " + " " * start + "^" * max(1, min(width, len(src) - start or 1))]
 
 
@@ -101,7 +129,9 @@ def github(diagnostics: Iterable[Diagnostic]) -> str:
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}" if ord(m.group()) < 0x100
+                        else _escape(m), text)
 
 
 def _gh_property(text: str) -> str:

@@ -24,12 +24,15 @@ stages:
         project:
           buildspec: b.yml
           environment: {{{env}}}
+          {secrets}
         outputs: [Bundle]
 """
 
 
-def stages(**env: str) -> str:
-    return USES.format(env=", ".join(f"{k}: {v}" for k, v in env.items()))
+def stages(secrets: str = "", **env: str) -> str:
+    """The Build stage, its project's environment set to `env` (and `secrets: {...}`)."""
+    return USES.format(env=", ".join(f"{k}: {v}" for k, v in env.items()),
+                       secrets=f"secrets: {{{secrets}}}" if secrets else "")
 
 
 def test_every_parameter_property_reaches_the_template(tmp_path, linter):
@@ -57,8 +60,8 @@ def test_every_parameter_property_reaches_the_template(tmp_path, linter):
           Flag:
             type: String
             default: true
-        """, stages(A="!Ref Env", B="!Ref Name", C="!Ref Token", D="!Ref Flag",
-                    E="!Sub '${Count}'"))
+        """, stages(A="!Ref Env", B="!Ref Name", D="!Ref Flag", E="!Sub '${Count}'",
+                    secrets="C: {secrets_manager: !Ref Token}"))
     result = compile_result(tmp_path, text, linter)
     assert result.template["Parameters"] == {
         "Env": {"Type": "String", "Description": "target environment", "Default": "dev",
@@ -97,7 +100,9 @@ def test_every_parameter_property_reaches_the_template(tmp_path, linter):
      "default"),
 ])
 def test_parameter_properties_are_consistent(tmp_path, parameter, code, message, where):
-    text = spec_from_parts(f"parameters:\n  P: {parameter}\n", stages(A="!Ref P"))
+    use = {"secrets": "A: {secrets_manager: !Ref P}"} if "no_echo" in parameter else \
+        {"A": "!Ref P"}
+    text = spec_from_parts(f"parameters:\n  P: {parameter}\n", stages(**use))
     found = error_tuples(tmp_path, text)
     assert [(f[0], f[1], f[2]) for f in found] == [(code, message, f"parameters.P.{where}")]
 

@@ -48,8 +48,10 @@ def test_artifact_stores_for_the_regions_used(tmp_path, linter):
     grants = statements(t)
     assert {"Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
             "Effect": "Allow", "Resource": [
-                {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-euw1/*"},
-                {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-usw2/*"},
+                # Existing regional buckets: this pipeline's folder only (its name's first 20
+                # characters, which CodePipeline names it after).
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-euw1/demo/*"},
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-usw2/demo/*"},
                 {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ArtifactBucket}/*"}]} in grants
     assert any(s["Resource"] == ["arn:aws:kms:eu-west-1:111111111111:key/k1"]
                and "kms:Decrypt" in s["Action"] for s in grants)

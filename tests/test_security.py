@@ -170,3 +170,324 @@ def test_commands_cannot_reach_the_deployers(tmp_path, linter):
         {"Fn::GetAtt": ["BuildTestActionRole", "Arn"]},
         {"Fn::GetAtt": ["ProdLocalActionRole", "Arn"]}]
     assert t["Resources"]["Pipeline"]["DependsOn"] == ["PipelineAssumesActionRoles"]
+
+
+# --- secrets
+
+LEAKY = """\
+pipegen: 1
+name: demo
+parameters:
+  Token:
+    type: String
+    no_echo: true
+    default: s3cr3t-default-value
+sources:
+  - name: Legacy
+    provider: github-v1
+    repository: acme/app
+    branch: main
+    oauth_token: !Join ["", ["ghp_", "abcdefghijklmnop1234"]]
+    webhook_secret: !Ref Token
+stages:
+  - name: Approve
+    actions:
+      - {name: Check, type: approval}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_no_output_format_repeats_a_secret(write_spec, fmt):
+    from conftest import run_cli
+
+    path = write_spec(LEAKY)
+    proc = run_cli("compile", str(path), "--no-lint", "--output", fmt)
+    assert proc.returncode == 1
+    out = proc.stdout + proc.stderr
+    assert "PG376" in out and "PG321" in out  # both secrets are reported...
+    for secret in ("s3cr3t-default-value", "abcdefghijklmnop1234"):
+        assert secret not in out  # ...and neither is printed
+    if fmt == "text":
+        assert "         default: ********\n" in proc.stderr
+        assert "         oauth_token: ********\n" in proc.stderr
+
+
+def _build_warnings(write_spec, text: str) -> list[tuple[str, str]]:
+    from pipegen import build, loader, schema
+
+    loaded = loader.load_file(write_spec(text))
+    schema.validate(loaded)
+    return [(w.code, ".".join(map(str, w.path))) for w in build.build(loaded)[1]]
+
+
+SECRET_STAGES = """\
+parameters:
+  DbPassword: {type: String, no_echo: true}
+variables:
+  API_TOKEN: {default: "hunter2-hunter2"}
+stages:
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          buildspec: b.yml
+          environment: {SIGNING: "{{resolve:secretsmanager:ci/sign:SecretString:key}}"}
+        environment_variables: {DB: !Sub "postgres://app:${DbPassword}@db"}
+"""
+
+
+def test_a_secret_in_a_plain_text_variable_points_at_secrets(tmp_path):
+    from helpers import error_tuples
+
+    errors = [(code, path, hint) for code, _, path, _, _, hint in
+              error_tuples(tmp_path, spec_from_parts(SECRET_STAGES))]
+    assert [(c, p) for c, p, _ in errors] == [
+        ("PG331", "stages[0].actions[0].project.environment.SIGNING"),
+        ("PG331", "stages[0].actions[0].environment_variables.DB")]
+    assert all("`secrets:`" in hint for _, _, hint in errors)
+
+
+def test_secrets_where_no_slot_exists_warn(write_spec):
+    text = spec_from_parts("""\
+        parameters:
+          DbPassword: {type: String, no_echo: true}
+        variables:
+          API_TOKEN: {default: "hunter2-hunter2"}
+          REGION: {default: eu-west-1}
+        stages:
+          - name: Deploy
+            actions:
+              - name: Stack
+                type: deploy
+                provider: cloudformation
+                stack: demo
+                template: RepoSource::stack.yaml
+                deploy_role: arn:aws:iam::111111111111:role/cfn
+                parameter_overrides:
+                  DbPassword: !Ref DbPassword
+                  Key: "-----BEGIN RSA PRIVATE KEY-----"
+                  Stage: prod
+              - name: Notify
+                type: invoke
+                provider: lambda
+                function: notify
+                user_parameters: {secret: "{{resolve:secretsmanager:n:SecretString:k}}"}
+        """)
+    assert _build_warnings(write_spec, text) == [
+        ("PG397", "stages.0.actions.0.parameter_overrides.DbPassword"),
+        ("PG398", "stages.0.actions.0.parameter_overrides.Key"),
+        ("PG397", "stages.0.actions.1.user_parameters.secret"),
+        ("PG398", "variables.API_TOKEN.default"),
+    ]
+    acknowledged = text.replace("pipegen: 1\n", "pipegen: 1\nacknowledge: [PG398]\n")
+    assert [c for c, _ in _build_warnings(write_spec, acknowledged)] == ["PG397", "PG397"]
+
+
+@pytest.mark.parametrize("token", [
+    '"{{resolve:secretsmanager:github:SecretString:token}}x"',
+    '!Sub "x{{resolve:secretsmanager:github:SecretString:token}}"',
+])
+def test_an_oauth_token_is_one_whole_reference(tmp_path, token):
+    from helpers import error_tuples, spec_from_sources
+
+    text = spec_from_sources(f"""
+        - provider: github-v1
+          repository: acme/app
+          branch: main
+          oauth_token: {token}
+          trigger: poll
+        """)
+    assert [e[0] for e in error_tuples(tmp_path, text)] == ["PG332"]
+
+
+def test_a_generated_webhook_secret_uses_the_artifact_key(tmp_path):
+    from helpers import spec_from_sources
+
+    text = spec_from_sources("""
+        - name: Legacy
+          provider: github-v1
+          repository: acme/app
+          branch: main
+          oauth_token: "{{resolve:secretsmanager:github:SecretString:token}}"
+        """, "artifacts: {encryption: generated}\n")
+    secret = compile_template(tmp_path, text)["Resources"]["LegacyWebhookSecret"]
+    assert secret["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["ArtifactKey", "Arn"]}
+    assert "Metadata" not in secret
+    plain = compile_template(tmp_path, text.replace("artifacts: {encryption: generated}\n",
+                                                    ""))["Resources"]["LegacyWebhookSecret"]
+    assert "KmsKeyId" not in plain["Properties"]
+    assert plain["Metadata"]["checkov"]["skip"][0]["id"] == "CKV_AWS_149"
+
+
+# --- the tool itself
+
+def _cli(*args, cwd=None, timeout=60):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipegen", *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, timeout=timeout)
+
+
+def test_o_may_not_name_an_input_spec(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text((ROOT / "samples" / "minimal.yaml").read_text("utf-8"), encoding="utf-8")
+    before = spec.read_bytes()
+    proc = _cli("compile", str(spec), "-o", str(spec), "--no-lint")
+    assert proc.returncode == 2
+    assert "-o would overwrite the input spec" in proc.stderr
+    # A directory compiled into itself, with YAML templates: s.yaml would become a template.
+    proc = _cli("compile", str(tmp_path), "-o", str(tmp_path / ".." / tmp_path.name),
+                "--format", "yaml", "--no-lint")
+    assert proc.returncode == 2
+    assert "-o would overwrite the input spec" in proc.stderr
+    assert spec.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+    # JSON templates beside their specs are fine.
+    assert _cli("compile", str(tmp_path), "-o", str(tmp_path), "--no-lint").returncode == 0
+    assert spec.read_bytes() == before
+
+
+def test_non_regular_files_are_never_read(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    proc = _cli("compile", str(fifo), "--no-lint", timeout=30)  # a blocking read would hang
+    assert proc.returncode == 1
+    assert "error PG101 cannot read" in proc.stderr and "not a regular file" in proc.stderr
+    proc = _cli("compile", "/dev/zero", "--no-lint", timeout=30)
+    assert proc.returncode == 1
+    assert "/dev/zero: not a regular file" in proc.stderr
+    # In a directory search a FIFO is skipped, not opened.
+    (tmp_path / "real.yaml").write_text((ROOT / "samples" / "minimal.yaml").read_text("utf-8"),
+                                        encoding="utf-8")
+    proc = _cli("compile", str(tmp_path), "-o", str(tmp_path / "out"), "--no-lint", timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["real.json"]
+
+
+def test_excerpts_read_no_more_than_the_size_limit(tmp_path):
+    from pipegen.cli import Reporter
+    from pipegen.compiler import compile_spec
+    from pipegen.errors import SpecError
+    from pipegen.loader import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a: " + b"x" * (3 * MAX_BYTES))
+    with pytest.raises(SpecError) as info:
+        compile_spec(big)
+    assert [d.code for d in info.value.diagnostics] == ["PG111"]
+    reporter = Reporter("json", strict=False)
+    reporter.add(big, info.value.diagnostics)
+    assert sum(len(line) for line in reporter.sources[str(big)]) <= MAX_BYTES + 1
+
+
+def test_the_number_of_diagnostics_is_capped(tmp_path):
+    keys = "".join(f"unknown{i}: 1\n" for i in range(300))
+    spec = tmp_path / "many.yaml"
+    spec.write_text((ROOT / "samples" / "minimal.yaml").read_text("utf-8") + keys,
+                    encoding="utf-8")
+    proc = _cli("compile", str(spec), "--no-lint", "--output", "json")
+    assert proc.returncode == 1
+    found = json.loads(proc.stderr)  # stdout would carry the template
+    assert len(found) == 201
+    assert found[-1]["code"] == "PG399"
+    assert found[-1]["message"] == "100 more diagnostics not shown (at most 200 per spec)"
+
+
+def test_printed_paths_and_excerpts_cannot_drive_a_terminal_or_a_ci_runner(tmp_path):
+    # A file name that is a GitHub workflow command, and a spec line holding ESC.
+    name = "::error::pwned.yaml"
+    (tmp_path / name).write_text("pipegen: 1\nname: \x1b[31mred\n", encoding="utf-8")
+    proc = _cli("compile", name, "--no-lint", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stderr
+    assert "\\x1b[31mred" in proc.stderr
+    for line in proc.stderr.splitlines():
+        assert not line.lstrip().startswith("::"), line
+    assert proc.stderr.startswith("\\x3a:error::pwned.yaml:2:7: error PG102")
+    # A spec line that is itself a workflow command is quoted harmlessly.
+    (tmp_path / "cmd.yaml").write_text("pipegen: 1\nname: demo\n::set-env name=X::1: y\n",
+                                       encoding="utf-8")
+    proc = _cli("compile", "cmd.yaml", "--no-lint", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert all(not x.lstrip().startswith("::") for x in proc.stderr.splitlines())
+    assert "\\x3a:set-env" in proc.stderr
+
+
+# --- hardening
+
+def test_an_existing_bucket_is_used_under_the_pipelines_folder_only(tmp_path):
+    text = spec_from_parts("""\
+        artifacts: {bucket: shared-artifacts}
+        """).replace("name: demo\n", "name: payments-ledger-reconciliation\n")
+    t = compile_template(tmp_path, text)
+    # CodePipeline names the folder after the first 20 characters of the pipeline name.
+    folder = {"Fn::Sub": "arn:${AWS::Partition}:s3:::shared-artifacts/payments-ledger-reco/*"}
+    assert grants(t)["s3:GetObject"] == [folder]
+    assert grants(t)["s3:PutObject"] == [folder]
+    [project_role] = [k for k in t["Resources"] if k.endswith("ProjectRole")]
+    assert grants(t, project_role)["s3:GetObject"] == [folder]
+    # A name CloudFormation chooses has no known folder: the bucket's objects, as before.
+    generated = compile_template(tmp_path, text.replace(
+        "name: payments-ledger-reconciliation\n",
+        "name: payments-ledger-reconciliation\npipeline_name: generated\n"))
+    assert grants(generated)["s3:GetObject"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::shared-artifacts/*"}]
+
+
+def test_service_trust_policies_name_the_source(tmp_path):
+    t = compile_template(tmp_path, spec_from_parts("""\
+        sources:
+          - name: Repo
+            provider: codecommit
+            repository: app
+            branch: main
+        """))
+    [project_role] = [k for k in t["Resources"] if k.endswith("ProjectRole")]
+    project = project_role.removesuffix("Role")
+    trust = t["Resources"][project_role]["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:codebuild:"
+                                      "${AWS::Region}:${AWS::AccountId}:project/"
+                                      "${AWS::StackName}-" + project.removesuffix("Project")}}}
+    # The source ARN is the project's own name, built without referencing the project.
+    assert t["Resources"][project]["Properties"]["Name"] == {
+        "Fn::Sub": "${AWS::StackName}-" + project.removesuffix("Project")}
+    events = t["Resources"]["PipelineEventsRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert events["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    # CodePipeline does not document setting these keys for its service role: none there.
+    pipeline = t["Resources"]["PipelineRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert "Condition" not in pipeline["Statement"][0]
+
+
+def test_change_set_statements_name_the_change_set(tmp_path):
+    t = compile_template(tmp_path, spec_from_parts("""\
+        stages:
+          - name: Deploy
+            actions:
+              - name: Stack
+                type: deploy
+                provider: cloudformation
+                mode: change-set
+                stack: orders
+                change_set: orders-release
+                template: RepoSource::stack.yaml
+                deploy_role: arn:aws:iam::111111111111:role/cfn
+        """))
+    # The create step passes the deploy role (a role of its own); executing passes none and
+    # runs as the pipeline role. Both name the change set.
+    st = statements(t, "DeployStackCreateChangeSetActionRole") + statements(t)
+    changes = [s for s in st if any(a.endswith("ChangeSet") for a in s["Action"])]
+    assert {a for s in changes for a in s["Action"]} == {
+        "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
+        "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet"}
+    assert all(s["Condition"] == {
+        "StringEquals": {"cloudformation:ChangeSetName": "orders-release"}} for s in changes)
+    # DescribeStacks has no change-set key: a condition on it would deny it.
+    describe = [s for s in st if s["Action"] == ["cloudformation:DescribeStacks"]]
+    assert describe and all("Condition" not in s for s in describe)

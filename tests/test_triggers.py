@@ -53,7 +53,9 @@ def assert_events_role(resources: dict) -> None:
     role = resources["PipelineEventsRole"]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"] == [{
         "Action": ["sts:AssumeRole"], "Effect": "Allow",
-        "Principal": {"Service": ["events.amazonaws.com"]}}]
+        "Principal": {"Service": ["events.amazonaws.com"]},
+        # EventBridge sets aws:SourceAccount when it assumes the role (confused deputy).
+        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]
     assert role_statements(resources, "PipelineEventsRole") == [{
         "Action": ["codepipeline:StartPipelineExecution"], "Effect": "Allow",
         "Resource": [PIPELINE_ARN]}]

@@ -225,8 +225,18 @@ class CloudFormationAction(ActionProvider):
         if output and "output_file" in s:
             config["OutputFileName"] = s["output_file"]
         if acts(action):
-            ctx.policy.allow(STACK_ACTIONS[action_mode],
-                             arn(action, "cloudformation", "stack/{stack}/*", stack=stack))
+            stack_arn = arn(action, "cloudformation", "stack/{stack}/*", stack=stack)
+            actions = STACK_ACTIONS[action_mode]
+            name = config.get("ChangeSetName")
+            if name is not None and "#{" not in json.dumps(cfn.plain(name)):
+                # Only this action's change set may be created, executed or deleted
+                # (cloudformation:ChangeSetName); DescribeStacks takes no such key.
+                changes = [a for a in actions if a.endswith("ChangeSet")]
+                ctx.policy.allow([a for a in actions if a not in changes], stack_arn)
+                ctx.policy.allow(changes, stack_arn, {"StringEquals": {
+                    "cloudformation:ChangeSetName": cfn.value(name)}})
+            else:
+                ctx.policy.allow(actions, stack_arn)
         return config
 
     def _deploy_role(self, action, ctx) -> Any:

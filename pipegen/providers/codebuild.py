@@ -208,8 +208,11 @@ class CodeBuildAction(ActionProvider):
         arch = spec.get("arch", "x86-64")
         if "name" in spec:
             project_name = cfn.value(spec["name"])
+            project_arn = cfn.arn("codebuild", "project/{name}", name=spec["name"])
         else:
             project_name = Sub("${AWS::StackName}-" + title.removesuffix("Project"))
+            project_arn = Sub("arn:${AWS::Partition}:codebuild:${AWS::Region}:${AWS::AccountId}"
+                              ":project/${AWS::StackName}-" + title.removesuffix("Project"))
 
         variables = [codebuild.EnvironmentVariable(Name=k, Value=cfn.value(v), Type="PLAINTEXT")
                      for k, v in spec.get("environment", {}).items()]
@@ -292,9 +295,13 @@ class CodeBuildAction(ActionProvider):
         if "service_role" in spec:
             kwargs["ServiceRole"] = cfn.value(spec["service_role"])
         else:
+            # CodeBuild sets aws:SourceAccount and aws:SourceArn (the project) when it assumes
+            # its service role; the project's ARN is built from its name, not a reference to
+            # the project (which names this role: a cycle).
             ctx.add(iam.role(role_title, "codebuild.amazonaws.com", policy,
                              policy_name="CodeBuildLeastPrivilege",
-                             managed=spec.get("managed_policies"), tags=ctx.tags()),
+                             managed=spec.get("managed_policies"), tags=ctx.tags(),
+                             condition=iam.source_condition(project_arn)),
                     action.path + ("project",))
             kwargs["ServiceRole"] = GetAtt(role_title, "Arn")
         tags = ctx.tags()

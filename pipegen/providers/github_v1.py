@@ -74,13 +74,23 @@ class GitHubV1Source(SourceProvider):
         secret = s.get("webhook_secret")
         if secret is None:
             secret_id = logical_id(source.name, "WebhookSecret")
+            extra: dict = {"Tags": ctx.tags()} if ctx.tags() else {}
+            if ctx.key_arn is not None:
+                # The artifact store's customer-managed key protects the secret too.
+                extra["KmsKeyId"] = ctx.key_arn
+            else:
+                extra["Metadata"] = {"checkov": {"skip": [{
+                    "id": "CKV_AWS_149", "comment": "the artifact store uses the AWS-managed "
+                    "key (artifacts.encryption: aws-managed), so the secret does too; set "
+                    "`artifacts.encryption: generated` to encrypt it with a customer-managed "
+                    "key"}]}}
             ctx.add(secretsmanager.Secret(
                 secret_id,
                 Description=Sub("HMAC secret of the GitHub webhook of ${AWS::StackName}, "
                                 f"source {source.name}"),
                 GenerateSecretString=secretsmanager.GenerateSecretString(
                     PasswordLength=40, ExcludePunctuation=True),
-                **({"Tags": ctx.tags()} if ctx.tags() else {}),
+                **extra,
             ), source.path)
             # Ref of a secret is its ARN; the dynamic reference resolves the value at deploy
             # time, so the secret never appears in the template.

@@ -7,6 +7,7 @@ calls `check_secret` for its token and webhook secret.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from pipegen.model import Pipeline, Source
 
 DYNAMIC_SECRET = "{{resolve:secretsmanager:"
+# Exactly one whole reference: text around it would be sent as part of the token.
+WHOLE_SECRET = re.compile(r"\{\{resolve:secretsmanager:(?:[^{}$]|\$\{[^{}]*\}|\$)+\}\}")
 SECRET_HINT = ("store it in AWS Secrets Manager and write `{{resolve:secretsmanager:NAME:"
                "SecretString:KEY}}`, or `!Ref` a parameter with `no_echo: true`")
 
@@ -57,7 +60,10 @@ def check_secret(source: Source, ctx: BuildContext, key: str, generated: bool = 
     path = source.path + (key,)
     hint = SECRET_HINT + ("; or omit it and pipegen generates one" if generated else "")
     if isinstance(value, str):
-        if value.startswith(DYNAMIC_SECRET):
+        if WHOLE_SECRET.fullmatch(value):
+            return
+        if DYNAMIC_SECRET in value:
+            _mixed(source, ctx, key, path, hint)
             return
         if value.startswith("{{resolve:"):
             # ssm / ssm-secure references: CodePipeline cannot take ssm-secure, and a plain
@@ -85,10 +91,22 @@ def check_secret(source: Source, ctx: BuildContext, key: str, generated: bool = 
             return  # an undeclared name: PG306 reports it
     elif fn == "Fn::Sub":
         text = arg[0] if isinstance(arg, list) and arg else arg
-        if isinstance(text, str) and text.startswith(DYNAMIC_SECRET):
+        if isinstance(text, str) and WHOLE_SECRET.fullmatch(text):
+            return
+        if isinstance(text, str) and DYNAMIC_SECRET in text:
+            _mixed(source, ctx, key, path, hint)
             return
     ctx.error("PG321", f"the {key} of source '{source.name}' must be a Secrets Manager dynamic "
               "reference or a `!Ref` to a `no_echo` parameter", path, hint)
+
+
+def _mixed(source: Source, ctx: BuildContext, key: str, path: tuple, hint: str) -> None:
+    d = diag("PG332", f"the {key} of source '{source.name}' mixes a Secrets Manager dynamic "
+             "reference with other text; it must be exactly one whole reference",
+             ctx.loaded.span(path), path, "write the reference alone: "
+             "`{{resolve:secretsmanager:NAME:SecretString:KEY}}` (store the whole token in "
+             "the secret), or `!Ref` a parameter with `no_echo: true`")
+    ctx.diagnostics.append(replace(d, redact=True))
 
 
 def start_rule(source: Source, ctx: EmitContext, pattern: dict, description: str) -> None:
