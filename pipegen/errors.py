@@ -390,8 +390,8 @@ CODES: dict[str, Code] = {
                   "Name the target literally or with an intrinsic for a narrower policy, or "
                   "acknowledge PG384."),
     "PG385": Code("key ignored by AWS in this mode", "`deploy_role` and `capabilities` on a "
-                  "change-set-execute action are accepted by AWS and ignored (the change set "
-                  "runs as it was created); pipegen writes them as given, with a warning.",
+                  "change-set-execute action, or `change_set` outside the change-set modes, are "
+                  "accepted by AWS and ignored; pipegen writes them as given, with a warning.",
                   "mode: change-set-execute with deploy_role: arn:...",
                   "Remove them, or acknowledge PG385."),
     "PG386": Code("policy widened: pipeline name chosen by CloudFormation", "With "
