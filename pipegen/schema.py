@@ -469,10 +469,14 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
     if path == ("pipegen",):
         return [diag("PG206", f"spec version {json.dumps(inst)} is not supported; this pipegen "
                      "reads version 1", span, path, "write `pipegen: 1`")]
-    if cfn.is_intrinsic(inst) and last in LITERAL_KEYS and not any(
+    if cfn.is_intrinsic(inst) and isinstance(last, str) and not any(
             map(_is_intrinsic_schema, _alternatives(error.schema))):
-        return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function",
-                     span, path, "pipegen reads this key to decide the pipeline's structure")]
+        # One rule (SPEC.md): the key is literal because pipegen reads it; say why.
+        from pipegen.intrinsics import literal_reason
+
+        return [diag("PG207", f"'{last}' must be a literal value, not an intrinsic function: "
+                     f"{literal_reason(last, error.schema)}", span, path,
+                     _literal_hint(last, error.schema))]
     if v == "oneOf" and not error.context:  # valid against more than one form
         return [diag("PG205", "this value fits more than one of the forms this key takes",
                      span, path, _description(error.schema))]
@@ -509,6 +513,17 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
                      path, how or description)]
     return [diag("PG205", _bound_message(error, last), span, path,
                  _sentence(error.schema.get("description")))]
+
+
+def _literal_hint(key: str, schema: dict) -> str:
+    """What to write instead of an intrinsic in a literal-only key."""
+    if key in ("name", "source_stage"):
+        return "write the name itself; a name that must vary per stack goes in `pipeline_name`"
+    if key == "when":
+        return "declare the condition under `conditions:` and write its name here"
+    words = _expected(_alternatives(schema))
+    return f"write {words} here; choose between values per stack with `conditions:` and " \
+        "`when:` instead" if words else "write a literal value"
 
 
 def _value_at(data: Any, path: tuple) -> Any:
