@@ -1,7 +1,8 @@
 """The phases in order: load, validate, build, emit, overrides, render, lint.
 
-Each phase stops the spec at its first failing phase (SpecError carries every diagnostic that
-phase found); later phases never run on input that failed an earlier one.
+Each phase collects every diagnostic it finds. A source or action the schema refuses does not
+stop the semantic checks of the rest (partial.py): one run reports every independent error.
+Later phases never emit or lint a spec that failed an earlier one.
 
 Lint is separable: `compile_spec` without a linter returns the unlinted result, and
 `Compiled.lint_problems` maps findings (from an in-process Linter, a worker process or the lint
@@ -14,7 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipegen import build, emit, loader, overrides, policy_rules, policy_vars, render, schema
+from pipegen import (
+    build,
+    emit,
+    loader,
+    overrides,
+    partial,
+    policy_rules,
+    policy_vars,
+    render,
+    schema,
+)
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Finding, Linter, to_diagnostics
@@ -49,11 +60,32 @@ class Compiled:
                               m.stage_origins, m.overrides, m.loaded)
 
 
+def _validate(loaded: Loaded) -> None:
+    """The schema, and on its failure the semantic checks of the parts that passed it."""
+    try:
+        schema.validate(loaded)
+    except SpecError as e:
+        found = partial.stubbed(loaded, e.diagnostics)
+        if found is None:
+            raise
+        stubbed, units, outputs = found
+        try:
+            build.build(stubbed)
+        except SpecError as later:
+            extra = [d for d in later.diagnostics
+                     if not partial.follow_on(d, units, outputs, loaded.data)]
+            raise SpecError(sorted(e.diagnostics + extra, key=lambda d: (
+                d.span.line if d.span else 0, d.span.col if d.span else 0))) from None
+        except Exception:  # the stubs must never turn a schema error into a crash
+            raise e from None
+        raise
+
+
 def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = None) -> Compiled:
     """Compile one spec file; lint it when a linter is given. Raises SpecError."""
     path = Path(path)
     loaded = loader.load_file(path)
-    schema.validate(loaded)
+    _validate(loaded)
     pipeline, warnings = build.build(loaded)
     ctx = emit.emit(pipeline, loaded)
     doc = ctx.template.to_dict()
