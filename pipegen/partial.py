@@ -71,11 +71,21 @@ def _source_stub(spec: Any, i: int) -> tuple[dict, set[str]]:
              "output": output, "trigger": "none"}, {output})
 
 
+def _words(value: Any) -> set[str]:
+    """Every artifact-like word in a refused unit: what it may have meant to produce (an
+    `outptus: [Built]` typo, an `outputs: [Built.zip]` with a bad name)."""
+    if isinstance(value, str):
+        return {w for w in re.split(r"[^A-Za-z0-9_-]+", value) if w}
+    if isinstance(value, dict):
+        return set().union(*(_words(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_words(v) for v in value)) if value else set()
+    return set()
+
+
 def _action_stub(spec: Any, j: int) -> tuple[dict, set[str]]:
     stub: dict[str, Any] = {"name": _name(spec, f"Action{j}"), "type": "approval"}
-    outputs = spec.get("outputs") if isinstance(spec, dict) else None
-    made = {o for o in outputs if isinstance(o, str) and _ARTIFACT.match(o)} \
-        if isinstance(outputs, list) else set()
+    made = _words(spec)
     after = spec.get("after") if isinstance(spec, dict) else None
     if isinstance(after, list) and all(isinstance(a, str) for a in after):
         stub["after"] = after

@@ -495,7 +495,7 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
     if path == ("pipegen",):
         return [diag("PG206", f"spec version {json.dumps(inst)} is not supported; this pipegen "
                      "reads version 1", span, path, "write `pipegen: 1`")]
-    if cfn.is_intrinsic(inst) and isinstance(last, str) and not any(
+    if cfn.is_intrinsic(inst) and isinstance(last, str) and path[:1] not in _FREE_FORM and not any(
             map(_is_intrinsic_schema, _alternatives(error.schema))):
         # One rule (SPEC.md): the key is literal because pipegen reads it; say why.
         from pipegen.intrinsics import literal_reason
@@ -539,6 +539,11 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
                      path, how or description)]
     return [diag("PG205", _bound_message(error, last), span, path,
                  _sentence(error.schema.get("description")))]
+
+
+# Sections of CloudFormation's own text, whose keys are the user's names, not spec keys.
+_FREE_FORM = {("mappings",), ("parameters",), ("conditions",), ("tags",), ("variables",),
+              ("outputs",), ("resources",)}
 
 
 def _literal_hint(key: str, schema: dict) -> str:
