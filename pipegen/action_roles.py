@@ -33,8 +33,7 @@ from pipegen import cfn, iam
 from pipegen.naming import logical_id
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
-    from pipegen.emit import EmitContext
+    from pipegen.contexts import BuildContext, EmitContext
     from pipegen.model import Action
 
 SUFFIX = "ActionRole"
@@ -91,7 +90,7 @@ def check(ctx: BuildContext) -> None:
 def add_role(ctx: EmitContext, action: Action, policy: iam.Policy,
              managed: list[Any]) -> GetAtt:
     """Create the action's role from what its provider granted; return its ARN."""
-    from pipegen.emit import PIPELINE_ROLE
+    from pipegen.contexts import PIPELINE_ROLE
 
     title = logical_id(action.stage, action.name, SUFFIX)
     if action.inputs or action.outputs:
@@ -115,7 +114,7 @@ def add_role(ctx: EmitContext, action: Action, policy: iam.Policy,
 
 def finish(ctx: EmitContext) -> str | None:
     """The pipeline role's grant to assume the action roles; its logical id, if any."""
-    from pipegen.emit import PIPELINE_ROLE
+    from pipegen.contexts import PIPELINE_ROLE
 
     if not ctx.action_roles:
         return None

@@ -3,8 +3,14 @@
 Every phase reports problems as Diagnostics and raises SpecError once, with all of them, when it
 cannot go on. Codes are grouped by phase and never reused:
 
-  PG1xx load (YAML), PG2xx schema, PG3xx semantic checks, PG4xx expansion and emit,
-  PG5xx lint, PG6xx check (staleness), PG9xx internal.
+  PG1xx load (YAML), PG2xx schema, PG3xx semantic checks, PG4xx expansion and emit
+  (PG410-PG459 reserved for the expand phase and deployment strategies: PG410-PG419 expand
+  and the strategy registry, PG420-PG459 the strategies), PG5xx lint, PG6xx check
+  (staleness), PG9xx internal.
+
+Each code's severity and the phase that raises it are columns of the table (a code whose
+`phase` is empty is raised by its block's phase); docs/errors.md groups codes by that phase,
+and tests/test_error_cases.py checks it against the phase that raises each error golden.
 """
 
 from __future__ import annotations
@@ -68,6 +74,23 @@ class Code(NamedTuple):
     explanation: str
     example: str
     fix: str
+    severity: str = "error"  # error | warning: what a diagnostic with this code is by default
+    phase: str = ""  # the phase that raises it (PHASES); "" = its block's (DEFAULT_PHASE)
+
+
+# The phases, in the order they run, as docs/errors.md groups the codes.
+PHASES = ("load", "schema", "build", "expand", "emit", "lint", "check", "import", "internal")
+# A code's phase when its entry names none: by its block.
+DEFAULT_PHASE = {"1": "load", "2": "schema", "3": "build", "4": "emit", "5": "lint",
+                 "6": "check", "7": "import", "9": "internal"}
+
+
+def phase_of(code: str) -> str:
+    return CODES[code].phase or DEFAULT_PHASE[code[2]]
+
+
+def severity_of(code: str) -> str:
+    return CODES[code].severity
 
 
 # The catalog: docs/errors.md is generated from this table (`python -m pipegen.doc_errors`).
@@ -134,7 +157,7 @@ CODES: dict[str, Code] = {
                   "[...]}", "Rename one of them."),
     "PG302": Code("input not produced", "An action's input artifact is not produced by any "
                   "earlier action.", "inputs: [Built]", "Name an artifact produced earlier; the "
-                  "hint lists them."),
+                  "hint lists them.", phase="expand"),
     "PG303": Code("inputs needed", "An action needs inputs and pipegen cannot pick a default.",
                   "sources: [{name: App, ...}, {name: Config, ...}]\n"
                   "stages: [{name: Build, actions: [{name: B, type: build, project: p}]}]",
@@ -147,10 +170,10 @@ CODES: dict[str, Code] = {
                   "Remove the feature or use `type: v2`."),
     "PG306": Code("undeclared reference", "A !Ref or !GetAtt names nothing the template declares.",
                   "connection: !Ref Missing",
-                  "Declare the parameter or resource, or fix the name."),
+                  "Declare the parameter or resource, or fix the name.", phase="emit"),
     "PG307": Code("artifact count", "An action has more or fewer inputs or outputs than its "
                   "provider allows.", "{name: Approve, type: approval, inputs: [Built]}",
-                  "Adjust inputs or outputs."),
+                  "Adjust inputs or outputs.", phase="expand"),
     "PG308": Code("invalid artifact name", "A source's default output artifact name "
                   "(<name>Source) is not a valid artifact name: artifact names allow letters, "
                   "digits, '-' and '_' only, while source names may hold '.' and '@'. (A "
@@ -161,12 +184,12 @@ CODES: dict[str, Code] = {
                   "of the action's inputs.", "template: Other::t.yaml", "Use one of the inputs."),
     "PG310": Code("ordering cycle", "`after:` lists form a cycle.",
                   "actions: [{name: A, after: [B], ...}, {name: B, after: [A], ...}]",
-                  "Break the cycle."),
+                  "Break the cycle.", phase="expand"),
     "PG311": Code("unknown action in after", "`after:` names an action not in the stage.",
                   "after: [Lint]", "Name an action of the same stage."),
     "PG312": Code("invalid combination", "Keys that cannot be used together, or a value that "
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
-                  "Follow the hint."),
+                  "Follow the hint.", phase="expand"),
     # --- sources and triggers (PG320-PG339)
     "PG313": Code("EFS file system without a VPC", "A CodeBuild project mounts EFS file "
                   "systems through its VPC; `file_systems` needs `vpc`.",
@@ -219,14 +242,15 @@ CODES: dict[str, Code] = {
     "PG339": Code("nothing starts the pipeline", "Every source says `trigger: none`: the "
                   "pipeline runs only when someone starts it (console, CLI, API).",
                   "sources: [{provider: s3, ..., trigger: none}]",
-                  "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
+                  "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`).",
+                  severity="warning"),
     "PG330": Code("lint waiver on pipegen's resources", "An `overrides` path sets `Metadata` "
                   "`cfn-lint` or `checkov` on a resource pipegen generates, or for the whole "
                   "template: pipegen's own output passes the lint gate and scanners without "
                   "waivers, and a waiver there could hide a weakened resource.",
                   "Resources.PipelineRole.Metadata.cfn-lint: {config: {ignore_checks: [W3005]}}",
                   "Fix what the rule reports in the spec; a waiver may sit only on a resource "
-                  "of your own under `resources:`."),
+                  "of your own under `resources:`.", phase="emit"),
     # --- actions, stages, ordering (PG340-PG369)
     "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
                   "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "
@@ -247,9 +271,10 @@ CODES: dict[str, Code] = {
     "PG345": Code("run_order contradicts ordering", "An explicit `run_order` puts an action "
                   "before (or beside) an action it must wait for, by `after:` or because that "
                   "action produces one of its inputs.", "run_order: 1\nafter: [Build]",
-                  "Drop `run_order` and let `after:` decide, or raise it."),
+                  "Drop `run_order` and let `after:` decide, or raise it.", phase="expand"),
     "PG346": Code("artifact listed twice", "An action lists the same artifact twice in its "
-                  "inputs or outputs.", "inputs: [App, App]", "List each artifact once."),
+                  "inputs or outputs.", "inputs: [App, App]", "List each artifact once.",
+                  phase="expand"),
     "PG347": Code("secret store unknown", "A secret given as an intrinsic function does not "
                   "say whether it lives in Secrets Manager or Parameter Store.",
                   "secrets: {TOKEN: !Ref TokenArn}",
@@ -271,12 +296,12 @@ CODES: dict[str, Code] = {
     "PG352": Code("configuration clashes with a typed key", "A raw `configuration` key sets a "
                   "Configuration value that a typed key of the action already sets.",
                   "project: x with configuration: {ProjectName: y}",
-                  "Remove the raw key and use the typed one."),
+                  "Remove the raw key and use the typed one.", phase="emit"),
     "PG353": Code("input from a conditional action", "An action's input is produced by an "
                   "action (or stage) that has `when:`, and the consumer does not share that "
                   "condition: when it is false the input does not exist.",
                   "A: {when: IsProd, outputs: [Built]}; B: {inputs: [Built]}",
-                  "Give the consumer (or its stage) the same `when:`."),
+                  "Give the consumer (or its stage) the same `when:`.", phase="expand"),
     "PG355": Code("invalid stage condition", "A v2 stage setting (on_failure, before_entry, "
                   "on_success) or one of its rules does not fit CodePipeline's rules: skip takes "
                   "Lambda and variable-check rules only, on_failure rules only roll back, a "
@@ -289,7 +314,7 @@ CODES: dict[str, Code] = {
                   "AWS::Region` for the pipeline's own region."),
     "PG357": Code("reserved condition name", "pipegen declares a condition per cross-region "
                   "store (PipegenHomeIs<Region>); the spec declares one of the same name.",
-                  "conditions: {PipegenHomeIsEuWest1: ...}", "Rename the condition."),
+                  "conditions: {PipegenHomeIsEuWest1: ...}", "Rename the condition.", phase="emit"),
     "PG358": Code("deploy role required", "A CloudFormation action needs the role "
                   "CloudFormation assumes (`deploy_role`) in every mode but change-set-execute.",
                   "provider: cloudformation without deploy_role",
@@ -322,7 +347,8 @@ CODES: dict[str, Code] = {
     "PG366": Code("expanded action name clash", "An action that expands into several actions "
                   "(mode change-set) would create a name already used in the stage, or one "
                   "longer than 100 characters.", "two actions named Stack-CreateChangeSet",
-                  "Set the expanded names with `names:`, or rename the other action."),
+                  "Set the expanded names with `names:`, or rename the other action.",
+                  phase="expand"),
     "PG367": Code("ECS blue/green keys", "task_definition, appspec and images belong to "
                   "blue/green ECS deploys, which name an existing CodeDeploy application and "
                   "deployment group; image_definitions belongs to rolling deploys.",
@@ -347,10 +373,10 @@ CODES: dict[str, Code] = {
                   "!Not, !Condition) may be used only under `conditions:`, and conditions may "
                   "reference parameters only (they are evaluated before any resource exists).",
                   "branch: !Equals [!Ref Env, prod]", "Declare a condition and choose the value "
-                  "with !If [CONDITION, a, b]."),
+                  "with !If [CONDITION, a, b].", phase="schema"),
     "PG373": Code("unknown intrinsic function", "A one-key mapping whose key looks like an "
                   "intrinsic function (Fn::...) that CloudFormation does not have.",
-                  "{Fn::Subb: x}", "Use the function the hint names."),
+                  "{Fn::Subb: x}", "Use the function the hint names.", phase="schema"),
     "PG374": Code("inconsistent parameter or mapping lookup", "A parameter's properties "
                   "contradict each other (a default outside its allowed values, min above "
                   "max, a length bound on a Number), or !FindInMap names a key the mapping "
@@ -360,7 +386,8 @@ CODES: dict[str, Code] = {
                   "never used (a warning): a migrated stack keeps its parameter interface. The "
                   "template keeps it and waives exactly cfn-lint's unused-declaration rule of "
                   "that kind (W2001, W8001, W7001) in its Metadata, with the reason.",
-                  "parameters: {Unused: ...}", "Remove it, use it, or acknowledge PG375."),
+                  "parameters: {Unused: ...}", "Remove it, use it, or acknowledge PG375.",
+                  severity="warning"),
     "PG376": Code("no_echo parameter with a default", "A no_echo parameter holds a secret; its "
                   "default would be stored in the template in plain text.",
                   "Token: {type: String, no_echo: true, default: abc}", "Remove the default; "
@@ -393,28 +420,33 @@ CODES: dict[str, Code] = {
                   "resolves the variable, so pipegen writes '*' in its place (a warning).",
                   'stack: "#{Vars.StackName}"   # stack/*/* in the pipeline role',
                   "Name the target literally or with an intrinsic for a narrower policy, or "
-                  "acknowledge PG384."),
+                  "acknowledge PG384.",
+                  severity="warning", phase="emit"),
     "PG385": Code("key ignored by AWS in this mode", "`deploy_role` and `capabilities` on a "
                   "change-set-execute action, or `change_set` outside the change-set modes, are "
                   "accepted by AWS and ignored; pipegen writes them as given, with a warning.",
                   "mode: change-set-execute with deploy_role: arn:...",
-                  "Remove them, or acknowledge PG385."),
+                  "Remove them, or acknowledge PG385.",
+                  severity="warning"),
     "PG386": Code("policy widened: pipeline name chosen by CloudFormation", "With "
                   "`pipeline_name: generated` the name is known only after deployment; a "
                   "grant that embeds it (a Commands action's log group) covers the "
                   "`<stack name>-Pipeline-*` pattern instead (a warning).",
                   "pipeline_name: generated with a commands action",
-                  "Name the pipeline for a narrower grant, or acknowledge PG386."),
+                  "Name the pipeline for a narrower grant, or acknowledge PG386.",
+                  severity="warning"),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "
                   "the bucket has.", "bucket: shared-artifacts with grant: [...]",
-                  "Make sure nothing else needs the old policy, then acknowledge PG390."),
+                  "Make sure nothing else needs the old policy, then acknowledge PG390.",
+                  severity="warning"),
     "PG391": Code("assumed role not granted artifact access", "A source or action runs as a "
                   "role that may be in another account, and the bucket and key policies "
                   "pipegen writes do not name it, so it cannot read or write artifacts.",
                   "role: arn:aws:iam::222222222222:role/deployer missing from grant",
-                  "Add the role to `artifacts.grant`."),
+                  "Add the role to `artifacts.grant`.",
+                  severity="warning"),
     "PG392": Code("action kept on a brought pipeline role", "An action that runs customer "
                   "code or holds high privilege (commands, a CloudFormation deploy that passes "
                   "a deploy role, ECS, Elastic Beanstalk) gets a role of its own when pipegen "
@@ -423,29 +455,34 @@ CODES: dict[str, Code] = {
                   "which then holds its grants.", "role: arn:aws:iam::111111111111:role/pipeline"
                   " with a commands action",
                   "Let pipegen generate the pipeline role, or give the action a `role:` your "
-                  "pipeline role may assume; acknowledge PG392 to keep it as it is."),
+                  "pipeline role may assume; acknowledge PG392 to keep it as it is.",
+                  severity="warning"),
     "PG393": Code("cross-account writer granted read only", "An action with `outputs` runs as "
                   "a role of another account that `artifacts.grant` lets read artifacts only "
                   "(the default): it cannot write its outputs.",
                   "grant: [arn:aws:iam::222222222222:role/builder] and that role's action has "
-                  "outputs", "List the role under `grant: {write: [...]}`."),
+                  "outputs", "List the role under `grant: {write: [...]}`.",
+                  severity="warning"),
     "PG394": Code("PassRole or AssumeRole on any role", "`permissions` grant iam:PassRole or "
                   "sts:AssumeRole on \"*\" without a condition: the role could pass or assume "
                   "any role of the account, a path to every permission those roles hold.",
                   "permissions: [{actions: [iam:PassRole], resources: ['*']}]",
-                  "Name the roles, or add a `condition` such as iam:PassedToService."),
+                  "Name the roles, or add a `condition` such as iam:PassedToService.",
+                  severity="warning"),
     "PG395": Code("admin-level managed policy", "A role pipegen generates gets an "
                   "administrator-level managed policy (AdministratorAccess, PowerUserAccess, "
                   "IAMFullAccess, any *FullAccess).",
                   "managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]",
                   "Grant the actions the role needs under `permissions`; acknowledge PG395 "
-                  "when the breadth is reviewed and intended."),
+                  "when the breadth is reviewed and intended.",
+                  severity="warning"),
     "PG396": Code("override changes a policy", "An `overrides` path changes a policy of a "
                   "resource pipegen generates (a role's policies, trust or managed policies, a "
                   "bucket or key policy), so the IAM documented in docs/iam.md no longer holds.",
                   "Resources.PipelineRole.Properties.Policies.0.PolicyDocument.Statement.0: ...",
                   "Use the spec's keys (`permissions`, `managed_policies`, `artifacts.grant`); "
-                  "acknowledge PG396 once the change is reviewed."),
+                  "acknowledge PG396 once the change is reviewed.",
+                  severity="warning", phase="emit"),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",
@@ -453,6 +490,111 @@ CODES: dict[str, Code] = {
     "PG402": Code("override path not found", "An `overrides` path names a segment that does "
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
+    # --- expansion and strategies (PG410-PG459: PG410-PG419 the expand phase and the
+    # strategy registry, PG420-PG459 the strategies themselves)
+    "PG410": Code("strategy not available for this provider", "A deploy action names a "
+                  "`strategy` its provider does not run. The message quotes the provider's "
+                  "reason when it gives one, and the hint names the providers that do run it "
+                  "(docs/strategies.md has the whole table).",
+                  "provider: lambda\nstrategy: min-in-service",
+                  "Pick a strategy the provider runs, or omit `strategy` to keep the target's "
+                  "own configuration.", phase="build"),
+    "PG411": Code("strategy needs settings", "The strategy was written as a bare name, and it "
+                  "has settings without defaults.", "strategy: linear",
+                  "Write it as a mapping with its settings: `strategy: {linear: {...}}`.",
+                  phase="build"),
+    # codedeploy, ecs and lambda strategies (PG420-PG439)
+    "PG420": Code("all-at-once deploy", "A deploy strategy sends the new revision to every "
+                  "target at once: a bad revision reaches every user before anything can stop "
+                  "it. A warning: it fails a run only with --strict.",
+                  "strategy: all-at-once",
+                  "Use rolling, blue-green, canary or linear, or acknowledge the warning "
+                  "(`acknowledge: [PG420]`).", severity="warning", phase="build"),
+    "PG422": Code("rolling batch of several hosts", "CodeDeploy keeps a minimum of healthy "
+                  "hosts; a batch of N hosts would need the fleet's size, which is not known "
+                  "when the template is written. A batch of 1 is OneAtATime.",
+                  "strategy: {rolling: {batch: 3}}",
+                  "Write a share (`batch: \"25%\"`), or use `min-in-service`.", phase="build"),
+    "PG423": Code("rolling deploy without health checks", "A rolling deploy moves to the next "
+                  "batch when the last one is healthy; with neither a load balancer nor the "
+                  "revision's own hooks nothing reports health.",
+                  "strategy: {rolling: {batch: 1}} without load_balancer",
+                  "Add `load_balancer: {target_group: NAME}`, or `health_check: "
+                  "appspec-hooks`.", phase="build"),
+    "PG424": Code("blue-green without a load balancer", "A blue/green deploy moves traffic "
+                  "from the old fleet to the new one through a load balancer.",
+                  "strategy: blue-green without load_balancer",
+                  "Add `load_balancer` (codedeploy: `{target_group: NAME}`; ecs: "
+                  "`{target_groups: [BLUE, GREEN], listener: ARN}`).", phase="build"),
+    "PG425": Code("setting for a created deployment group", "A key that configures the "
+                  "deployment group pipegen creates is given for an action that deploys to an "
+                  "existing group (no `targets`, or for ecs no `load_balancer`), or the name "
+                  "of a group to create is a #{...} variable.",
+                  "deployment_group: web-prod\nstrategy: {rolling: {batch: 1}}  # no targets",
+                  "Add `targets` (ecs: `load_balancer`) to create the group, or remove the "
+                  "key: an existing group keeps its own configuration.", phase="build"),
+    "PG426": Code("blue-green setting without blue-green", "green_fleet, terminate_blue and "
+                  "ready configure blue/green deploys.", "green_fleet: copy-autoscaling-group "
+                  "with strategy: rolling", "Remove the key, or use `strategy: blue-green`.",
+                  phase="build"),
+    "PG427": Code("targets do not fit the strategy", "single-target deploys to one instance "
+                  "(not an Auto Scaling group); an EC2 blue/green deploy copies exactly one "
+                  "Auto Scaling group; manually provisioned replacement instances (`green_fleet:"
+                  " discover`) must be named when each deployment starts, which CodePipeline "
+                  "cannot do.", "strategy: blue-green\ntargets: {ec2_tags: {Role: web}}",
+                  "Follow the hint.", phase="build"),
+    "PG428": Code("alarm rollback without alarms", "The `alarm` rollback event rolls back "
+                  "when one of the deployment's CloudWatch alarms fires; none is named.",
+                  "auto_rollback: {events: [alarm]}", "Add `alarms: [NAME]`.", phase="build"),
+    "PG429": Code("lambda strategy without an alias", "The Lambda deploy action shifts "
+                  "traffic between versions behind an alias; without `alias` it deploys to "
+                  "$LATEST and takes no strategy.", "provider: lambda\nstrategy: {canary: ...}",
+                  "Add `alias: live` (an existing alias of the function).", phase="build"),
+    "PG430": Code("traffic shift too long", "The Lambda deploy action waits at most 2 days in "
+                  "all between its traffic steps.",
+                  "strategy: {linear: {step: \"1%\", every: 1h}}",
+                  "Use larger steps or shorter waits.", phase="build"),
+    "PG431": Code("ecs strategy does not fit the deploy", "An ECS deploy to an existing "
+                  "CodeDeploy group shifts traffic the group's own way, so its strategy is "
+                  "omitted or blue-green; the CodeDeploy strategies need the group (an existing "
+                  "one, or `load_balancer` to create one); rolling is the ECS service's own "
+                  "update and takes none of them.",
+                  "strategy: {canary: ...} with application and deployment_group",
+                  "Follow the hint.", phase="build"),
+    "PG432": Code("blue-green fleet declared in this stack", "An EC2 blue/green deployment "
+                  "copies the Auto Scaling group and terminates the original; when the "
+                  "original is a resource of this stack, CloudFormation loses track of it. A "
+                  "warning.", "targets: {autoscaling_groups: [!Ref WebFleet]}  # in resources",
+                  "Declare the group in another stack, use `terminate_blue: keep`, or "
+                  "acknowledge PG432.", severity="warning", phase="build"),
+    "PG433": Code("strategy value out of range", "A strategy setting or wait is outside what "
+                  "the service accepts: a share of 0% or 100%, a wait that is not whole "
+                  "minutes (CodeDeploy counts minutes), a wait over the service's limit.",
+                  "strategy: {rolling: {batch: \"100%\"}}",
+                  "Use a value inside the range the message names.", phase="build"),
+    "PG434": Code("deployment grant widened for run-time names", "An application or "
+                  "deployment group named by a #{ns.var} variable is known only when the "
+                  "pipeline runs; IAM cannot resolve it, so the pipeline role's CodeDeploy "
+                  "grant uses \"*\" in its place. A warning.",
+                  "deployment_group: \"#{Vars.Group}\"",
+                  "Name the application and group in the spec, or acknowledge PG434.",
+                  severity="warning", phase="build"),
+    "PG435": Code("created deployment group in another region", "The CodeDeploy application "
+                  "and deployment group pipegen creates (`targets`, ecs `load_balancer`) live in "
+                  "the stack's region; an action with `region` elsewhere would deploy to a group "
+                  "that does not exist there.", "targets: {...}\nregion: eu-west-1",
+                  "Remove `region`, or deploy to an existing group in that region.", phase="build"),
+    "PG436": Code("application for two compute platforms", "Two actions create a CodeDeploy "
+                  "application of the same name, one for EC2/on-premises and one for ECS; an "
+                  "application has one compute platform.",
+                  "codedeploy and ecs actions both with `application: orders` and "
+                  "load_balancer/targets", "Give one of them another application name."),
+    "PG437": Code("ECS service CodeDeploy cannot deploy", "The service an ECS deploy creates "
+                  "a CodeDeploy group for is declared in `resources` and does not use the "
+                  "CODE_DEPLOY deployment controller, or is named by `!Ref` (its ARN) where the "
+                  "group needs its name.", "service: !Ref Api   # an AWS::ECS::Service",
+                  "Write `!GetAtt Api.Name`, and create the service with `DeploymentController: "
+                  "{Type: CODE_DEPLOY}`.", phase="build"),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",
@@ -471,6 +613,43 @@ CODES: dict[str, Code] = {
                   "permission, a file where a directory should be, a full disk). The previous "
                   "file, if any, is untouched.", "pipegen compile orders.yaml -o /read-only/dir",
                   "Check the output path and its permissions."),
+    # --- import (`pipegen import`)
+    "PG701": Code("not a CloudFormation template", "`pipegen import` reads a CloudFormation "
+                  "template (YAML or JSON) with a `Resources` mapping; this file is empty, not "
+                  "a mapping, has no resources, or is a pipegen spec.",
+                  "pipegen import samples/typical.yaml",
+                  "Give it the template that declares the pipeline; compile specs with "
+                  "`pipegen compile`."),
+    "PG702": Code("no pipeline in the template", "The template declares no "
+                  "AWS::CodePipeline::Pipeline resource, so there is nothing to import.",
+                  "Resources: {Bucket: {Type: AWS::S3::Bucket}}",
+                  "Import the template that declares the pipeline."),
+    "PG703": Code("several pipelines", "The template declares more than one pipeline and the "
+                  "command was not told which one to import, or where to write one spec each.",
+                  "pipegen import two-pipelines.yaml",
+                  "Choose one with `--pipeline LOGICAL_ID`, or write one spec each with "
+                  "`-o DIR`."),
+    "PG704": Code("no such pipeline", "`--pipeline` names a logical id that is not a pipeline "
+                  "of the template.", "pipegen import t.yaml --pipeline Pipelin",
+                  "Use one of the logical ids the hint lists."),
+    "PG705": Code("intrinsic a spec cannot carry", "The template uses an intrinsic function "
+                  "that pipegen does not pass through (Fn::Transform, Fn::ForEach, Fn::Length, "
+                  "Fn::ToJsonString).", "Fn::Transform: {Name: AWS::Include, ...}",
+                  "Expand it by hand (or take the processed template from the console), "
+                  "then import again."),
+    "PG706": Code("pipeline shape a spec cannot hold", "The pipeline is valid CloudFormation "
+                  "but has a shape pipegen's spec language has no form for: a non-source "
+                  "action in the first stage, a source in a later stage, an !If choosing "
+                  "between two stages, an unknown source provider.",
+                  "Stages: [{Name: Source, Actions: [{ActionTypeId: {Category: Build, ...}}]}]",
+                  "Reshape the pipeline as the hint says, or keep this one in CloudFormation."),
+    "PG707": Code("spec would overwrite the template", "`-o` names the template being "
+                  "imported.", "pipegen import pipeline.yaml -o pipeline.yaml",
+                  "Write the spec to another file."),
+    "PG708": Code("cannot write spec", "The imported spec could not be written (no permission, "
+                  "a missing directory, a full disk).",
+                  "pipegen import t.yaml -o /read-only/x.yaml",
+                  "Check the output path and its permissions."),
     # --- internal
     "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "
                   "problem with the spec: pipegen exits with status 3 and prints a trace.",
@@ -480,9 +659,10 @@ CODES: dict[str, Code] = {
 
 
 def diag(code: str, message: str, span: Span | None = None, path: Path = (),
-         hint: str | None = None, severity: str = "error",
+         hint: str | None = None, severity: str | None = None,
          related: tuple[Span, ...] = ()) -> Diagnostic:
     """Build a Diagnostic, refusing codes that are not in the table (keeps the catalog whole)."""
     if code not in CODES:
         raise KeyError(f"diagnostic code {code} is not in pipegen.errors.CODES")
-    return Diagnostic(code, message, span, tuple(path), hint, severity, related)
+    return Diagnostic(code, message, span, tuple(path), hint, severity or CODES[code].severity,
+                      related)

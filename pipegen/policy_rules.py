@@ -22,7 +22,7 @@ from pipegen import cfn
 from pipegen.errors import Diagnostic, diag
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
+    from pipegen.contexts import BuildContext
     from pipegen.loader import Loaded
 
 ROLE_GRANTS = ("iam:PassRole", "sts:AssumeRole")

@@ -28,8 +28,7 @@ from pipegen import cfn
 from pipegen.errors import diag
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
-    from pipegen.emit import EmitContext
+    from pipegen.contexts import BuildContext, EmitContext
 
 CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition"})
 

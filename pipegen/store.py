@@ -19,7 +19,7 @@ from pipegen import cfn, iam
 from pipegen.references import same_json
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
+    from pipegen.contexts import BuildContext
 
 # What a granted role may do with artifacts: read objects, list the bucket (so a missing object
 # is a 404, not a 403); a `write` role may also put objects. Object ownership is enforced by the

@@ -199,10 +199,9 @@ def test_change_set_expansion(tmp_path, linter):
         "Configuration": {"NotificationArn": "arn:aws:sns:us-east-1:111111111111:reviews",
                           "CustomData": "Check the change set",
                           "ExternalEntityLink": "https://example.com/runbook"},
-        "RoleArn": role,
         "RunOrder": 2,
         "TimeoutInMinutes": 60,
-    }
+    }  # no RoleArn: the approval runs in the pipeline's own account (SPEC.md section 4)
     assert execute == {
         "Name": "Apply",
         "ActionTypeId": type_id("CloudFormation"),
@@ -219,6 +218,9 @@ def test_change_set_expansion(tmp_path, linter):
     assert {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Resource": [role]} in statements(t)
     assert not [s for s in statements(t) if any(a.startswith(("cloudformation:", "iam:"))
                                                 for a in s["Action"])]
+    # The approval is the pipeline role's own: it publishes to the topic itself.
+    assert {"Action": ["sns:Publish"], "Effect": "Allow",
+            "Resource": ["arn:aws:sns:us-east-1:111111111111:reviews"]} in statements(t)
 
 
 def test_change_set_without_approval_has_two_steps(tmp_path):
@@ -606,8 +608,7 @@ def test_artifact_path_must_name_an_input(tmp_path):
           deploy_role: arn:aws:iam::111111111111:role/cfn
           inputs: [Built]
     """, "", [
-        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
-         "stages[1].actions[0].names.execute"),
+        # One clash, one error: at the second name (JSON output relates the first).
         ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
          "stages[1].actions[1].names.execute"),
     ], id="two_expansions_must_not_clash"),

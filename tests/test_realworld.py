@@ -447,13 +447,13 @@ stages:
         provider: codedeploy
         application: web
         deployment_group: web-prod
-        auto_rollback: {events: [failure]}
+        hosted_zone: Z0123456789ABCDEFGHIJ
 """
     from pipegen.schema import _not_yet
 
-    if "auto_rollback" not in _not_yet():
+    if "hosted_zone" not in _not_yet():
         return  # built since: then it is simply a key of the codedeploy fragment
     [(code, message, path, *_)] = error_tuples(tmp_path, text)
-    assert (code, path) == ("PG208", "stages[0].actions[0].auto_rollback")
+    assert (code, path) == ("PG208", "stages[0].actions[0].hosted_zone")
     assert "part of the spec language (SPEC.md section 4" in message
     assert "not support it yet" in message

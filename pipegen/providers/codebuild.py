@@ -12,10 +12,9 @@ import yaml
 from troposphere import GetAtt, Ref, Sub, codebuild
 
 from pipegen import cfn, iam
-from pipegen.build import minutes
 from pipegen.naming import logical_id
 from pipegen.providers import actionutil
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, minutes
 
 COMPUTE = {"small": "BUILD_GENERAL1_SMALL", "medium": "BUILD_GENERAL1_MEDIUM",
            "large": "BUILD_GENERAL1_LARGE", "xlarge": "BUILD_GENERAL1_XLARGE",
