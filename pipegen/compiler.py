@@ -1,7 +1,8 @@
 """The phases in order: load, validate, build, expand, emit, overrides, render, lint.
 
-Each phase stops the spec at its first failing phase (SpecError carries every diagnostic that
-phase found); later phases never run on input that failed an earlier one. `build.build` runs
+Each phase collects every diagnostic it finds. A source or action the schema refuses does not
+stop the semantic checks of the rest (partial.py): one run reports every independent error.
+Later phases never emit or lint a spec that failed an earlier one. `build.build` runs
 build and then expand (pipegen/expand.py), and reports both phases' errors at once.
 
 Lint is separable: `compile_spec` without a linter returns the unlinted result, and
@@ -20,6 +21,7 @@ from pipegen import (
     emit,
     loader,
     overrides,
+    partial,
     policy_rules,
     policy_vars,
     render,
@@ -62,6 +64,27 @@ class Compiled:
                               m.loaded.data)
 
 
+def _validate(loaded: Loaded) -> None:
+    """The schema, and on its failure the semantic checks of the parts that passed it."""
+    try:
+        schema.validate(loaded)
+    except SpecError as e:
+        found = partial.stubbed(loaded, e.diagnostics)
+        if found is None:
+            raise
+        stubbed, units, outputs = found
+        try:
+            build.build(stubbed)
+        except SpecError as later:
+            extra = [d for d in later.diagnostics
+                     if not partial.follow_on(d, units, outputs, loaded.data)]
+            raise SpecError(sorted(e.diagnostics + extra, key=lambda d: (
+                d.span.line if d.span else 0, d.span.col if d.span else 0))) from None
+        except Exception:  # the stubs must never turn a schema error into a crash
+            raise e from None
+        raise
+
+
 def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = None) -> Compiled:
     """Compile one spec file; lint it when a linter is given. Raises SpecError."""
     path = Path(path)
@@ -76,7 +99,7 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
 
 
 def _compile(path: Path, loaded, fmt: str, linter: Linter | None) -> Compiled:
-    schema.validate(loaded)
+    _validate(loaded)
     pipeline, warnings = build.build(loaded)  # the expanded plan
     ctx = emit.emit(pipeline, loaded)
     doc = ctx.template.to_dict()

@@ -99,6 +99,12 @@ class BuildContext:
 def artifact_of(value: Any) -> str | None:
     """The literal ARTIFACT of an `ARTIFACT::path` value, a plain string or a `!Sub` whose text
     starts with it (`!Sub "Built::stack-${Env}.yaml"`); None when there is none to read."""
+    if cfn.is_intrinsic(value) and "Fn::If" in value:
+        # !If [Cond, "A::x", ""]: every branch that names a file names the same artifact.
+        branches = value["Fn::If"][1:] if isinstance(value["Fn::If"], list) else []
+        found = {artifact_of(b) for b in branches
+                 if b not in ("", {"Ref": "AWS::NoValue"})}
+        return found.pop() if len(found) == 1 else None
     if cfn.is_intrinsic(value) and "Fn::Sub" in value:
         body = value["Fn::Sub"]
         value = body if isinstance(body, str) else body[0] if isinstance(body, list) and \

@@ -144,6 +144,11 @@ CODES: dict[str, Code] = {
                   "outputs: [Built.zip]", "Follow the form the message and hint name."),
     "PG206": Code("spec version not supported", "The `pipegen:` key names a version this "
                   "pipegen does not read.", "pipegen: 9", "Use `pipegen: 1`."),
+    "PG208": Code("part of the language, not supported yet", "SPEC.md documents the key, "
+                  "and this version of pipegen has not built it yet (it is not a typo).",
+                  "strategy: {canary: {step: 10%, bake: 5m}}",
+                  "Remove it for now, or write what it stands for under `resources:` or the "
+                  "action's raw `configuration:`."),
     "PG207": Code("intrinsic not allowed here", "A key that pipegen reads to decide structure "
                   "must be a literal.", "provider: !Ref P", "Write a literal value."),
     # --- semantic
@@ -430,8 +435,8 @@ CODES: dict[str, Code] = {
                   "acknowledge PG384.",
                   severity="warning", phase="emit"),
     "PG385": Code("key ignored by AWS in this mode", "`deploy_role` and `capabilities` on a "
-                  "change-set-execute action are accepted by AWS and ignored (the change set "
-                  "runs as it was created); pipegen writes them as given, with a warning.",
+                  "change-set-execute action, or `change_set` outside the change-set modes, are "
+                  "accepted by AWS and ignored; pipegen writes them as given, with a warning.",
                   "mode: change-set-execute with deploy_role: arn:...",
                   "Remove them, or acknowledge PG385.",
                   severity="warning"),

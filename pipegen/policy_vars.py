@@ -51,11 +51,35 @@ def _walk(node: Any, found: list[str]) -> None:
                     for key in _RESOURCE_KEYS:
                         if key in st:
                             st[key] = _dedupe(_widen_value(st[key], found))
+                    if isinstance(st.get("Condition"), dict):
+                        st["Condition"] = _widen_condition(st["Condition"], found)
         for value in node.values():
             _walk(value, found)
     elif isinstance(node, list):
         for value in node:
             _walk(value, found)
+
+
+# Condition operators that compare exactly, and their wildcard-matching forms.
+_LIKE = {"StringEquals": "StringLike", "StringNotEquals": "StringNotLike",
+         "StringEqualsIgnoreCase": "StringLike"}
+
+
+def _widen_condition(condition: dict, found: list[str]) -> dict:
+    """Widen `#{...}` in condition values; exact string operators become their Like forms
+    (ArnEquals and ArnLike both match wildcards)."""
+    out: dict = {}
+    for operator, values in condition.items():
+        before = len(found)
+        widened = _widen_value(values, found)
+        name = operator
+        if len(found) > before:
+            prefix, _, base = operator.rpartition(":")
+            like = _LIKE.get(base)
+            name = f"{prefix}:{like}" if prefix and like else like or operator
+        out.setdefault(name, {}).update(widened) if isinstance(widened, dict) else \
+            out.__setitem__(name, widened)
+    return out
 
 
 def _widen_value(value: Any, found: list[str]) -> Any:

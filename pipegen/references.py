@@ -425,7 +425,10 @@ class Checker:
                                path + (lo,))
             if "default" in p:
                 self._parameter_default(name, p, path + ("default",))
-            if p.get("no_echo") and p.get("default") not in (None, ""):
+            # An SSM parameter type's default is the name of the parameter holding the value,
+            # not the value: nothing secret is written.
+            ssm = isinstance(kind, str) and kind.startswith("AWS::SSM::Parameter::Value<")
+            if p.get("no_echo") and p.get("default") not in (None, "") and not ssm:
                 self.error("PG376", f"no_echo parameter '{name}' has a default, which the "
                            "template would hold in plain text", path + ("default",),
                            "remove the default and pass the value when deploying (or use a "

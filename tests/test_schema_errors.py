@@ -316,11 +316,13 @@ spec.yaml:4:3: error PG205 "My-Param" is not a valid parameter name
   hint: CloudFormation parameter names use letters and digits only
 """),
     "intrinsic-in-literal-key": ("type: deploy", "type: !Ref DeployType", """\
-spec.yaml:18:15: error PG207 'type' must be a literal value, not an intrinsic function
+spec.yaml:18:15: error PG207 'type' must be a literal value, not an intrinsic function: it \
+selects the action type (or pipeline type), and so which keys apply
   (stages[1].actions[0].type)
              type: !Ref DeployType
                    ^^^^^^^^^^^^^^^
-  hint: pipegen reads this key to decide the pipeline's structure
+  hint: write one of build, test, approval, invoke, deploy here; choose between values per \
+stack with `conditions:` and `when:` instead
 """),
     "version": ("pipegen: 1", "pipegen: 2", """\
 spec.yaml:1:10: error PG206 spec version 2 is not supported; this pipegen reads version 1

@@ -125,8 +125,11 @@ class CloudFormationAction(ActionProvider):
                       path, "add `template: ARTIFACT::path/to/template.yaml` (ARTIFACT one of "
                       "the action's inputs)", key=True)
         if "change_set" in s and not mode.startswith("change-set"):
-            ctx.error("PG360", f"`change_set` applies to the change-set modes, not {mode}",
-                      path + ("change_set",), "remove it, or set a change-set mode", key=True)
+            # AWS accepts ChangeSetName in every mode and ignores it outside the change-set
+            # ones; copied templates carry it: written as given, with a warning.
+            ctx.warn("PG385", f"AWS ignores `change_set` in mode {mode}: only the change-set "
+                     "modes read it; it is written as given", path + ("change_set",),
+                     "remove it, or set a change-set mode")
         for key in ("approve", "approval", "names"):
             if key in s and mode != "change-set":
                 ctx.error("PG360", f"`{key}` applies to `mode: change-set`, not {mode}",
@@ -203,6 +206,8 @@ class CloudFormationAction(ActionProvider):
         config: dict[str, Any] = {"ActionMode": action_mode, "StackName": stack}
         if action_mode in ("CHANGE_SET_REPLACE", "CHANGE_SET_EXECUTE"):
             config["ChangeSetName"] = s.get("change_set", DEFAULT_CHANGE_SET)
+        elif "change_set" in s:
+            config["ChangeSetName"] = s["change_set"]  # ignored by AWS here (PG385)
         if action_mode == "CHANGE_SET_EXECUTE" and _mode(s) == "change-set-execute":
             if "capabilities" in s:
                 config["Capabilities"] = _capabilities(s["capabilities"])

@@ -154,8 +154,7 @@ def digest_file(path: str | Path) -> dict:
 
 # What a digest comparison looks at by default. Names are a team's own words (pipegen keeps
 # stage and action names as written, but artifact names are often renamed on translation).
-ACTION_FIELDS = ("category", "owner", "provider", "version", "run_order", "region", "role",
-                 "namespace", "configuration_keys")
+ACTION_FIELDS = ("category", "owner", "provider", "version", "run_order", "region", "namespace")
 
 
 def compare(original: dict, compiled: dict, *, names: bool = True,
@@ -164,7 +163,10 @@ def compare(original: dict, compiled: dict, *, names: bool = True,
     """Differences between two digests, one readable line each (empty when they match).
 
     `names` compares stage and action names; `artifacts` compares artifact names (otherwise
-    only how many inputs/outputs each action has).
+    only how many inputs/outputs each action has). Configuration keys: every key of the
+    original must be written (pipegen may add keys, such as an explicit
+    PollForSourceChanges). Roles: an action the original runs as its own role must have one
+    (pipegen may give more actions their own least-privilege role).
     """
     diffs: list[str] = []
     a_pipes, b_pipes = original["pipelines"], compiled["pipelines"]
@@ -197,6 +199,13 @@ def compare(original: dict, compiled: dict, *, names: bool = True,
                 for f in fields:
                     if xa.get(f) != xb.get(f):
                         diffs.append(f"{at}: {f} {xa.get(f)!r} != {xb.get(f)!r}")
+                missing = [k for k in xa["configuration_keys"]
+                           if k not in xb["configuration_keys"]]
+                if missing:
+                    diffs.append(f"{at}: configuration keys not written: {missing}")
+                if xa["role"] and not xb["role"]:
+                    diffs.append(f"{at}: the original runs as its own role, the compiled "
+                                 "action does not")
                 for f in ("inputs", "outputs"):
                     if artifacts and xa[f] != xb[f]:
                         diffs.append(f"{at}: {f} {xa[f]} != {xb[f]}")
