@@ -252,6 +252,25 @@ def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint):
     sys.exit(EXIT_FAIL if reporter.failed or stale else EXIT_OK)
 
 
+@cli.command("graph")
+@click.argument("spec")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid (renders on GitHub) or Graphviz dot.")
+@click.option("--output", "report_fmt", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True, help="How diagnostics are printed.")
+def graph_cmd(spec, fmt, report_fmt):
+    """Draw SPEC's pipeline: stages, actions, artifacts, conditions, regions, accounts."""
+    from pipegen.graph import graph_spec
+
+    reporter = Reporter(report_fmt, False, report_to_stderr=True)
+    try:
+        click.echo(graph_spec(Path(spec), fmt), nl=False)
+    except SpecError as e:
+        reporter.add(Path(spec), e.diagnostics)
+    reporter.finish()
+    sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
+
+
 @cli.command("schema")
 def schema_cmd():
     """Print the spec's JSON Schema (for editors)."""
