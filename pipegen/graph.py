@@ -67,7 +67,7 @@ def _run_order_pairs(stage: StageView, sid: str) -> list[tuple[str, str]]:
     orders = sorted({a.run_order for a in stage.actions})
     by_order = {o: [f"{sid}a{i}" for i, a in enumerate(stage.actions) if a.run_order == o]
                 for o in orders}
-    return [(x, y) for before, after in zip(orders, orders[1:])
+    return [(x, y) for before, after in zip(orders, orders[1:], strict=False)
             for x in by_order[before] for y in by_order[after]]
 
 
