@@ -271,6 +271,41 @@ def graph_cmd(spec, fmt, report_fmt):
     sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
 
 
+@cli.command("diff")
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--templates", type=click.Path(file_okay=False),
+              help="Directory of committed templates (DIR/<spec stem>.json, as `check`).")
+@click.option("--base", metavar="REF", help="Compare with the templates as committed at this "
+              "git commit, branch or tag (default: the files in the working tree).")
+@click.option("--against", type=click.Path(dir_okay=False),
+              help="Compare one spec with any CloudFormation template (JSON or YAML).")
+@click.option("--output", "report_fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True,
+              help="text, Markdown (a pull-request comment) or JSON.")
+def diff_cmd(specs, templates, base, against, report_fmt):
+    """What a change does: stages, actions, resources (replacements) and IAM, per pipeline.
+
+    A report, not a gate: exits 0 whatever the diff (1 when a spec or a template cannot be
+    read). Compiles without the lint gate; `pipegen check` is the gate.
+    """
+    from pipegen import diff
+
+    if (templates is None) == (against is None):
+        raise click.UsageError("give --templates DIR or --against TEMPLATE (one of them)")
+    if against is not None and base is not None:
+        raise click.UsageError("--base applies to --templates, not to --against")
+    paths = find_specs(specs)
+    if against is not None and len(paths) != 1:
+        raise click.UsageError(f"--against compares one spec; {len(paths)} given")
+    reporter = Reporter("text", False, report_to_stderr=True)
+    diffs, problems = diff.diff_specs(paths, templates, base, against)
+    for spec, diagnostics in problems:
+        reporter.add(spec, diagnostics)
+    if diffs or report_fmt == "json":
+        click.echo(diff.render(diffs, report_fmt), nl=False)
+    sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
+
+
 @cli.command("schema")
 def schema_cmd():
     """Print the spec's JSON Schema (for editors)."""
