@@ -306,6 +306,34 @@ def diff_cmd(specs, templates, base, against, report_fmt):
     sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
 
 
+@cli.command("init")
+@click.option("--source", type=click.Choice(["github", "github-enterprise", "bitbucket", "gitlab",
+                                             "codecommit", "ecr", "s3"]),
+              default="github", show_default=True, help="Where the pipeline's source is.")
+@click.option("--deploy", type=click.Choice(["cloudformation", "codedeploy", "ecs", "lambda",
+                                             "beanstalk", "s3", "appconfig", "none"]),
+              default="cloudformation", show_default=True, help="What the pipeline deploys to.")
+@click.option("--name", default="my-service", show_default=True, help="The pipeline's name.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="Write the spec to this file (never over an existing one). Default: stdout.")
+def init_cmd(source, deploy, name, out):
+    """Print (or write) a commented starter spec that compiles as written."""
+    from pipegen import init
+
+    if not init.NAME.match(name):
+        raise click.BadParameter("use 1 to 100 letters, digits, '.', '@', '_' or '-'",
+                                 param_hint="--name")
+    text = init.starter(source, deploy, name)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(out)
+    if target.exists():
+        raise click.UsageError(f"{out} exists; pipegen init never overwrites a file")
+    write_atomic(target, text)
+    click.echo(f"wrote {out}; compile it with `pipegen compile {out}`", err=True)
+
+
 @cli.command("schema")
 def schema_cmd():
     """Print the spec's JSON Schema (for editors)."""
