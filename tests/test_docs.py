@@ -74,22 +74,71 @@ def test_every_schema_key_has_a_description():
         + ", ".join(missing))
 
 
-def _documented() -> set[str]:
-    """Every `key` in a code span or `key:` in a YAML block of the reference."""
-    text = REFERENCE.read_text("utf-8")
+def documented_words(text: str) -> set[str]:
+    """Every `key` in a code span, and every `key:` of a YAML block, in a piece of Markdown."""
     spans = set(re.findall(r"`([^`\n]+)`", text))
-    words = {w for s in spans for w in re.findall(r"[A-Za-z_][A-Za-z0-9_:]*", s)}
+    words = {w.rstrip(":") for s in spans for w in re.findall(r"[A-Za-z_][A-Za-z0-9_:]*", s)}
     yaml_keys = set(re.findall(r"^\s*(?:- )?([A-Za-z_][A-Za-z0-9_:]*):", text, re.MULTILINE))
     return words | yaml_keys
 
 
+def provider_sections(text: str) -> dict[str, str]:
+    """Provider name -> the text of the section whose heading names it (`### `s3` (deploy)`)."""
+    out: dict[str, str] = {}
+    parts = re.split(r"^(#{2,3} .*)$", text, flags=re.MULTILINE)
+    for heading, body in zip(parts[1::2], parts[2::2], strict=True):
+        for name in re.findall(r"`([a-z0-9-]+)`", heading):
+            out[name] = out.get(name, "") + body
+    return out
+
+
+def fragment_providers() -> dict[str, set[str]]:
+    """$defs name of a provider fragment -> the provider names that use it."""
+    from pipegen import providers
+    from pipegen.schema import _def_key
+
+    out: dict[str, set[str]] = {}
+    for name, p in providers.sources().items():
+        out.setdefault(_def_key("source", name), set()).add(name)
+    for (_, name), p in providers.actions().items():
+        key = _def_key("action", p.schema.removesuffix(".json").replace("/", "_"))
+        out.setdefault(key, set()).add(name)
+    return out
+
+
+def undocumented(schema: dict, text: str) -> list[str]:
+    """Keys missing from the reference; a provider's keys must be in its own section."""
+    everywhere = documented_words(text)
+    sections = provider_sections(text)
+    owners = fragment_providers()
+    missing = []
+    for path in schema_keys(schema):
+        where, key = path.split(".", 1)[0], path.rsplit(".", 1)[-1]
+        if where in owners:
+            texts = [sections.get(name) for name in sorted(owners[where])]
+            if not any(t is not None and key in documented_words(t) for t in texts):
+                missing.append(f"{path} (in the section of `{'`/`'.join(sorted(owners[where]))}`)")
+        elif key not in everywhere:
+            missing.append(path)
+    return sorted(missing)
+
+
 def test_every_schema_key_is_in_the_language_reference():
-    documented = _documented()
-    keys = schema_keys(composed())
-    missing = sorted(k for k in keys if k.rsplit(".", 1)[-1] not in documented)
+    missing = undocumented(composed(), REFERENCE.read_text("utf-8"))
     assert missing == [], (
-        f"{len(missing)} schema key(s) missing from docs/spec.md (document each where its "
-        "section describes its neighbours, as `key`): " + ", ".join(missing))
+        f"{len(missing)} schema key(s) missing from docs/spec.md (document each as `key` in "
+        "the section that describes its neighbours; a provider's keys go in the section whose "
+        "heading names the provider, such as ### `s3` (deploy)): " + "; ".join(missing))
+
+
+def test_the_checks_name_what_is_missing():
+    schema = {"properties": {"pipegen": {"description": "x"}, "fresh_key": {}},
+              "$defs": {"action_actions_s3_deploy": {"properties": {"bucket": {}, "new": {}}}}}
+    assert sorted(k for k, v in schema_keys(schema).items() if not described(v, {})) == [
+        "action_actions_s3_deploy.bucket", "action_actions_s3_deploy.new", "fresh_key"]
+    text = "`pipegen` and `new`\n### `s3` (deploy)\n`bucket`\n"
+    assert undocumented(schema, text) == [
+        "action_actions_s3_deploy.new (in the section of `s3`)", "fresh_key"]
 
 
 def test_the_readme_links_the_reference_in_the_repository():
