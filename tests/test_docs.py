@@ -98,7 +98,7 @@ def fragment_providers() -> dict[str, set[str]]:
     from pipegen.schema import _def_key
 
     out: dict[str, set[str]] = {}
-    for name, p in providers.sources().items():
+    for name in providers.sources():
         out.setdefault(_def_key("source", name), set()).add(name)
     for (_, name), p in providers.actions().items():
         key = _def_key("action", p.schema.removesuffix(".json").replace("/", "_"))
