@@ -332,8 +332,6 @@ def project(tmp_path):
 
 
 def test_entry_point_clean_repo_then_stale_template(project):
-    from conftest import run_pipegen
-
     proc = run_pipegen("compile", "pipelines", "-o", "templates", cwd=project)
     assert proc.returncode == 0, proc.stderr
     proc = run_pipegen("check", "pipelines", "--templates", "templates", cwd=project)
@@ -355,8 +353,6 @@ def test_entry_point_clean_repo_then_stale_template(project):
 
 
 def test_entry_point_a_broken_spec_among_good_ones(project):
-    from conftest import run_pipegen
-
     (project / "pipelines" / "broken.yaml").write_text(BROKEN_TWICE, encoding="utf-8")
     proc = run_pipegen("compile", "pipelines", "-o", "templates", cwd=project)
     assert proc.returncode == 1
@@ -371,8 +367,6 @@ def test_entry_point_a_broken_spec_among_good_ones(project):
 
 
 def test_entry_point_github_annotations_carry_line_numbers(project):
-    from conftest import run_pipegen
-
     (project / "pipelines" / "broken.yaml").write_text(BROKEN_TWICE, encoding="utf-8")
     proc = run_pipegen("check", "pipelines", "--templates", "templates", "--output", "github",
                        cwd=project)
