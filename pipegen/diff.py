@@ -75,6 +75,8 @@ class PipelineDiff:
     resources_modified: list[Named] = field(default_factory=list)
     iam_broadened: list[StatementChange] = field(default_factory=list)
     iam_narrowed: list[StatementChange] = field(default_factory=list)
+    # Parameters, Outputs, Conditions, Mappings: "Parameters.Env" with what changed
+    template_changed: list[Named] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -234,6 +236,30 @@ def diff_resources(old: dict, new: dict, out: PipelineDiff) -> None:
                 c for c in changes if c.key in replaced]))
         elif changes:
             out.resources_modified.append(Named(rid, rtype, changes))
+
+
+SECTIONS = ("Parameters", "Conditions", "Mappings", "Outputs")
+
+
+def diff_sections(old: dict | None, new: dict, out: PipelineDiff) -> None:
+    """Entries of the template's other sections added, removed or changed."""
+    for section in SECTIONS:
+        before = (old or {}).get(section) or {}
+        after = new.get(section) or {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        for name in sorted(set(before) | set(after)):
+            if before.get(name) == after.get(name):
+                continue
+            if name not in before:
+                detail = "added"
+            elif name not in after:
+                detail = "removed"
+            else:
+                detail = "changed"
+            changes = [] if detail != "changed" else _changes(
+                _flat(before[name], ""), _flat(after[name], ""))
+            out.template_changed.append(Named(f"{section}.{name}", detail, changes))
 
 
 def _type(resource: Any) -> str:
@@ -421,6 +447,7 @@ def compare(old: dict | None, new: dict, spec: str, compared_with: str) -> list[
         if i == 0:
             diff_resources(_resources(old), _resources(new), d)
             diff_iam(_resources(old), _resources(new), d)
+            diff_sections(old, new, d)
         results.append(d)
     return results
 
@@ -472,6 +499,11 @@ def text(diffs: list[PipelineDiff]) -> str:
             lines.append(f"  ~ resource {n.name} ({n.detail}): {_top_keys(n.changes)}")
         lines += [f"  IAM broadened: {_iam_text(c)}" for c in d.iam_broadened]
         lines += [f"  IAM narrowed: {_iam_text(c)}" for c in d.iam_narrowed]
+        for n in d.template_changed:
+            mark = {"added": "+", "removed": "-"}.get(n.detail, "~")
+            lines.append(f"  {mark} {n.name}" + (" (changed)" if mark == "~" else ""))
+            lines += [f"      {c.key or '(value)'}: {_short(c.before)} -> {_short(c.after)}"
+                      for c in n.changes]
         out += lines
     return "\n".join(out) + "\n"
 
@@ -535,6 +567,11 @@ def markdown(diffs: list[PipelineDiff]) -> str:
         if rows:
             out += ["| resource | logical id | type | details |", "|---|---|---|---|"]
             out += [f"| {a} | `{b}` | `{c}` | {e} |" for a, b, c, e in rows]
+            out.append("")
+        if d.template_changed:
+            out += ["| template | entry | details |", "|---|---|---|"]
+            out += [f"| {n.detail} | `{n.name}` | {_md_changes(n.changes)} |"
+                    for n in d.template_changed]
             out.append("")
         changes = [("broadened", c) for c in d.iam_broadened] + \
             [("narrowed", c) for c in d.iam_narrowed]

@@ -196,3 +196,19 @@ def test_against_a_hand_written_template_with_another_pipeline_id(repo):
                                   "hand.json\n  + stage Test\n")
     assert "  + resource Pipeline (AWS::CodePipeline::Pipeline)\n" in proc.stdout
     assert "  - resource ReleasePipeline (AWS::CodePipeline::Pipeline)\n" in proc.stdout
+
+
+def test_parameters_and_outputs(repo):
+    with_params = OLD.replace("name: demo\n", "name: demo\nparameters:\n  Env: {type: String, "
+                              "default: dev}\noutputs:\n  Where: !Ref Env\n")
+    (repo / "demo.yaml").write_text(with_params, encoding="utf-8")
+    assert run_pipegen("compile", "demo.yaml", "-o", "templates", "--no-lint",
+                       cwd=repo).returncode == 0
+    (repo / "demo.yaml").write_text(with_params.replace("default: dev", "default: prod"),
+                                    encoding="utf-8")
+    assert diff(repo) == ("demo.yaml: pipeline Pipeline against templates/demo.json\n"
+                          "  ~ Parameters.Env (changed)\n      Default: dev -> prod\n")
+    report = json.loads(diff(repo, "--output", "json"))["pipelines"][0]
+    assert report["template_changed"] == [{"name": "Parameters.Env", "detail": "changed",
+                                           "changes": [{"key": "Default", "before": "dev",
+                                                        "after": "prod"}]}]
