@@ -95,7 +95,8 @@ def _art_ids(names: list[str]) -> dict[str, str]:
 
 def _mermaid_text(lines: list[str]) -> str:
     def escape(line: str) -> str:
-        out = line.replace("&", "#amp;").replace('"', "#quot;")
+        # Mermaid's entity codes start with '#', so a literal '#' is itself escaped first.
+        out = line.replace("#", "#35;").replace("&", "#amp;").replace('"', "#quot;")
         return out.replace("<", "#lt;").replace(">", "#gt;")
 
     return "<br/>".join(escape(line) for line in lines)
