@@ -212,3 +212,60 @@ def test_parameters_and_outputs(repo):
     assert report["template_changed"] == [{"name": "Parameters.Env", "detail": "changed",
                                            "changes": [{"key": "Default", "before": "dev",
                                                         "after": "prod"}]}]
+
+
+# --- the comparison itself, on hand-written templates
+
+def _bucket_policy(statements):
+    return {"Resources": {"Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": "b", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}}}}
+
+
+READ = {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*",
+        "Principal": {"AWS": "arn:aws:iam::222222222222:role/reader"}}
+
+
+def _iam(old, new):
+    from pipegen import diff as d
+
+    [result] = d.compare(_bucket_policy(old), _bucket_policy(new), "s.yaml", "t.json")
+    return ([(c.statement, c.added, c.removed) for c in result.iam_broadened],
+            [(c.statement, c.added, c.removed) for c in result.iam_narrowed])
+
+
+def test_iam_principals_conditions_and_whole_statements():
+    other = {**READ, "Principal": {"AWS": ["arn:aws:iam::222222222222:role/reader",
+                                           "arn:aws:iam::333333333333:root"]}}
+    assert _iam([READ], [other]) == (
+        [("changed", {"principals": ["AWS:arn:aws:iam::333333333333:root"]}, {})], [])
+    tls = {**READ, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    assert _iam([READ], [tls]) == (
+        [], [("changed", {"conditions": ["Bool aws:SecureTransport = true"]}, {})])
+    assert _iam([tls], [READ]) == (
+        [("changed", {}, {"conditions": ["Bool aws:SecureTransport = true"]})], [])
+    broadened, narrowed = _iam([READ], [])
+    assert broadened == [] and [n[0] for n in narrowed] == ["removed"]
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Principal": "*"}
+    # a new Deny takes permissions away; removing one gives them back
+    assert [n[0] for n in _iam([READ], [READ, deny])[1]] == ["added"]
+    assert [b[0] for b in _iam([READ, deny], [READ])[0]] == ["removed"]
+
+
+def test_stage_order_and_replacement_by_type_change():
+    from pipegen import diff as d
+
+    def template(stages, bucket_type="AWS::S3::Bucket"):
+        return {"Resources": {
+            "Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"Stages": [
+                {"Name": n, "Actions": [{"Name": "A", "ActionTypeId": {
+                    "Category": "Build", "Owner": "AWS", "Provider": "CodeBuild",
+                    "Version": "1"}, "RunOrder": 1}]} for n in stages]}},
+            "Store": {"Type": bucket_type}}}
+
+    [result] = d.compare(template(["Source", "Build", "Test"]),
+                         template(["Source", "Test", "Build"], "AWS::S3::AccessPoint"),
+                         "s.yaml", "t.json")
+    assert result.stage_order == {"before": ["Source", "Build", "Test"],
+                                  "after": ["Source", "Test", "Build"]}
+    assert "  ~ stage order: Source, Build, Test -> Source, Test, Build\n" in d.text([result])
+    assert [(n.name, n.changes[0].key) for n in result.resources_replaced] == [("Store", "Type")]
