@@ -527,16 +527,15 @@ def _md_list(values: list[str]) -> str:
 
 
 def markdown(diffs: list[PipelineDiff]) -> str:
-    out = ["## pipegen diff", ""]
-    for d in diffs:
+    changed = [d for d in diffs if not d.empty]
+    out = ["## pipegen diff", "",
+           f"{len(changed)} of {len(diffs)} pipeline(s) change.", ""]
+    for d in changed:
         out.append(f"### `{d.spec}`: pipeline `{d.pipeline}`")
         out.append("")
         out.append(f"Compared with `{d.compared_with}`"
                    + (" (new: nothing to compare with)." if d.new else "."))
         out.append("")
-        if d.empty:
-            out += ["No changes.", ""]
-            continue
         if d.resources_replaced:
             names = ", ".join(f"`{n.name}`" for n in d.resources_replaced)
             out += [f"> [!WARNING]\n> Replaced by CloudFormation (a new resource, the old one "
@@ -581,6 +580,9 @@ def markdown(diffs: list[PipelineDiff]) -> str:
                 out.append(f"| {kind} | `{c.where}` | {c.statement} {c.effect} "
                            f"{_md(c.summary)} | {_md_parts(c.added)} | {_md_parts(c.removed)} |")
             out.append("")
+    unchanged = [d for d in diffs if d.empty]
+    if unchanged:
+        out += ["No changes: " + ", ".join(f"`{d.spec}`" for d in unchanged) + ".", ""]
     return "\n".join(out)
 
 

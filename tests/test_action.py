@@ -89,7 +89,8 @@ def test_check_annotates_diff_reports_and_the_job_fails_on_a_stale_template(tmp_
     diff = step("pipegen diff", repo, env)
     assert diff.returncode == 0, diff.stderr
     report = summary.read_text("utf-8")
-    assert report.startswith("## pipegen diff\n\n### `pipelines/demo.yaml`: pipeline "
+    assert report.startswith("## pipegen diff\n\n1 of 1 pipeline(s) change.\n\n"
+                             "### `pipelines/demo.yaml`: pipeline "
                              "`Pipeline`\n\nCompared with `templates/demo.json at HEAD~1`.")
     # the base commit's template is the one committed: the diff shows nothing changed in it,
     # and the spec's fresh compile shows the branch change

@@ -84,7 +84,8 @@ def test_text(repo):
 
 def test_markdown(repo):
     out = diff(repo, "--output", "markdown")
-    assert out.startswith("## pipegen diff\n\n### `demo.yaml`: pipeline `Pipeline`\n")
+    assert out.startswith("## pipegen diff\n\n1 of 1 pipeline(s) change.\n\n"
+                          "### `demo.yaml`: pipeline `Pipeline`\n")
     assert ("> [!WARNING]\n> Replaced by CloudFormation (a new resource, the old one deleted): "
             "`BuildCompileProject`\n") in out
     assert "| added stage `Test` |  |\n" in out
@@ -269,3 +270,15 @@ def test_stage_order_and_replacement_by_type_change():
                                   "after": ["Source", "Test", "Build"]}
     assert "  ~ stage order: Source, Build, Test -> Source, Test, Build\n" in d.text([result])
     assert [(n.name, n.changes[0].key) for n in result.resources_replaced] == [("Store", "Type")]
+
+
+def test_markdown_lists_unchanged_pipelines_in_one_line(repo):
+    (repo / "other.yaml").write_text(OLD.replace("demo", "other"), encoding="utf-8")
+    assert run_pipegen("compile", "other.yaml", "-o", "templates", "--no-lint",
+                       cwd=repo).returncode == 0
+    proc = run_pipegen("diff", "demo.yaml", "other.yaml", "--templates", "templates",
+                       "--output", "markdown", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("## pipegen diff\n\n1 of 2 pipeline(s) change.\n\n")
+    assert proc.stdout.endswith("\nNo changes: `other.yaml`.\n")
+    assert "### `other.yaml`" not in proc.stdout
