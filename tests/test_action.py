@@ -100,3 +100,36 @@ def test_check_annotates_diff_reports_and_the_job_fails_on_a_stale_template(tmp_
     final = step("Fail when the check failed", repo, {"STATUS": "1"})
     assert final.returncode == 1
     assert step("Fail when the check failed", repo, {"STATUS": "0"}).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_diff_is_posted_as_a_comment_with_gh(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "pipelines").mkdir(parents=True)
+    git(repo, "init", "-q")
+    (repo / "pipelines" / "demo.yaml").write_text(SPEC, encoding="utf-8")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    log = tmp_path / "gh.log"
+    # A stand-in for the GitHub CLI: no earlier comment to edit, then a new one is posted.
+    (fake / "gh").write_text(
+        "#!/bin/sh\necho \"$*\" >> \"$GH_LOG\"\n"
+        "case \"$*\" in *--edit-last*) exit 1;; esac\ncp \"$5\" \"$GH_LOG.body\"\n",
+        encoding="utf-8")
+    (fake / "gh").chmod(0o755)
+    env = {"SPECS": "pipelines", "TEMPLATES": "templates", "BASE": "", "COMMENT": "true",
+           "PR": "7", "GH_TOKEN": "t", "GH_LOG": str(log), "RUNNER_TEMP": str(tmp_path),
+           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+           "PATH": f"{fake}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
+                   f"{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(["bash", "-e", "-c", STEPS["pipegen diff"]["run"]], cwd=repo,
+                          env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = tmp_path / "pipegen-diff.md"
+    assert log.read_text("utf-8") == (f"pr comment 7 --body-file {report} --edit-last\n"
+                                      f"pr comment 7 --body-file {report}\n")
+    body = Path(str(log) + ".body").read_text("utf-8")
+    assert body.startswith("## pipegen diff\n\n1 of 1 pipeline(s) change.\n")
+    assert "(new: nothing to compare with)" in body
+    assert proc.stdout == ""  # posted, not printed
