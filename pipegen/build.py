@@ -1,87 +1,57 @@
 """Validated spec data -> the frozen model, with the semantic checks the schema cannot express.
 
-Checks here: names and their uniqueness, source defaults and triggers, default inputs,
-run order from `after:` and from artifact flow, artifact flow itself (every input produced
-earlier, every output unique), artifact counts per provider, v1/v2 rules, references to
-parameters, conditions and resources. Every problem is collected; SpecError is raised once.
+Checks here, on the actions as written: names and their uniqueness, source defaults and
+triggers, default inputs, `after:` names, providers' own checks, strategies (supported by the
+provider, pipegen.strategies), v1/v2 rules, regions, references to parameters, conditions and
+resources. Then the expand phase (pipegen/expand.py) turns the written model into the plan
+and checks run order and artifact flow on it; `build()` runs both phases and raises SpecError
+once with every error of either, so one run reports every independent error.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipegen import cfn, providers, references, stage_settings, store
-from pipegen.errors import Diagnostic, SpecError, diag
+from pipegen import cfn, expand, providers, references, stage_settings, store, strategies
+from pipegen.contexts import (  # noqa: F401  (check_artifact_path, is_home_region: re-exported)
+    BuildContext,
+    check_artifact_path,
+    is_home_region,
+    minutes,
+)
+from pipegen.errors import Diagnostic, SpecError
+from pipegen.iam import unique
 from pipegen.model import Action, ArtifactStore, Pipeline, PipelineRole, Source, Stage
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
 
-DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
-
-# Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
-# spec actually generates is references.generated_ids(data).
-
-
-def minutes(duration: str) -> int:
-    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120."""
-    n, unit = int(duration[:-1]), duration[-1]
-    total = n * DURATION_MINUTES[unit]
-    return int(total) if total == int(total) else int(total) + 1
-
-
-class BuildContext:
-    """What the build phase and providers' checks share: the spec, its spans, the diagnostics."""
-
-    def __init__(self, loaded: Loaded):
-        self.loaded = loaded
-        self.data: dict = loaded.data
-        self.diagnostics: list[Diagnostic] = []
-        self.type: str = self.data.get("type", "v2")
-        self.sources: list[Source] = []
-        self.parameters: dict = self.data.get("parameters", {})
-        self.conditions: dict = self.data.get("conditions", {})
-        self.resources: dict = self.data.get("resources", {})
-
-    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
-              key: bool = False, related: tuple = ()) -> None:
-        span = self.loaded.key_span(path) if key else self.loaded.span(path)
-        self.diagnostics.append(diag(code, message, span, path, hint, "error", related))
-
-    def warn(self, code: str, message: str, path: tuple, hint: str | None = None) -> None:
-        self.diagnostics.append(diag(code, message, self.loaded.span(path), path, hint,
-                                     "warning"))
-
-    def v2_only(self, feature: str, path: tuple) -> None:
-        if self.type == "v1":
-            self.error("PG305", f"{feature} needs a v2 pipeline, and this spec says `type: v1`",
-                       path, "remove it, or set `type: v2`", key=True)
-
-    @property
-    def source_outputs(self) -> list[str]:
-        return [s.output for s in self.sources]
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-
 def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
-    """The model and its warnings; raises SpecError with every error found."""
+    """The expanded model and its warnings; raises SpecError with every error found."""
     ctx = BuildContext(loaded)
-    data = loaded.data
+    written = build_written(ctx)
+    pipeline = expand.expand(written, ctx)
+    # Rules over the whole model (several sources or actions), once it is complete.
+    for check in providers.pipeline_checks():
+        check(pipeline, ctx)
+    if ctx.errors:
+        raise SpecError(sorted(ctx.errors, key=_location))
+    warnings = [d for d in ctx.diagnostics if not d.is_error
+                and d.code not in pipeline.acknowledge]
+    return pipeline, warnings
+
+
+def build_written(ctx: BuildContext) -> Pipeline:
+    """The model as written (RunOrder not known yet); problems go to ctx.diagnostics."""
+    loaded, data = ctx.loaded, ctx.data
     _check_pipeline(ctx)
     sources = tuple(_build_sources(ctx))
     ctx.sources = list(sources)
     source_stage = data.get("source_stage", "Source")
     stages = tuple(_build_stages(ctx, source_stage))
-    _check_artifact_flow(ctx, sources, stages)
     _check_regions(ctx, stages)
     _check_references(ctx)
-    if ctx.errors:
-        raise SpecError(sorted(ctx.errors, key=_location))
-
-    pipeline = Pipeline(
+    return Pipeline(
         file=loaded.file,
         name=data["name"],
         pipeline_name=data.get("pipeline_name", data["name"]),
@@ -105,9 +75,6 @@ def build(loaded: Loaded) -> tuple[Pipeline, list[Diagnostic]]:
         overrides=data.get("overrides", {}),
         acknowledge=frozenset(data.get("acknowledge", ())),
     )
-    warnings = [d for d in ctx.diagnostics if not d.is_error
-                and d.code not in pipeline.acknowledge]
-    return pipeline, warnings
 
 
 def _check_pipeline(ctx: BuildContext) -> None:
@@ -142,11 +109,14 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
         bucket = None
     elif bucket == "generated":
         bucket = None
+    entries = store.grant_entries(spec)
     enc = spec.get("encryption", "aws-managed")
     kind, key = (enc, None) if enc in ("aws-managed", "generated") else ("arn", enc)
     return ArtifactStore(bucket=bucket, bucket_name=bucket_name, retain=retain,
                          expire_days=expire, encryption=kind, key=key,
-                         grant=tuple(spec.get("grant", ())), regions=spec.get("regions", {}))
+                         grant=tuple(unique([r for _, r, _ in entries])),
+                         grant_write=tuple(r for _, r, write in entries if write),
+                         regions=spec.get("regions", {}))
 
 
 def _build_sources(ctx: BuildContext):
@@ -233,228 +203,45 @@ def _build_actions(ctx: BuildContext, stage: str, specs: list[dict], path: tuple
         else:
             inputs = ()
         timeout = minutes(spec["timeout"]) if "timeout" in spec else None
+        strategy = (strategies.use_of(spec["strategy"], apath + ("strategy",))
+                    if "strategy" in spec else None)
         drafts.append(dict(
             name=name, stage=stage, type=spec["type"], provider=provider, inputs=inputs,
             outputs=tuple(spec.get("outputs", ())), namespace=spec.get("namespace"),
             when=spec.get("when"), region=spec.get("region"), role=spec.get("role"),
             timeout_minutes=timeout, configuration=spec.get("configuration", {}),
-            settings=spec, path=apath, p=p))
-    levels = _run_orders(ctx, drafts, names)
+            settings=spec, path=apath, explicit_run_order=spec.get("run_order"),
+            strategy=strategy, p=p))
     actions = []
-    for d, level in zip(drafts, levels, strict=True):
+    for d in drafts:
         p = d.pop("p")
-        action = Action(run_order=level, **d)
+        # RunOrder is the expand phase's: it orders the expanded plan (pipegen.flow).
+        action = Action(run_order=0, after=_after(ctx, d, names), **d)
         p.check(action, ctx)
+        entry = strategies.check(action, ctx)
+        if entry is not None and entry.check is not None:
+            entry.check(action, action.strategy, ctx)
         actions.append(action)
     return tuple(actions)
 
 
-def _run_orders(ctx: BuildContext, drafts: list[dict], names: dict[str, int]) -> list[int]:
-    """RunOrder per action: explicit `run_order`, else after everything it waits for.
-
-    An action waits for the actions named in `after:` and for any action of the same stage
-    that produces one of its inputs (so artifact flow inside a stage orders itself). An
-    explicit `run_order` must still come after all of those.
-    """
-    producers = {o: i for i, d in enumerate(drafts) for o in d["outputs"]}
-    deps: list[list[int]] = []
-    for i, d in enumerate(drafts):
-        wanted = []
-        for j, other in enumerate(d["settings"].get("after", [])):
-            if other not in names:
-                others = [x["name"] for x in drafts if x is not d]
-                ctx.error("PG311", f"after: names '{other}', which is not an action of stage "
-                          f"'{d['stage']}'", d["path"] + ("after", j),
-                          "other actions in this stage: " + ", ".join(others) if others else
-                          "this stage has no other action; stages already run one after "
-                          "another, so `after:` orders actions within one stage only")
-            elif names[other] == i:
-                ctx.error("PG310", f"action '{d['name']}' cannot run after itself",
-                          d["path"] + ("after", j))
-            else:
-                wanted.append(names[other])
-        wanted += [producers[x] for x in d["inputs"] if x in producers and producers[x] != i]
-        deps.append(list(dict.fromkeys(wanted)))
-
-    levels: list[int] = [1] * len(drafts)
-    state = [0] * len(drafts)  # 0 new, 1 visiting, 2 done
-    stack: list[int] = []
-
-    def visit(i: int) -> int:
-        if state[i] == 2:
-            return levels[i]
-        if state[i] == 1:
-            raise _Cycle(stack[stack.index(i):] + [i])
-        state[i] = 1
-        stack.append(i)
-        need, why = 1, None
-        for j in deps[i]:
-            after_j = visit(j) + drafts[j]["p"].steps(drafts[j]["settings"])
-            if after_j > need:
-                need, why = after_j, j
-        stack.pop()
-        explicit = drafts[i]["settings"].get("run_order")
-        level = need
-        if explicit is not None:
-            level = explicit
-            if explicit < need:
-                d, w = drafts[i], drafts[why]
-                when = "at the same time as" if explicit == levels[why] else "before"
-                ctx.error("PG345", f"run_order {explicit} would start '{d['name']}' {when} "
-                          f"'{w['name']}', which it waits for (run order {levels[why]})",
-                          d["path"] + ("run_order",), f"remove `run_order` (pipegen computes "
-                          f"{need}), or set it to {need} or more")
-        state[i] = 2
-        levels[i] = level
-        return level
-
-    for i in range(len(drafts)):
-        try:
-            visit(i)
-        except _Cycle as c:
-            d = drafts[c.members[0]]
-            loop = " -> ".join(f"'{drafts[k]['name']}'" for k in c.members)
-            where = "after" if "after" in d["settings"] else "inputs"
-            ctx.error("PG310", f"actions {loop} wait for each other in a cycle",
-                      d["path"] + (where,), "`after:` and inputs produced in the same stage "
-                      "must not form a loop", key=where == "inputs")
-            return [1] * len(drafts)
-    return levels
-
-
-class _Cycle(Exception):
-    def __init__(self, members: list[int]):
-        self.members = members
-
-
-def _check_artifact_flow(ctx: BuildContext, sources, stages) -> None:
-    """Every input produced earlier, every output name unique, counts fit each provider."""
-    produced: dict[str, tuple] = {}
-    for s in sources:
-        if s.output in produced:
-            ctx.error("PG301", f"two sources output the artifact '{s.output}'",
-                      s.path + ("output",), "output artifact names must be unique")
-        produced[s.output] = s.path
-    # Who produces what anywhere, to tell "produced later" from "produced nowhere".
-    producer = {o: f"'{a.name}' in stage '{st.name}'" for st in stages for a in st.actions
-                for o in a.outputs}
-    # The CloudFormation conditions an action exists under (its own `when` and its stage's).
-    conditions = {a.path: frozenset(c for c in (st.when, a.when) if c) for st in stages
-                  for a in st.actions}
-    made_under = {o: (a, conditions[a.path]) for st in stages for a in st.actions
-                  for o in a.outputs}
-    clone_refs = {s.output for s in sources if s.format == "clone-ref"}
-    registry = providers.actions()
-    for stage in stages:
-        # A cycle or a contradicting run_order is reported already; its stage's own
-        # artifacts then flow in no meaningful order, so their inputs are not re-reported.
-        unordered = any(d.code in ("PG310", "PG345") and d.path[:len(stage.path)] == stage.path
-                        for d in ctx.diagnostics)
-        stage_outputs = {o for a in stage.actions for o in a.outputs}
-        for level in sorted({a.run_order for a in stage.actions}):
-            batch = [a for a in stage.actions if a.run_order == level]
-            available = list(produced)
-            for a in batch:
-                _check_inputs(ctx, a, produced, producer, clone_refs, registry,
-                              skip=stage_outputs if unordered else set())
-                _check_input_conditions(ctx, a, conditions[a.path], made_under)
-            for a in batch:
-                for k, name in enumerate(a.outputs):
-                    path = a.path + ("outputs", k)
-                    if name in a.outputs[:k]:
-                        ctx.error("PG346", f"'{a.name}' lists the output '{name}' twice", path,
-                                  "list each output once")
-                    elif name in produced:
-                        ctx.error("PG301", f"the artifact '{name}' is already produced by "
-                                  "another action", path, "output artifact names must be "
-                                  "unique in a pipeline; names taken so far: "
-                                  + ", ".join(produced), related=(ctx.loaded.span(produced[name]),))
-                    produced.setdefault(name, path)
-            for a in batch:
-                _check_counts(ctx, a, registry[(a.type, a.provider)], available)
-
-
-def _check_inputs(ctx: BuildContext, a: Action, produced: dict, producer: dict,
-                  clone_refs: set, registry, skip: set) -> None:
-    for k, name in enumerate(a.inputs):
-        path = a.path + ("inputs", k) if "inputs" in a.settings else a.path
-        hint = "outputs produced before this action: " + (", ".join(produced) or "none")
-        if name in a.inputs[:k]:
-            ctx.error("PG346", f"'{a.name}' lists the input '{name}' twice", path,
-                      "list each input once")
-        elif name in skip:
-            continue
-        elif name in a.outputs and name not in produced:
-            ctx.error("PG302", f"input '{name}' is the action's own output; an action cannot "
-                      "read what it produces", path, hint)
-        elif name not in produced and name in producer:
-            ctx.error("PG302", f"input '{name}' is not produced before this action: "
-                      f"{producer[name]} produces it, and runs later", path,
-                      hint + f"; or make '{a.name}' run after its producer")
-        elif name not in produced:
-            ctx.error("PG302", f"input '{name}' is not produced by any earlier action", path,
-                      hint)
-        elif name in clone_refs and not registry[(a.type, a.provider)].reads_clone_ref:
-            ctx.error("PG312", f"input '{name}' is a clone-ref source output, which only "
-                      f"CodeBuild actions can read; '{a.name}' is a {a.provider} action",
-                      a.path, "use `format: zip` on the source, or feed it to a CodeBuild "
-                      "action only")
-
-
-def _check_input_conditions(ctx: BuildContext, a: Action, mine: frozenset,
-                            made_under: dict) -> None:
-    """An input made by a conditional action must not feed an action that outlives it."""
-    for k, name in enumerate(a.inputs):
-        if name not in made_under:
-            continue
-        producer, theirs = made_under[name]
-        missing = sorted(theirs - mine)
-        if missing:
-            ctx.error("PG353", f"input '{name}' exists only when {' and '.join(missing)} "
-                      f"holds ('{producer.name}' has `when:`), and '{a.name}' does not share "
-                      "that condition", a.path + ("inputs", k) if "inputs" in a.settings
-                      else a.path, f"add `when: {missing[0]}` to '{a.name}' or its stage, or "
-                      "produce the artifact unconditionally")
-
-
-def _check_counts(ctx: BuildContext, a: Action, p, available: tuple | list = ()) -> None:
-    for what, have, (lo, hi) in (("input", a.inputs, p.inputs), ("output", a.outputs,
-                                                                  p.outputs)):
-        if lo <= len(have) <= hi:
-            continue
-        key = what + "s"
-        if what == "input" and not have and any(d.code == "PG303" and d.path == a.path
-                                                 for d in ctx.diagnostics):
-            continue  # "needs `inputs`" is reported already
-        if lo == hi == 0:
-            allowed = f"no {key}"
-        elif lo == hi:
-            allowed = f"exactly {lo} {what}{'s' if lo != 1 else ''}"
+def _after(ctx: BuildContext, d: dict, names: dict[str, int]) -> tuple[str, ...]:
+    """The written `after:` names that are other actions of the stage (the rest reported)."""
+    out = []
+    for j, other in enumerate(d["settings"].get("after", [])):
+        if other not in names:
+            others = [x for x in names if x != d["name"]]
+            ctx.error("PG311", f"after: names '{other}', which is not an action of stage "
+                      f"'{d['stage']}'", d["path"] + ("after", j),
+                      "other actions in this stage: " + ", ".join(others) if others else
+                      "this stage has no other action; stages already run one after "
+                      "another, so `after:` orders actions within one stage only")
+        elif other == d["name"]:
+            ctx.error("PG310", f"action '{d['name']}' cannot run after itself",
+                      d["path"] + ("after", j))
         else:
-            allowed = f"{lo} to {hi} {key}"
-        hint = f"adjust `{key}`" if key in a.settings else f"add `{key}:`"
-        if what == "input":
-            hint += "; artifacts available here: " + (", ".join(available) or "none")
-        ctx.error("PG307", f"a {a.provider} {a.type} action takes {allowed}, and '{a.name}' "
-                  f"has {len(have)}", a.path + ((key,) if key in a.settings else ()), hint,
-                  key=key not in a.settings)
-
-
-def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tuple) -> None:
-    """An `ARTIFACT::path` value must name one of the action's inputs (PG309)."""
-    if not isinstance(value, str) or "::" not in value:
-        return
-    artifact = value.split("::", 1)[0]
-    if artifact not in action.inputs:
-        inputs = ", ".join(action.inputs) if action.inputs else "none"
-        ctx.error("PG309", f"'{artifact}' in '{value}' is not one of the inputs of action "
-                  f"'{action.name}'", path, f"the action's inputs: {inputs}; name one of them, "
-                  "or add the artifact to `inputs`")
-
-
-def is_home_region(region: Any) -> bool:
-    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region."""
-    return region is None or region == {"Ref": "AWS::Region"}
+            out.append(other)
+    return tuple(out)
 
 
 def _check_regions(ctx: BuildContext, stages) -> None:
@@ -492,6 +279,10 @@ def _check_references(ctx: BuildContext) -> None:
     """CloudFormation values: intrinsic shapes, the names they use, conditions (references.py)."""
     references.check(ctx)
     store.check(ctx)
+    from pipegen import action_roles, policy_rules  # the security rules (docs/iam.md)
+
+    action_roles.check(ctx)
+    policy_rules.check(ctx)
 
 
 def _location(d: Diagnostic) -> tuple:

@@ -11,18 +11,15 @@ byte-identical; nothing is written for a spec that fails.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 import click
 
 from pipegen import __version__
-from pipegen.errors import Diagnostic, SpecError, diag
+from pipegen.errors import Diagnostic, diag
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -36,7 +33,7 @@ def find_specs(paths: tuple[str, ...]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            candidates = sorted(x for x in p.rglob("*") if x.suffix in SPEC_SUFFIXES
+            candidates = sorted(x for x in _walk(p) if x.suffix in SPEC_SUFFIXES
                                 and x.is_file())
             specs = [x for x in candidates if _SPEC_MARK.search(
                 x.read_text("utf-8", errors="replace"))]
@@ -46,6 +43,16 @@ def find_specs(paths: tuple[str, ...]) -> list[Path]:
         else:
             found.append(p)
     return list(dict.fromkeys(found))
+
+
+def _walk(top: Path):
+    """Every file under top, skipping cache directories (the lint cache's among them)."""
+    from pipegen.lintcache import is_cache_dir
+
+    for folder, dirs, files in os.walk(top):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not is_cache_dir(here / d))
+        yield from (here / f for f in files)
 
 
 class Reporter:
@@ -93,6 +100,8 @@ def write_atomic(path: Path, text: str) -> None:
     The temporary file is in the target's directory (a rename within one file system is
     atomic) and gets the mode the file has, or would get from the umask when new.
     """
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -129,21 +138,37 @@ def _write(target: Path, text: str, spec: Path, reporter: Reporter) -> bool:
     return True
 
 
-def _compile_each(specs, fmt, lint, reporter):
-    from pipegen.compiler import compile_spec
-    from pipegen.lint import Linter
+def _compile_each(run, specs, fmt, reporter):
+    """Each spec's result (None when it failed), its diagnostics reported, in order."""
+    for outcome in run.outcomes(specs, fmt):
+        reporter.add(outcome.spec, outcome.diagnostics)
+        result = outcome.result
+        failed_strict = reporter.strict and result is not None and result.warnings
+        yield outcome.spec, (None if failed_strict else result)
 
-    linter = Linter() if lint else None
-    for spec in specs:
-        try:
-            result = compile_spec(spec, fmt, linter)
-        except SpecError as e:
-            reporter.add(spec, e.diagnostics)
-            yield spec, None
-            continue
-        reporter.add(spec, result.warnings)
-        failed_strict = reporter.strict and result.warnings
-        yield spec, (None if failed_strict else result)
+
+def _start_run(no_lint, jobs, cache_dir, no_cache):
+    """The run loop (runner.py); its first lint worker starts now, before the specs are read."""
+    from pipegen.runner import Run
+
+    return Run(lint=not no_lint, jobs=jobs, cache_dir=cache_dir, use_cache=not no_cache)
+
+
+def _show_progress(run, verb: str, count: int) -> None:
+    from pipegen.progress import Progress
+
+    run.progress = Progress.for_terminal(verb, count)
+
+
+def _run_options(f):
+    f = click.option("--no-cache", is_flag=True,
+                     help="Lint every template, neither reading nor writing the lint cache.")(f)
+    f = click.option("--cache-dir", type=click.Path(file_okay=False),
+                     help="Where the lint cache lives. Default: $XDG_CACHE_HOME/pipegen, or "
+                     ".pipegen-cache in the working directory.")(f)
+    return click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                        help="Lint worker processes. Default: the CPUs this process may use "
+                        "(affinity and container quota included).")(f)
 
 
 def _report_options(f):
@@ -171,8 +196,14 @@ def cli() -> None:
               ".yml or .template) for one spec. Default: stdout, for one spec. Writes are "
               "atomic: a failing spec leaves its previous template untouched.")
 @_report_options
-def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint):
+@_run_options
+def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint, jobs, cache_dir, no_cache):
     """Validate, expand and lint SPECS; write one template per spec."""
+    with _start_run(no_lint, jobs, cache_dir, no_cache) as run:
+        _compile(run, specs, out, fmt, report_fmt, strict)
+
+
+def _compile(run, specs, out, fmt, report_fmt, strict):
     from pipegen.render import extension
 
     paths = find_specs(specs)
@@ -187,7 +218,8 @@ def compile_cmd(specs, out, fmt, report_fmt, strict, no_lint):
     if out_path is not None and not names_file:
         _refuse_clashes(paths, out_path, fmt)
     reporter = Reporter(report_fmt, strict, report_to_stderr=out_path is None)
-    for spec, result in _compile_each(paths, fmt, not no_lint, reporter):
+    _show_progress(run, "compiling", len(paths))
+    for spec, result in _compile_each(run, paths, fmt, reporter):
         if result is None:
             continue
         if out_path is None:
@@ -218,14 +250,21 @@ def _refuse_clashes(paths: list[Path], out_dir: Path, fmt: str) -> None:
 @click.option("--templates", "templates", required=True, type=click.Path(file_okay=False),
               help="Directory of committed templates to compare with.")
 @_report_options
-def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint):
+@_run_options
+def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint, jobs, cache_dir, no_cache):
     """The pull-request gate: compile and lint SPECS, and fail if a committed template is stale."""
+    with _start_run(no_lint, jobs, cache_dir, no_cache) as run:
+        _check(run, specs, templates, fmt, report_fmt, strict)
+
+
+def _check(run, specs, templates, fmt, report_fmt, strict):
     from pipegen.render import extension
 
     paths = find_specs(specs)
     reporter = Reporter(report_fmt, strict)
     stale = 0
-    for spec, result in _compile_each(paths, fmt, not no_lint, reporter):
+    _show_progress(run, "checking", len(paths))
+    for spec, result in _compile_each(run, paths, fmt, reporter):
         if result is None:
             continue
         committed = Path(templates) / (spec.stem + extension(fmt))
@@ -242,6 +281,8 @@ def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint):
             reporter.add(spec, [diag("PG601", f"{committed} is stale: it differs from a fresh "
                                      f"compile of {spec}", hint=f"run `pipegen compile {spec} "
                                      f"-o {templates}` and commit the result")])
+            import difflib
+
             diff = difflib.unified_diff(current.splitlines(True), result.text.splitlines(True),
                                         f"{committed} (committed)", f"{committed} (compiled)")
             if report_fmt == "text":
@@ -260,6 +301,7 @@ def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint):
               default="text", show_default=True, help="How diagnostics are printed.")
 def graph_cmd(spec, fmt, report_fmt):
     """Draw SPEC's pipeline: stages, actions, artifacts, conditions, regions, accounts."""
+    from pipegen.errors import SpecError
     from pipegen.graph import graph_spec
 
     reporter = Reporter(report_fmt, False, report_to_stderr=True)
@@ -355,6 +397,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception:  # a bug in pipegen: say so, with what a report needs
+        import traceback
+
         click.echo(f"pipegen {__version__}: error PG901 internal error (a bug in pipegen, not "
                    f"in your spec).\nNo file was left half-written. Please report it at "
                    f"{REPORT_URL} with the spec and this trace:\n" + traceback.format_exc(),

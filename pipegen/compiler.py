@@ -2,17 +2,35 @@
 
 Each phase stops the spec at its first failing phase (SpecError carries every diagnostic that
 phase found); later phases never run on input that failed an earlier one.
+
+Lint is separable: `compile_spec` without a linter returns the unlinted result, and
+`Compiled.lint_problems` maps findings (from an in-process Linter, a worker process or the lint
+cache) back to the spec, so the command line can lint elsewhere and in parallel (runner.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipegen import build, emit, loader, overrides, render, schema
+from pipegen import build, emit, loader, overrides, policy_rules, render, schema
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
-from pipegen.lint import Linter, to_diagnostics
+from pipegen.lint import Finding, Linter, to_diagnostics
+
+if TYPE_CHECKING:
+    from pipegen.loader import Loaded
+
+
+@dataclass(frozen=True)
+class LintMap:
+    """What maps a finding in the rendered template back to the spec node behind it."""
+
+    origins: dict[str, tuple]
+    stage_origins: list
+    overrides: dict
+    loaded: Loaded
 
 
 @dataclass
@@ -21,6 +39,14 @@ class Compiled:
     text: str  # the rendered template
     template: dict
     warnings: list[Diagnostic] = field(default_factory=list)
+    lint_text: str = ""  # the JSON rendering cfn-lint reads (the same bytes as `text` for json)
+    lint_map: LintMap | None = field(default=None, repr=False)
+
+    def lint_problems(self, findings: list[Finding]) -> list[Diagnostic]:
+        """The findings as located diagnostics (an empty list: the template passes the gate)."""
+        m = self.lint_map
+        return to_diagnostics(findings, self.lint_text, self.template, m.origins,
+                              m.stage_origins, m.overrides, m.loaded)
 
 
 def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = None) -> Compiled:
@@ -33,13 +59,18 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     doc = ctx.template.to_dict()
     if pipeline.resources:
         doc.setdefault("Resources", {}).update(plain(pipeline.resources))
+    own = set(ctx.origins) - set(pipeline.resources)
+    refused, cautions = policy_rules.check_overrides(doc, pipeline.overrides, loaded, own)
+    if refused:
+        raise SpecError(refused)
+    warnings += [w for w in cautions if w.code not in pipeline.acknowledge]
     overrides.apply(doc, pipeline.overrides, loaded)
-    text = render.render(doc, "json")
+    json_text = render.render(doc, "json")
+    result = Compiled(path, json_text if fmt == "json" else render.render(doc, fmt), doc,
+                      warnings, json_text,
+                      LintMap(ctx.origins, ctx.stage_origins, pipeline.overrides, loaded))
     if linter is not None:
-        problems = to_diagnostics(linter.lint(text), text, doc, ctx.origins, ctx.stage_origins,
-                                   pipeline.overrides, loaded)
+        problems = result.lint_problems(linter.lint(json_text))
         if problems:
             raise SpecError(problems)
-    if fmt != "json":
-        text = render.render(doc, fmt)
-    return Compiled(path, text, doc, warnings)
+    return result

@@ -10,26 +10,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipegen.errors import CODES, Code
+from pipegen.errors import CODES, PHASES, Code, phase_of, severity_of
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "errors"
 
-PHASES = {
-    "1": ("Loading (PG1xx)", "The file could not be read as a YAML spec. Nothing later runs."),
-    "2": ("Schema (PG2xx)", "The spec's shape: keys, types, allowed values and forms."),
-    "3": ("Semantic checks (PG3xx)", "What the schema cannot express: names, references, "
-          "artifact flow, v1/v2 rules. PG390-PG399 are warnings."),
-    "4": ("Expansion and emit (PG4xx)", "Building the CloudFormation template."),
-    "5": ("Lint (PG5xx)", "cfn-lint's verdict on the compiled template, mapped back to the "
-          "spec. Warnings fail the gate too."),
-    "6": ("Check (PG6xx)", "`pipegen check`: the committed templates against a fresh compile."),
-    "9": ("Internal (PG9xx)", "pipegen's own failures."),
+# Each phase's section: its title and what it checks (pipegen.errors.PHASES gives the order).
+SECTIONS = {
+    "load": ("Loading", "The file could not be read as a YAML spec. Nothing later runs."),
+    "schema": ("Schema", "The spec's shape: keys, types, allowed values and forms."),
+    "build": ("Semantic checks (build)", "What the schema cannot express, on the spec as "
+              "written: names, references, providers' own rules, strategies, v1/v2 rules; and "
+              "the pipeline-wide rules over several sources or actions."),
+    "expand": ("Expansion", "On the expanded plan (change sets, strategies' steps), for every "
+               "provider alike: expanded names, run order, artifact flow. PG410-PG459 are "
+               "reserved for expansion and deployment strategies."),
+    "emit": ("Emit", "Building the CloudFormation template: logical ids, overrides, references "
+             "to what pipegen generates."),
+    "lint": ("Lint", "cfn-lint's verdict on the compiled template, mapped back to the spec. "
+             "Warnings fail the gate too."),
+    "check": ("Check", "`pipegen check`: the committed templates against a fresh compile."),
+    "internal": ("Internal", "pipegen's own failures."),
 }
-WARNINGS = range(390, 400)  # PG390-PG399, the semantic warnings' range
-
-
-def severity(code: str) -> str:
-    return "warning" if int(code[2:]) in WARNINGS else "error"
 
 
 def _anchor(code: str, entry: Code) -> str:
@@ -78,21 +79,25 @@ def render(cases: Path | None = None) -> str:
         "Warnings do not fail a run unless `--strict` is given; a spec may silence a warning",
         "by listing its code under `acknowledge:`.",
         "",
-        "| code | severity | title |",
-        "|---|---|---|",
+        "| code | severity | phase | title |",
+        "|---|---|---|---|",
     ]
     for code, entry in CODES.items():
-        out.append(f"| [{code}](#{_anchor(code, entry)}) | {severity(code)} | {entry.title} |")
-    phase = None
-    for code, entry in CODES.items():
-        if code[2] != phase:
-            phase = code[2]
-            title, about = PHASES.get(phase, (f"PG{phase}xx", ""))
-            out += ["", f"## {title}", ""] + ([about] if about else [])
-        out += ["", f"### {code} {entry.title}", "", entry.explanation, "", "Example:", ""]
-        out += _example(entry.example)
-        out += _said(code, cases)
-        out += ["", f"Fix: {entry.fix}"]
+        out.append(f"| [{code}](#{_anchor(code, entry)}) | {severity_of(code)} | "
+                   f"{phase_of(code)} | {entry.title} |")
+    for phase in PHASES:
+        title, about = SECTIONS[phase]
+        out += ["", f"## {title}", "", about]
+        for code, entry in CODES.items():
+            if phase_of(code) != phase:
+                continue
+            out += ["", f"### {code} {entry.title}", "", entry.explanation]
+            if severity_of(code) != "error":
+                out += ["", f"Severity: {severity_of(code)}."]
+            out += ["", "Example:", ""]
+            out += _example(entry.example)
+            out += _said(code, cases)
+            out += ["", f"Fix: {entry.fix}"]
     return "\n".join(out) + "\n"
 
 

@@ -22,7 +22,6 @@ from awacs.aws import (
     Statement,
 )
 from troposphere import (
-    AWSObject,
     Export,
     GetAtt,
     If,
@@ -30,27 +29,28 @@ from troposphere import (
     Parameter,
     Ref,
     Sub,
-    Tags,
-    Template,
     codepipeline,
     kms,
     s3,
 )
 
-from pipegen import cfn, iam, providers, references, stage_settings
+from pipegen import action_roles, cfn, iam, providers, references, stage_settings, strategies
 from pipegen import store as store_rules
+from pipegen.contexts import (
+    ARTIFACT_BUCKET,
+    ARTIFACT_BUCKET_POLICY,
+    ARTIFACT_KEY,
+    EVENTS_ROLE,  # noqa: F401  (re-exported)
+    PIPELINE,
+    PIPELINE_ROLE,
+    EmitContext,
+)
 from pipegen.errors import SpecError, diag
-from pipegen.model import Action, Pipeline, Source
+from pipegen.model import Action, Pipeline, Source, Stage
 
 if TYPE_CHECKING:
     from pipegen.loader import Loaded
 
-PIPELINE = "Pipeline"
-PIPELINE_ROLE = "PipelineRole"
-ARTIFACT_BUCKET = "ArtifactBucket"
-ARTIFACT_BUCKET_POLICY = "ArtifactBucketPolicy"
-ARTIFACT_KEY = "ArtifactKey"
-EVENTS_ROLE = "PipelineEventsRole"
 
 
 PARAMETER_KEYS = {
@@ -60,114 +60,6 @@ PARAMETER_KEYS = {
     "max_value": "MaxValue", "constraint_description": "ConstraintDescription",
     "no_echo": "NoEcho",
 }
-
-
-class EmitContext:
-    """What providers emit into: the template, the pipeline role's policy, the store."""
-
-    def __init__(self, pipeline: Pipeline, loaded: Loaded):
-        self.pipeline = pipeline
-        self.loaded = loaded
-        self.template = Template()
-        self.policy = iam.Policy()  # the pipeline role's statements
-        self.origins: dict[str, tuple] = {}  # logical id -> spec path
-        self.triggers: list[Any] = []  # v2 pipeline Triggers
-        self.problems: list = []
-        # Per template stage: the spec path of the stage and of each emitted action, so lint
-        # findings inside the pipeline can point at the action that caused them.
-        self.stage_origins: list[tuple[tuple, list[tuple]]] = []
-        self.managed_policies: list[Any] = []  # extra managed policies for the pipeline role
-        self.shared: dict[str, Any] = {}  # providers' memo: one resource for equal definitions
-
-    # --- resources
-    def add(self, resource: AWSObject, origin: tuple) -> AWSObject:
-        title = resource.title
-        if title in self.pipeline.resources or title in self.pipeline.parameters:
-            section = "resources" if title in self.pipeline.resources else "parameters"
-            path = (section, title)
-            what = "resource" if section == "resources" else "parameter"
-            self.problems.append(diag(
-                "PG401", f"{what} '{title}' has the logical id pipegen generates for "
-                f"{_describe_origin(origin)}", self.loaded.key_span(path), path,
-                f"rename the {what}; to use the generated resource instead, reference "
-                f"!Ref {title} (docs/logical-ids.md lists the generated ids)"))
-            return resource
-        if resource.title in self.origins:
-            self.problems.append(diag(
-                "PG401", f"two resources would have the logical id '{resource.title}'",
-                self.loaded.key_span(origin), origin,
-                "rename the action, source or extra resource so the generated ids differ"))
-            return resource
-        self.origins[resource.title] = origin
-        return self.template.add_resource(resource)
-
-    def tags(self, **extra: Any) -> Tags | None:
-        merged = {**{k: cfn.value(v) for k, v in self.pipeline.tags.items()}, **extra}
-        return Tags(**merged) if merged else None
-
-    # --- the pipeline and its store
-    @property
-    def pipeline_arn(self) -> Any:
-        return cfn.arn("codepipeline", "${" + PIPELINE + "}")
-
-    @property
-    def bucket(self) -> Any:
-        store = self.pipeline.artifacts
-        return Ref(ARTIFACT_BUCKET) if store.generated_bucket else cfn.value(store.bucket)
-
-    def bucket_arn(self, objects: bool = False) -> Any:
-        store = self.pipeline.artifacts
-        suffix = "/*" if objects else ""
-        if store.generated_bucket:
-            return Sub(f"arn:${{AWS::Partition}}:s3:::${{{ARTIFACT_BUCKET}}}{suffix}")
-        return cfn.arn("s3", "{bucket}" + suffix, region=False, account=False,
-                       bucket=store.bucket)
-
-    @property
-    def key_arn(self) -> Any:
-        """The artifact store's customer-managed key, or None for the aws/s3 key."""
-        store = self.pipeline.artifacts
-        if store.encryption == "generated":
-            return GetAtt(ARTIFACT_KEY, "Arn")
-        if store.encryption == "arn":
-            return cfn.value(store.key)
-        return None
-
-    def grant_store(self, policy: iam.Policy, write: bool = True) -> None:
-        """Let a role read (and write) pipeline artifacts."""
-        actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if write else [])
-        policy.allow(actions, self.bucket_arn(objects=True))
-        policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], self.bucket_arn())
-        self._grant_key(policy)
-
-    def _grant_key(self, policy: iam.Policy) -> None:
-        store = self.pipeline.artifacts
-        if store.encryption == "arn":
-            iam.allow_key(policy, store.key)
-        elif self.key_arn is not None:
-            iam.allow_key(policy, self.key_arn)
-
-    def events_role(self) -> Any:
-        """The one role EventBridge rules use to start this pipeline (created on first use)."""
-        if EVENTS_ROLE not in self.origins:
-            policy = iam.Policy()
-            policy.allow("codepipeline:StartPipelineExecution", self.pipeline_arn)
-            self.add(iam.role(EVENTS_ROLE, "events.amazonaws.com", policy,
-                              policy_name="StartPipeline", tags=self.tags()), ("sources",))
-        return GetAtt(EVENTS_ROLE, "Arn")
-
-
-def _describe_origin(origin: tuple) -> str:
-    """Words for the spec part a generated resource came from."""
-    from pipegen.errors import format_path
-
-    if not origin:
-        return "the pipeline"
-    if origin[0] == "artifacts":
-        return "the artifact store"
-    if origin[0] == "role":
-        return "the pipeline role"
-    return format_path(origin)
 
 
 def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
@@ -189,12 +81,10 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     stages = [codepipeline.Stages(Name=pipeline.source_stage, Actions=source_actions)]
     ctx.stage_origins.append((("sources",), [s.path for s in pipeline.sources]))
     for stage in pipeline.stages:
-        actions, action_paths = [], []
-        for a in stage.actions:
-            emitted = _actions(ctx, a, stage.when)
-            actions += emitted
-            action_paths += [a.path] * len(emitted)
-        ctx.stage_origins.append((stage.path, action_paths))
+        _contribute(ctx, stage)
+        actions = [_actions(ctx, a, stage.when) for a in stage.actions]
+        # Lint findings on an expanded action point at the action the spec wrote.
+        ctx.stage_origins.append((stage.path, [a.written_path for a in stage.actions]))
         obj = codepipeline.Stages(Name=stage.name, Actions=actions,
                                   **stage_settings.emit(stage, ctx))
         stages.append(If(stage.when, obj, Ref("AWS::NoValue")) if stage.when else obj)
@@ -208,6 +98,16 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     if ctx.problems:
         raise SpecError(ctx.problems)
     return ctx
+
+
+def _contribute(ctx: EmitContext, stage: Stage) -> None:
+    """Strategies' extra resources and IAM, once per written action (pipegen.strategies)."""
+    table = strategies.table()
+    for written in stage.written:
+        use = written.strategy
+        entry = table.get((written.provider, use.name)) if use is not None else None
+        if entry is not None and entry.emit is not None:
+            entry.emit(written, use, ctx)
 
 
 def _emit_parameters(ctx: EmitContext) -> None:
@@ -243,7 +143,7 @@ def _emit_store(ctx: EmitContext) -> None:
     store = ctx.pipeline.artifacts
     origin = ("artifacts",)
     policy = "Retain" if store.retain else "Delete"
-    grant = list(store.grant)
+    grant, writers = list(store.grant), list(store.grant_write)
     if store.encryption == "generated":
         # The account administers the key, which also lets IAM policies in this account (the
         # pipeline and project roles) grant its use; `grant` roles of other accounts need the
@@ -252,7 +152,8 @@ def _emit_store(ctx: EmitContext) -> None:
         key_policy = PolicyDocument(Version=iam.POLICY_VERSION, Statement=[Statement(
             Sid="AccountAdministers", Effect=Allow,
             Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
-            Action=[IamAction("kms", "*")], Resource=["*"]), *store_rules.key_statements(grant)])
+            Action=[IamAction("kms", "*")], Resource=["*"]),
+            *store_rules.key_statements(grant, writers)])
         key = kms.Key(ARTIFACT_KEY, Description=Sub("Artifacts of ${AWS::StackName}"),
                       EnableKeyRotation=True, KeyPolicy=key_policy,
                       DeletionPolicy=policy, UpdateReplacePolicy=policy)
@@ -263,7 +164,7 @@ def _emit_store(ctx: EmitContext) -> None:
         if grant:
             # The policy replaces the existing bucket's own (PG390 warns about that).
             statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
+                grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
             ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=ctx.bucket,
                                     PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                                   Statement=statements)),
@@ -298,7 +199,7 @@ def _emit_store(ctx: EmitContext) -> None:
         kwargs["Tags"] = tags
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
     statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
-        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True))]
+        grant, ctx.bucket_arn(), ctx.bucket_arn(objects=True), writers)]
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
                             PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
                                                           Statement=statements)), origin)
@@ -334,55 +235,66 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
     return codepipeline.Actions(**kwargs)
 
 
-def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> list:
+def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) -> Any:
+    """One action of the expanded plan, emitted by its own provider."""
     p = providers.actions()[(action.type, action.provider)]
-    out = []
-    emitted = p.emit(action, ctx)
-    for e in emitted:
-        configuration = {**e.configuration}
-        # Raw keys go to the action's first step only: an expansion's later steps (the
-        # approval and execution of a change set) are pipegen's, not the user's.
-        if e is emitted[0]:
-            for key, raw in action.configuration.items():
-                if key in configuration:
-                    path = action.path + ("configuration", key)
-                    ctx.problems.append(diag(
-                        "PG352", f"configuration key '{key}' is already set by the action's "
-                        "typed keys", ctx.loaded.key_span(path), path,
-                        "remove it from `configuration:` and use the typed key"))
-                else:
-                    configuration[key] = raw
-        kwargs: dict[str, Any] = dict(
-            Name=e.name or action.name,
-            ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
-                                                   Provider=e.provider, Version=e.version),
-            RunOrder=action.run_order + e.step,
-        )
-        if configuration:
-            kwargs["Configuration"] = cfn.value(configuration)
-        inputs = action.inputs if e.inputs is None else e.inputs
-        outputs = action.outputs if e.outputs is None else e.outputs
-        if inputs:
-            kwargs["InputArtifacts"] = _artifacts(codepipeline.InputArtifacts, inputs)
-        if outputs:
-            kwargs["OutputArtifacts"] = _artifacts(codepipeline.OutputArtifacts, outputs)
-        if action.namespace and e.step == p.steps(action.settings) - 1:
-            kwargs["Namespace"] = action.namespace
-        if action.region is not None:
-            kwargs["Region"] = cfn.value(action.region)
-        if action.role is not None:
-            kwargs["RoleArn"] = cfn.value(action.role)
-            # The pipeline role assumes the action role; the provider's grants live there.
-            ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
-        if action.timeout_minutes is not None:
-            kwargs["TimeoutInMinutes"] = action.timeout_minutes
-        kwargs.update(e.extra)
-        obj = codepipeline.Actions(**kwargs)
-        # Under its stage's own condition the action needs no Fn::If of its own (a nested,
-        # identical Fn::If is dead code to cfn-lint, W1028).
-        gated = action.when and action.when != stage_when
-        out.append(If(action.when, obj, Ref("AWS::NoValue")) if gated else obj)
-    return out
+    own_role = None
+    if ctx.pipeline.role.arn is None and action_roles.reason(action):
+        # The provider's grants go to the action's own role, not the pipeline role.
+        saved = ctx.policy, ctx.managed_policies
+        ctx.policy, ctx.managed_policies = iam.Policy(), []
+        try:
+            emitted = p.emit(action, ctx)
+            own = ctx.policy, ctx.managed_policies
+        finally:
+            ctx.policy, ctx.managed_policies = saved
+        own_role = action_roles.add_role(ctx, action, *own)
+    else:
+        emitted = p.emit(action, ctx)
+    if len(emitted) != 1:
+        raise RuntimeError(f"the {action.provider} provider emitted {len(emitted)} actions for "
+                           f"'{action.name}'; expansions belong to the expand phase")
+    e = emitted[0]
+    configuration = {**e.configuration}
+    for key, raw in action.configuration.items():
+        if key in configuration:
+            path = action.path + ("configuration", key)
+            ctx.problems.append(diag(
+                "PG352", f"configuration key '{key}' is already set by the action's "
+                "typed keys", ctx.loaded.key_span(path), path,
+                "remove it from `configuration:` and use the typed key"))
+        else:
+            configuration[key] = raw
+    kwargs: dict[str, Any] = dict(
+        Name=action.name,
+        ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
+                                               Provider=e.provider, Version=e.version),
+        RunOrder=action.run_order,
+    )
+    if configuration:
+        kwargs["Configuration"] = cfn.value(configuration)
+    if action.inputs:
+        kwargs["InputArtifacts"] = _artifacts(codepipeline.InputArtifacts, action.inputs)
+    if action.outputs:
+        kwargs["OutputArtifacts"] = _artifacts(codepipeline.OutputArtifacts, action.outputs)
+    if action.namespace:
+        kwargs["Namespace"] = action.namespace
+    if action.region is not None:
+        kwargs["Region"] = cfn.value(action.region)
+    if action.role is not None:
+        kwargs["RoleArn"] = cfn.value(action.role)
+        # The pipeline role assumes the action role; the provider's grants live there.
+        ctx.policy.allow("sts:AssumeRole", cfn.value(action.role))
+    elif own_role is not None:
+        kwargs["RoleArn"] = own_role
+    if action.timeout_minutes is not None:
+        kwargs["TimeoutInMinutes"] = action.timeout_minutes
+    kwargs.update(e.extra)
+    obj = codepipeline.Actions(**kwargs)
+    # Under its stage's own condition the action needs no Fn::If of its own (a nested,
+    # identical Fn::If is dead code to cfn-lint, W1028).
+    gated = action.when and action.when != stage_when
+    return If(action.when, obj, Ref("AWS::NoValue")) if gated else obj
 
 
 def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
@@ -426,6 +338,10 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
                          boundary=role.permissions_boundary,
                          name=role.name, tags=tags), ("role",))
         kwargs["RoleArn"] = GetAtt(PIPELINE_ROLE, "Arn")
+        assume = action_roles.finish(ctx)
+        if assume is not None:
+            # The first run starts when the pipeline is created: the grant must exist then.
+            kwargs["DependsOn"] = [assume]
     else:
         kwargs["RoleArn"] = cfn.value(pl.role.arn)
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())

@@ -3,8 +3,14 @@
 Every phase reports problems as Diagnostics and raises SpecError once, with all of them, when it
 cannot go on. Codes are grouped by phase and never reused:
 
-  PG1xx load (YAML), PG2xx schema, PG3xx semantic checks, PG4xx expansion and emit,
-  PG5xx lint, PG6xx check (staleness), PG9xx internal.
+  PG1xx load (YAML), PG2xx schema, PG3xx semantic checks, PG4xx expansion and emit
+  (PG410-PG459 reserved for the expand phase and deployment strategies: PG410-PG419 expand
+  and the strategy registry, PG420-PG459 the strategies), PG5xx lint, PG6xx check
+  (staleness), PG9xx internal.
+
+Each code's severity and the phase that raises it are columns of the table (a code whose
+`phase` is empty is raised by its block's phase); docs/errors.md groups codes by that phase,
+and tests/test_error_cases.py checks it against the phase that raises each error golden.
 """
 
 from __future__ import annotations
@@ -68,6 +74,23 @@ class Code(NamedTuple):
     explanation: str
     example: str
     fix: str
+    severity: str = "error"  # error | warning: what a diagnostic with this code is by default
+    phase: str = ""  # the phase that raises it (PHASES); "" = its block's (DEFAULT_PHASE)
+
+
+# The phases, in the order they run, as docs/errors.md groups the codes.
+PHASES = ("load", "schema", "build", "expand", "emit", "lint", "check", "internal")
+# A code's phase when its entry names none: by its block.
+DEFAULT_PHASE = {"1": "load", "2": "schema", "3": "build", "4": "emit", "5": "lint",
+                 "6": "check", "9": "internal"}
+
+
+def phase_of(code: str) -> str:
+    return CODES[code].phase or DEFAULT_PHASE[code[2]]
+
+
+def severity_of(code: str) -> str:
+    return CODES[code].severity
 
 
 # The catalog: docs/errors.md is generated from this table (`python -m pipegen.doc_errors`).
@@ -129,7 +152,7 @@ CODES: dict[str, Code] = {
                   "[...]}", "Rename one of them."),
     "PG302": Code("input not produced", "An action's input artifact is not produced by any "
                   "earlier action.", "inputs: [Built]", "Name an artifact produced earlier; the "
-                  "hint lists them."),
+                  "hint lists them.", phase="expand"),
     "PG303": Code("inputs needed", "An action needs inputs and pipegen cannot pick a default.",
                   "sources: [{name: App, ...}, {name: Config, ...}]\n"
                   "stages: [{name: Build, actions: [{name: B, type: build, project: p}]}]",
@@ -142,10 +165,10 @@ CODES: dict[str, Code] = {
                   "Remove the feature or use `type: v2`."),
     "PG306": Code("undeclared reference", "A !Ref or !GetAtt names nothing the template declares.",
                   "connection: !Ref Missing",
-                  "Declare the parameter or resource, or fix the name."),
+                  "Declare the parameter or resource, or fix the name.", phase="emit"),
     "PG307": Code("artifact count", "An action has more or fewer inputs or outputs than its "
                   "provider allows.", "{name: Approve, type: approval, inputs: [Built]}",
-                  "Adjust inputs or outputs."),
+                  "Adjust inputs or outputs.", phase="expand"),
     "PG308": Code("invalid artifact name", "A source's default output artifact name "
                   "(<name>Source) is not a valid artifact name: artifact names allow letters, "
                   "digits, '-' and '_' only, while source names may hold '.' and '@'. (A "
@@ -156,12 +179,12 @@ CODES: dict[str, Code] = {
                   "of the action's inputs.", "template: Other::t.yaml", "Use one of the inputs."),
     "PG310": Code("ordering cycle", "`after:` lists form a cycle.",
                   "actions: [{name: A, after: [B], ...}, {name: B, after: [A], ...}]",
-                  "Break the cycle."),
+                  "Break the cycle.", phase="expand"),
     "PG311": Code("unknown action in after", "`after:` names an action not in the stage.",
                   "after: [Lint]", "Name an action of the same stage."),
     "PG312": Code("invalid combination", "Keys that cannot be used together, or a value that "
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
-                  "Follow the hint."),
+                  "Follow the hint.", phase="expand"),
     # --- sources and triggers (PG320-PG339)
     "PG320": Code("secret in plain text", "A token or webhook secret is written into the spec; "
                   "it would end up in the template, the stack and every log that shows them. "
@@ -210,7 +233,15 @@ CODES: dict[str, Code] = {
     "PG339": Code("nothing starts the pipeline", "Every source says `trigger: none`: the "
                   "pipeline runs only when someone starts it (console, CLI, API).",
                   "sources: [{provider: s3, ..., trigger: none}]",
-                  "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`)."),
+                  "Choose a trigger, or acknowledge the warning (`acknowledge: [PG339]`).",
+                  severity="warning"),
+    "PG330": Code("lint waiver on pipegen's resources", "An `overrides` path sets `Metadata` "
+                  "`cfn-lint` or `checkov` on a resource pipegen generates, or for the whole "
+                  "template: pipegen's own output passes the lint gate and scanners without "
+                  "waivers, and a waiver there could hide a weakened resource.",
+                  "Resources.PipelineRole.Metadata.cfn-lint: {config: {ignore_checks: [W3005]}}",
+                  "Fix what the rule reports in the spec; a waiver may sit only on a resource "
+                  "of your own under `resources:`.", phase="emit"),
     # --- actions, stages, ordering (PG340-PG369)
     "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
                   "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "
@@ -231,9 +262,10 @@ CODES: dict[str, Code] = {
     "PG345": Code("run_order contradicts ordering", "An explicit `run_order` puts an action "
                   "before (or beside) an action it must wait for, by `after:` or because that "
                   "action produces one of its inputs.", "run_order: 1\nafter: [Build]",
-                  "Drop `run_order` and let `after:` decide, or raise it."),
+                  "Drop `run_order` and let `after:` decide, or raise it.", phase="expand"),
     "PG346": Code("artifact listed twice", "An action lists the same artifact twice in its "
-                  "inputs or outputs.", "inputs: [App, App]", "List each artifact once."),
+                  "inputs or outputs.", "inputs: [App, App]", "List each artifact once.",
+                  phase="expand"),
     "PG347": Code("secret store unknown", "A secret given as an intrinsic function does not "
                   "say whether it lives in Secrets Manager or Parameter Store.",
                   "secrets: {TOKEN: !Ref TokenArn}",
@@ -255,12 +287,12 @@ CODES: dict[str, Code] = {
     "PG352": Code("configuration clashes with a typed key", "A raw `configuration` key sets a "
                   "Configuration value that a typed key of the action already sets.",
                   "project: x with configuration: {ProjectName: y}",
-                  "Remove the raw key and use the typed one."),
+                  "Remove the raw key and use the typed one.", phase="emit"),
     "PG353": Code("input from a conditional action", "An action's input is produced by an "
                   "action (or stage) that has `when:`, and the consumer does not share that "
                   "condition: when it is false the input does not exist.",
                   "A: {when: IsProd, outputs: [Built]}; B: {inputs: [Built]}",
-                  "Give the consumer (or its stage) the same `when:`."),
+                  "Give the consumer (or its stage) the same `when:`.", phase="expand"),
     "PG355": Code("invalid stage condition", "A v2 stage setting (on_failure, before_entry, "
                   "on_success) or one of its rules does not fit CodePipeline's rules: skip takes "
                   "Lambda and variable-check rules only, on_failure rules only roll back, a "
@@ -273,7 +305,7 @@ CODES: dict[str, Code] = {
                   "AWS::Region` for the pipeline's own region."),
     "PG357": Code("reserved condition name", "pipegen declares a condition per cross-region "
                   "store (PipegenHomeIs<Region>); the spec declares one of the same name.",
-                  "conditions: {PipegenHomeIsEuWest1: ...}", "Rename the condition."),
+                  "conditions: {PipegenHomeIsEuWest1: ...}", "Rename the condition.", phase="emit"),
     "PG358": Code("deploy role required", "A CloudFormation action needs the role "
                   "CloudFormation assumes (`deploy_role`) in every mode but change-set-execute.",
                   "provider: cloudformation without deploy_role",
@@ -306,7 +338,8 @@ CODES: dict[str, Code] = {
     "PG366": Code("expanded action name clash", "An action that expands into several actions "
                   "(mode change-set) would create a name already used in the stage, or one "
                   "longer than 100 characters.", "two actions named Stack-CreateChangeSet",
-                  "Set the expanded names with `names:`, or rename the other action."),
+                  "Set the expanded names with `names:`, or rename the other action.",
+                  phase="expand"),
     "PG367": Code("ECS blue/green keys", "task_definition, appspec and images belong to "
                   "blue/green ECS deploys, which name an existing CodeDeploy application and "
                   "deployment group; image_definitions belongs to rolling deploys.",
@@ -331,10 +364,10 @@ CODES: dict[str, Code] = {
                   "!Not, !Condition) may be used only under `conditions:`, and conditions may "
                   "reference parameters only (they are evaluated before any resource exists).",
                   "branch: !Equals [!Ref Env, prod]", "Declare a condition and choose the value "
-                  "with !If [CONDITION, a, b]."),
+                  "with !If [CONDITION, a, b].", phase="schema"),
     "PG373": Code("unknown intrinsic function", "A one-key mapping whose key looks like an "
                   "intrinsic function (Fn::...) that CloudFormation does not have.",
-                  "{Fn::Subb: x}", "Use the function the hint names."),
+                  "{Fn::Subb: x}", "Use the function the hint names.", phase="schema"),
     "PG374": Code("inconsistent parameter or mapping lookup", "A parameter's properties "
                   "contradict each other (a default outside its allowed values, min above "
                   "max, a length bound on a Number), or !FindInMap names a key the mapping "
@@ -365,20 +398,59 @@ CODES: dict[str, Code] = {
                   "CloudFormation would get a pipeline with only its source stage, or a stage "
                   "with no actions.", "a single stage with `when: IsProd`",
                   "Leave a stage unconditional, or move the action's `when:` to its stage."),
-    "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; '*' or "
-                  "'service:*' would grant everything a service can do.",
+    "PG383": Code("wildcard action in permissions", "`permissions` grant named actions; a '*' "
+                  "or '?' anywhere in an action ('*', 's3:*', 's3:Get*') grants every action it "
+                  "matches, including those AWS adds later.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",
                   "List the actions the role needs."),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "
                   "the bucket has.", "bucket: shared-artifacts with grant: [...]",
-                  "Make sure nothing else needs the old policy, then acknowledge PG390."),
+                  "Make sure nothing else needs the old policy, then acknowledge PG390.",
+                  severity="warning"),
     "PG391": Code("assumed role not granted artifact access", "A source or action runs as a "
                   "role that may be in another account, and the bucket and key policies "
                   "pipegen writes do not name it, so it cannot read or write artifacts.",
                   "role: arn:aws:iam::222222222222:role/deployer missing from grant",
-                  "Add the role to `artifacts.grant`."),
+                  "Add the role to `artifacts.grant`.",
+                  severity="warning"),
+    "PG392": Code("action kept on a brought pipeline role", "An action that runs customer "
+                  "code or holds high privilege (commands, a CloudFormation deploy that passes "
+                  "a deploy role, ECS, Elastic Beanstalk) gets a role of its own when pipegen "
+                  "generates the pipeline role. A brought pipeline role (`role: ARN`) cannot "
+                  "be made to assume new roles, so the action runs under the brought role, "
+                  "which then holds its grants.", "role: arn:aws:iam::111111111111:role/pipeline"
+                  " with a commands action",
+                  "Let pipegen generate the pipeline role, or give the action a `role:` your "
+                  "pipeline role may assume; acknowledge PG392 to keep it as it is.",
+                  severity="warning"),
+    "PG393": Code("cross-account writer granted read only", "An action with `outputs` runs as "
+                  "a role of another account that `artifacts.grant` lets read artifacts only "
+                  "(the default): it cannot write its outputs.",
+                  "grant: [arn:aws:iam::222222222222:role/builder] and that role's action has "
+                  "outputs", "List the role under `grant: {write: [...]}`.",
+                  severity="warning"),
+    "PG394": Code("PassRole or AssumeRole on any role", "`permissions` grant iam:PassRole or "
+                  "sts:AssumeRole on \"*\" without a condition: the role could pass or assume "
+                  "any role of the account, a path to every permission those roles hold.",
+                  "permissions: [{actions: [iam:PassRole], resources: ['*']}]",
+                  "Name the roles, or add a `condition` such as iam:PassedToService.",
+                  severity="warning"),
+    "PG395": Code("admin-level managed policy", "A role pipegen generates gets an "
+                  "administrator-level managed policy (AdministratorAccess, PowerUserAccess, "
+                  "IAMFullAccess, any *FullAccess).",
+                  "managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]",
+                  "Grant the actions the role needs under `permissions`; acknowledge PG395 "
+                  "when the breadth is reviewed and intended.",
+                  severity="warning"),
+    "PG396": Code("override changes a policy", "An `overrides` path changes a policy of a "
+                  "resource pipegen generates (a role's policies, trust or managed policies, a "
+                  "bucket or key policy), so the IAM documented in docs/iam.md no longer holds.",
+                  "Resources.PipelineRole.Properties.Policies.0.PolicyDocument.Statement.0: ...",
+                  "Use the spec's keys (`permissions`, `managed_policies`, `artifacts.grant`); "
+                  "acknowledge PG396 once the change is reviewed.",
+                  severity="warning", phase="emit"),
     # --- expansion and emit
     "PG401": Code("logical id clash", "Two generated resources, or a generated and a user "
                   "resource, would get the same logical id.", "resources: {Pipeline: ...}",
@@ -386,6 +458,19 @@ CODES: dict[str, Code] = {
     "PG402": Code("override path not found", "An `overrides` path names a segment that does "
                   "not exist in the compiled template.", "Resources.Nope.Properties.X: 1",
                   "Fix the path; every segment but the last must exist."),
+    # --- expansion and strategies (PG410-PG459: PG410-PG419 the expand phase and the
+    # strategy registry, PG420-PG459 the strategies themselves)
+    "PG410": Code("strategy not available for this provider", "A deploy action names a "
+                  "`strategy` its provider does not run. The message quotes the provider's "
+                  "reason when it gives one, and the hint names the providers that do run it "
+                  "(docs/strategies.md has the whole table).",
+                  "provider: lambda\nstrategy: min-in-service",
+                  "Pick a strategy the provider runs, or omit `strategy` to keep the target's "
+                  "own configuration.", phase="build"),
+    "PG411": Code("strategy needs settings", "The strategy was written as a bare name, and it "
+                  "has settings without defaults.", "strategy: linear",
+                  "Write it as a mapping with its settings: `strategy: {linear: {...}}`.",
+                  phase="build"),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",
@@ -424,9 +509,10 @@ CODES: dict[str, Code] = {
 
 
 def diag(code: str, message: str, span: Span | None = None, path: Path = (),
-         hint: str | None = None, severity: str = "error",
+         hint: str | None = None, severity: str | None = None,
          related: tuple[Span, ...] = ()) -> Diagnostic:
     """Build a Diagnostic, refusing codes that are not in the table (keeps the catalog whole)."""
     if code not in CODES:
         raise KeyError(f"diagnostic code {code} is not in pipegen.errors.CODES")
-    return Diagnostic(code, message, span, tuple(path), hint, severity, related)
+    return Diagnostic(code, message, span, tuple(path), hint, severity or CODES[code].severity,
+                      related)

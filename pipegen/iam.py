@@ -21,6 +21,8 @@ POLICY_VERSION = "2012-10-17"
 # What using a customer-managed key for artifacts takes (roles, and grants in key policies).
 KMS_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
            "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+# What reading artifacts encrypted with it takes.
+KMS_READ = ["kms:Decrypt", "kms:DescribeKey"]
 
 
 def _key(v: Any) -> str:
@@ -47,7 +49,7 @@ class Policy:
         if not isinstance(resources, list):
             resources = [resources]
         for a in actions:
-            if a == "*" or a.endswith(":*"):
+            if "*" in a or "?" in a:
                 raise ValueError(f"refusing wildcard action {a!r}")
         akey = (sorted(set(actions)), _key(condition))
         for g in self.grants:
@@ -131,7 +133,7 @@ def role(title: str, service: str, policy: Policy, *, policy_name: str,
 def add_permissions(policy: Policy, statements: Any) -> None:
     """A spec's `permissions:` ([{actions, resources}]) added to a generated role's policy.
 
-    Wildcard actions ("*", "service:*") were refused by the build phase (PG383).
+    Wildcard actions ('*' or '?' anywhere) were refused by the build phase (PG383).
     """
     for statement in statements or ():
         policy.allow(list(statement["actions"]), [cfn.value(r) for r in statement["resources"]])

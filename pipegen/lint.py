@@ -3,6 +3,9 @@
 Loading cfn-lint's rules costs more than linting one template, so the Linter keeps them.
 Findings are mapped back to the spec: the rendered template's line gives the logical id,
 and the emitter recorded which spec node produced each logical id.
+
+Importing this module does not import cfn-lint (about 0.5 s): only a Linter does. The command
+line runs Linters in worker processes (lintpool.py) and caches findings (lintcache.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ if TYPE_CHECKING:
     from pipegen.loader import Loaded
 
 REGIONS = ("us-east-1",)
+# Everything pipegen configures cfn-lint with; the lint cache's key includes it, so a change
+# here (a region, an ignored rule) never reuses findings made under another configuration.
+OPTIONS: dict[str, Any] = {"regions": list(REGIONS)}
 
 
 @dataclass(frozen=True)
@@ -26,13 +32,21 @@ class Finding:
     line: int  # in the rendered template
 
 
+_RULES: dict[str, Any] = {}
+
+
 class Linter:
     def __init__(self, regions: tuple[str, ...] = REGIONS):
         from cfnlint.config import ConfigMixIn
         from cfnlint.runner import Runner
 
-        self.config = ConfigMixIn(regions=list(regions))
-        self.rules = Runner(self.config).rules
+        self.config = ConfigMixIn(**{**OPTIONS, "regions": list(regions)})
+        # One rules collection per configuration and process: a worker forked from a process
+        # that already loaded them (a test session) inherits them instead of loading again.
+        key = repr(self.config)
+        if key not in _RULES:
+            _RULES[key] = Runner(self.config).rules
+        self.rules = _RULES[key]
 
     def lint(self, text: str) -> list[Finding]:
         from cfnlint.decode import decode_str
@@ -44,6 +58,28 @@ class Linter:
         findings = [Finding(m.rule.id, m.rule.severity, m.message, m.linenumber)
                     for m in matches]
         return sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
+
+
+def printable(findings: list[Finding], doc: dict) -> list[Finding]:
+    """The findings as reports may show them (and the lint cache may keep them).
+
+    A cfn-lint message quotes template values; the default of a NoEcho parameter is a secret
+    by declaration, so it is masked wherever a message quotes it.
+    """
+    secrets = sorted({str(p["Default"]) for p in (doc.get("Parameters") or {}).values()
+                      if isinstance(p, dict) and str(p.get("NoEcho")).lower() == "true"
+                      and p.get("Default") not in (None, "")}, key=len, reverse=True)
+    if not secrets:
+        return findings
+    from pipegen.report import REDACTED
+
+    out = []
+    for f in findings:
+        message = f.message
+        for secret in secrets:
+            message = message.replace(secret, REDACTED)
+        out.append(Finding(f.rule, f.severity, message, f.line))
+    return out
 
 
 def line_paths(doc: Any) -> dict[int, tuple]:
@@ -110,7 +146,7 @@ def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[
                    stage_origins: list, overrides: dict, loaded: Loaded) -> list[Diagnostic]:
     lines = line_paths(doc)
     out = []
-    for f in findings:
+    for f in printable(findings, doc):
         if f.severity == "informational":
             continue
         tpath = lines.get(f.line, ())

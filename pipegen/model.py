@@ -3,6 +3,11 @@
 Every node keeps `path`, its place in the spec, so later phases can still point at the user's
 text. Provider-specific keys stay in `settings` (the node's validated mapping): each provider
 module reads its own keys, so adding a provider needs no change here.
+
+Build produces the actions as written; the expand phase (pipegen/expand.py) rewrites each
+action that stands for several (a change set with approval, a deployment strategy) into
+ordinary actions, each remembering the written action it came from (`origin`) and where its
+name is written (`name_path`), so every later diagnostic still points at the spec.
 """
 
 from __future__ import annotations
@@ -41,10 +46,38 @@ class Action:
     timeout_minutes: int | None
     configuration: dict[str, Any]
     settings: dict[str, Any]
-    path: Path
+    path: Path  # where the action's settings are written (checks report under it)
+    # Names (in the same stage) this action waits for besides artifact flow: the written
+    # `after:` in build; in the expanded plan, names of expanded actions.
+    after: tuple[str, ...] = ()
+    explicit_run_order: int | None = None  # a written `run_order` (the first steps keep it)
+    strategy: StrategyUse | None = None  # a deploy action's `strategy`, as written
+    origin: Path | None = None  # the written action an expanded one came from (None: itself)
+    step: str | None = None  # its expansion step ("create", "approve", ...); None: as written
+    name_path: Path | None = None  # where its name is written (None: path + ("name",))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
+
+    @property
+    def written_path(self) -> Path:
+        """The path of the spec action this model action stands for (lint maps findings here)."""
+        return self.origin if self.origin is not None else self.path
+
+    @property
+    def name_at(self) -> Path:
+        return self.name_path if self.name_path is not None else self.path + ("name",)
+
+
+@dataclass(frozen=True)
+class StrategyUse:
+    """A deploy action's `strategy:` as written: `canary` or `{canary: {step: "10%"}}`."""
+
+    name: str  # canonical (an alias such as red-black is resolved to blue-green)
+    written: str  # as the spec spells it
+    settings: dict[str, Any]
+    path: Path  # of the `strategy` value
+    bare: bool = False  # written as a bare name, without settings
 
 
 @dataclass(frozen=True)
@@ -54,6 +87,7 @@ class Stage:
     when: str | None
     settings: dict[str, Any]
     path: Path
+    written: tuple[Action, ...] = ()  # the actions as written, before expansion
 
 
 @dataclass(frozen=True)
@@ -64,8 +98,9 @@ class ArtifactStore:
     expire_days: int | None
     encryption: str  # aws-managed | generated | arn
     key: Any  # the KMS key (or alias) ARN when encryption == "arn"
-    grant: tuple[Any, ...]
+    grant: tuple[Any, ...]  # every role `artifacts.grant` names (all may read)
     regions: dict[str, dict[str, Any]]
+    grant_write: tuple[Any, ...] = ()  # the roles among them that may also write
 
     @property
     def generated_bucket(self) -> bool:

@@ -28,8 +28,7 @@ from pipegen import cfn
 from pipegen.errors import diag
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
-    from pipegen.emit import EmitContext
+    from pipegen.contexts import BuildContext, EmitContext
 
 CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition"})
 
@@ -524,18 +523,19 @@ class Checker:
                            f"{p['max_value']}", path)
 
     def _permissions(self, v: Any, path: tuple) -> None:
-        """PG383 for a wildcard action in any `permissions:` list (generated roles stay least
-        privilege; a partial wildcard such as s3:GetObject* is the user's explicit choice)."""
+        """PG383 for a wildcard action ('*' or '?' anywhere, s3:GetObject* too) in any
+        `permissions:` list: generated roles name every action they allow."""
         if isinstance(v, dict):
             for k, x in v.items():
                 if k == "permissions" and isinstance(x, list):
                     for i, st in enumerate(x):
                         for j, action in enumerate(st.get("actions", []) if
                                                    isinstance(st, dict) else []):
-                            if isinstance(action, str) and (action == "*"
-                                                            or action.endswith(":*")):
+                            if isinstance(action, str) and ("*" in action
+                                                            or "?" in action):
                                 self.error("PG383", f"the wildcard action '{action}' would "
-                                           "grant every action of the service",
+                                           "grant every action it matches, including "
+                                           "those AWS adds later",
                                            path + (k, i, "actions", j), "list the actions "
                                            "the role needs (pipegen's roles are least "
                                            "privilege)")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
-from pipegen import cfn, providers
+from pipegen import cfn, providers, strategies
 from pipegen.errors import Diagnostic, SpecError, diag
 
 if TYPE_CHECKING:
@@ -140,15 +140,25 @@ def composed() -> dict:
         })
 
     action = defs["action"]
-    action_providers = providers.actions()
+    # Internal providers are made by expanders only; a spec cannot name them.
+    action_providers = {k: p for k, p in providers.actions().items() if not p.internal}
     action["properties"]["provider"]["enum"] = sorted({p for _, p in action_providers})
+    spellings = list(strategies.aliases())
     for t in action["properties"]["type"]["enum"]:
         then: dict[str, Any] = {"properties": {"provider": {"enum": providers.providers_for(t)}}}
         if t not in providers.DEFAULT_PROVIDER:
             then["required"] = ["provider"]
+        if t == "deploy" and spellings:
+            then["properties"]["strategy"] = _strategy_schema(spellings)
         action["allOf"].append({
             "if": {"properties": {"type": {"const": t}}, "required": ["type"]}, "then": then})
     for (t, name), p in sorted(action_providers.items()):
+        settings = strategies.schema_for(name) if t == "deploy" else None
+        if settings is not None:
+            action["allOf"].append({
+                "if": {"properties": {"type": {"const": t}, "provider": {"const": name}},
+                       "required": ["type", "provider"]},
+                "then": settings})
         key = _def_key("action", p.schema.removesuffix(".json").replace("/", "_"))
         defs.setdefault(key, _read(p.schema))
         required = ["type"] if providers.DEFAULT_PROVIDER.get(t) == name else ["type", "provider"]
@@ -158,6 +168,22 @@ def composed() -> dict:
             "then": {"$ref": f"#/$defs/{key}"},
         })
     return schema
+
+
+def _strategy_schema(spellings: list[str]) -> dict:
+    """`strategy`: a registered name, or a one-key mapping {NAME: SETTINGS} (pipegen.strategies)."""
+    return {
+        "description": "How the deploy rolls out (SPEC.md section 5; docs/strategies.md lists "
+                       "which provider runs which): a name such as `all-at-once`, or a one-key "
+                       "mapping with that strategy's settings, such as `{canary: {step: "
+                       "\"10%\"}}`. Omitted: the target's own configuration is used.",
+        "anyOf": [
+            {"enum": spellings},
+            {"type": "object", "minProperties": 1, "maxProperties": 1,
+             "propertyNames": {"enum": spellings},
+             "additionalProperties": {"type": "object"}},
+        ],
+    }
 
 
 def published() -> str:

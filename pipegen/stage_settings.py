@@ -16,8 +16,7 @@ from troposphere import codepipeline
 from pipegen import cfn
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
-    from pipegen.emit import EmitContext
+    from pipegen.contexts import BuildContext, EmitContext
     from pipegen.model import Stage
 
 KEYS = ("on_failure", "before_entry", "on_success")
@@ -163,7 +162,7 @@ def _rule(rule: dict, index: int, ctx: EmitContext) -> codepipeline.RuleDeclarat
     if kind == "alarm":
         config["AlarmName"] = rule["alarm"]
         if "wait" in rule:
-            from pipegen.build import minutes
+            from pipegen.contexts import minutes
             config["WaitTime"] = str(minutes(rule["wait"]))
         # The rule reads the alarm's state through the pipeline role. DescribeAlarms scoped to
         # the alarm covers metric alarms; CloudWatch shows composite alarms only to a "*"

@@ -12,19 +12,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from awacs.aws import Action as IamAction
-from awacs.aws import Allow, Principal, Statement
+from awacs.aws import Allow, Condition, Principal, Statement, StringEquals
+from troposphere import Sub
 
 from pipegen import cfn, iam
 from pipegen.references import same_json
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
+    from pipegen.contexts import BuildContext
 
-# What a granted role may do with artifacts: read and write objects, list the bucket (so a
-# missing object is a 404, not a 403). Object ownership is enforced by the bucket, so no ACLs.
-GRANT_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+# What a granted role may do with artifacts: read objects, list the bucket (so a missing object
+# is a 404, not a 403); a `write` role may also put objects. Object ownership is enforced by the
+# bucket, so no ACLs. Read-only is the default: a role that could write could replace what a
+# later stage (production) deploys.
+GRANT_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"]
+GRANT_WRITE_ACTIONS = ["s3:PutObject"]
 GRANT_BUCKET_ACTIONS = ["s3:ListBucket"]
-GRANT_KEY_ACTIONS = iam.KMS_USE
+GRANT_KEY_ACTIONS = iam.KMS_READ
+GRANT_KEY_WRITE_ACTIONS = [a for a in iam.KMS_USE if a not in iam.KMS_READ]
+
+
+def grant_entries(store: dict) -> list[tuple[tuple, Any, bool]]:
+    """(path, role, may write) for every role `artifacts.grant` names, in the spec's order.
+
+    `grant: [ARN...]` is read-only; `grant: {read: [...], write: [...]}` names writers too.
+    """
+    grant = store.get("grant", [])
+    if isinstance(grant, list):
+        return [(("artifacts", "grant", i), r, False) for i, r in enumerate(grant)]
+    if not isinstance(grant, dict) or cfn.is_intrinsic(grant):
+        return []
+    return [(("artifacts", "grant", kind, i), r, kind == "write")
+            for kind in ("read", "write") for i, r in enumerate(grant.get(kind, []))]
 
 
 def may_be_cross_account(role: Any) -> bool:
@@ -68,7 +87,8 @@ def _generated_bucket(store: dict) -> bool:
 def check(ctx: BuildContext) -> None:
     store = ctx.data.get("artifacts", {})
     encryption = store.get("encryption", "aws-managed")
-    grant = store.get("grant", [])
+    entries = grant_entries(store)
+    grant = [role for _, role, _ in entries]
     cross = [r for r in assumed_roles(ctx.data) if may_be_cross_account(r[1])]
 
     if encryption == "aws-managed":
@@ -80,9 +100,9 @@ def check(ctx: BuildContext) -> None:
             ctx.error("PG378", f"{who} runs as a role that may be in another account, and {why}",
                       path, fix + "; a role in this account can be written "
                       "!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/NAME")
-        for i, _ in enumerate(grant):
+        for path, _, _ in entries:
             ctx.error("PG378", f"`grant` shares the artifacts with another account's role, and "
-                      f"{why}", ("artifacts", "grant", i),
+                      f"{why}", path,
                       "set `artifacts.encryption: generated` or the ARN of a customer-managed "
                       "key")
         return
@@ -105,29 +125,63 @@ def check(ctx: BuildContext) -> None:
                          "the bucket and key policies do not let it read or write artifacts",
                          path, "add the role to `artifacts.grant` (a role in this account "
                          "needs no grant: write its ARN with ${AWS::AccountId})")
+        writers = [role for _, role, write in entries if write]
+        for path, role, who in cross:
+            if who.startswith("action") and _writes(ctx.data, path) and \
+                    any(same_json(role, g) for g in grant) and \
+                    not any(same_json(role, w) for w in writers):
+                ctx.warn("PG393", f"{who} has `outputs` and runs as a role that "
+                         "`artifacts.grant` lets read artifacts only, so it cannot write them",
+                         path, "list the role under `artifacts.grant.write` (grant: {read: "
+                         "[...], write: [ROLE]})")
+
+
+def _writes(data: dict, role_path: tuple) -> bool:
+    """Whether the action whose `role` is at role_path has output artifacts."""
+    node: Any = data
+    for part in role_path[:-1]:
+        node = node[part]
+    return bool(node.get("outputs")) or bool(node.get("output_file"))
 
 
 def principal(roles: list[Any]) -> Principal:
     return Principal("AWS", [cfn.value(r) for r in roles])
 
 
-def bucket_statements(roles: list[Any], bucket_arn: Any, objects_arn: Any) -> list[Statement]:
+def _actions(names: list[str]) -> list[IamAction]:
+    return [IamAction(*a.split(":")) for a in names]
+
+
+def bucket_statements(roles: list[Any], bucket_arn: Any, objects_arn: Any,
+                      writers: list[Any] = ()) -> list[Statement]:
+    """Bucket-policy statements: every granted role reads, `writers` also put objects."""
     if not roles:
         return []
-    return [
-        Statement(Sid="GrantedRolesUseArtifacts", Effect=Allow, Principal=principal(roles),
-                  Action=[IamAction(*a.split(":")) for a in GRANT_OBJECT_ACTIONS],
-                  Resource=[objects_arn]),
+    out = [
+        Statement(Sid="GrantedRolesReadArtifacts", Effect=Allow, Principal=principal(roles),
+                  Action=_actions(GRANT_OBJECT_ACTIONS), Resource=[objects_arn]),
         Statement(Sid="GrantedRolesListArtifacts", Effect=Allow, Principal=principal(roles),
-                  Action=[IamAction(*a.split(":")) for a in GRANT_BUCKET_ACTIONS],
-                  Resource=[bucket_arn]),
+                  Action=_actions(GRANT_BUCKET_ACTIONS), Resource=[bucket_arn]),
     ]
+    if writers:
+        out.append(Statement(Sid="GrantedRolesWriteArtifacts", Effect=Allow,
+                             Principal=principal(list(writers)),
+                             Action=_actions(GRANT_WRITE_ACTIONS), Resource=[objects_arn]))
+    return out
 
 
-def key_statements(roles: list[Any]) -> list[Statement]:
+def key_statements(roles: list[Any], writers: list[Any] = ()) -> list[Statement]:
+    """Key-policy statements, usable only through S3 (kms:ViaService): the granted roles
+    decrypt artifacts, `writers` also encrypt them."""
     if not roles:
         return []
+    via = Condition(StringEquals("kms:ViaService", Sub("s3.${AWS::Region}.amazonaws.com")))
     # In a key policy, Resource "*" means this key and nothing else.
-    return [Statement(Sid="GrantedRolesUseKey", Effect=Allow, Principal=principal(roles),
-                      Action=[IamAction(*a.split(":")) for a in GRANT_KEY_ACTIONS],
-                      Resource=["*"])]
+    out = [Statement(Sid="GrantedRolesDecrypt", Effect=Allow, Principal=principal(roles),
+                     Action=_actions(GRANT_KEY_ACTIONS), Resource=["*"], Condition=via)]
+    if writers:
+        out.append(Statement(Sid="GrantedRolesEncrypt", Effect=Allow,
+                             Principal=principal(list(writers)),
+                             Action=_actions(GRANT_KEY_WRITE_ACTIONS), Resource=["*"],
+                             Condition=via))
+    return out

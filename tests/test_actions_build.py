@@ -478,10 +478,14 @@ def test_commands_action(write_spec, linter):
         "Namespace": "MakeVars",
         "OutputArtifacts": [{"Files": ["dist/**/*", "README.md"], "Name": "Dist"}],
         "OutputVariables": ["VERSION"],
+        "RoleArn": {"Fn::GetAtt": ["BuildMakeActionRole", "Arn"]},
         "RunOrder": 1,
     }
+    # The commands run as a role of their own: its logs, its secrets, its artifacts.
     logs = f"arn:{PART}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codepipeline/t"
-    g = grants(t)
+    assert not any(a.startswith(("logs:", "secretsmanager:")) for a in grants(t))
+    g = grants(t, "BuildMakeActionRole")
+    assert g["s3:PutObject"] == [{"Fn::Sub": f"arn:{PART}:s3:::${{ArtifactBucket}}/*"}]
     for verb in ("CreateLogGroup", "CreateLogStream", "PutLogEvents"):
         assert g[f"logs:{verb}"] == [{"Fn::Sub": logs}, {"Fn::Sub": logs + ":*"}]
     assert g["secretsmanager:GetSecretValue"] == [
@@ -497,7 +501,8 @@ def test_commands_log_group_follows_pipeline_name(write_spec):
         actions:
           - {name: Make, type: build, provider: commands, commands: [make], inputs: [AppSource]}
     """, head)
-    assert grants(t)["logs:PutLogEvents"][0] == {"Fn::Sub": [
+    assert "s3:PutObject" not in grants(t, "BuildMakeActionRole")  # no outputs, no writes
+    assert grants(t, "BuildMakeActionRole")["logs:PutLogEvents"][0] == {"Fn::Sub": [
         f"arn:{PART}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codepipeline/"
         "${VName}", {"VName": {"Fn::Sub": "${AWS::StackName}-p"}}]}
 

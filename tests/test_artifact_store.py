@@ -107,22 +107,51 @@ def test_grant_adds_bucket_and_key_policy_statements(tmp_path, linter):
     result = compile_result(tmp_path, spec_from_parts(GRANT, DEPLOY_AS.format(role=OTHER)), linter)
     principal = {"AWS": [OTHER, {"Fn::Sub": "arn:${AWS::Partition}:iam::${Prod}:role/cfn"}]}
     bucket_policy = resources(result)["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]
+    # Read-only unless `write` names the role: a test account cannot swap what prod deploys.
     assert bucket_policy["Statement"][1:] == [
-        {"Sid": "GrantedRolesUseArtifacts", "Effect": "Allow", "Principal": principal,
-         "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+        {"Sid": "GrantedRolesReadArtifacts", "Effect": "Allow", "Principal": principal,
+         "Action": ["s3:GetObject", "s3:GetObjectVersion"],
          "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${ArtifactBucket}/*"}]},
         {"Sid": "GrantedRolesListArtifacts", "Effect": "Allow", "Principal": principal,
          "Action": ["s3:ListBucket"],
          "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${ArtifactBucket}"}]},
     ]
     key_policy = resources(result)["ArtifactKey"]["Properties"]["KeyPolicy"]
-    assert key_policy["Statement"][1] == {
-        "Sid": "GrantedRolesUseKey", "Effect": "Allow", "Principal": principal,
-        "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
-                   "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom",
-                   "kms:ReEncryptTo"],
-        "Resource": ["*"]}
+    assert key_policy["Statement"][1:] == [{
+        "Sid": "GrantedRolesDecrypt", "Effect": "Allow", "Principal": principal,
+        "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": ["*"],
+        "Condition": {"StringEquals": {
+            "kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}}]
     lint_clean(linter, result)
+
+
+def test_grant_write_names_the_roles_that_may_also_write(tmp_path, linter):
+    text = spec_from_parts(GRANT.replace("grant: [", "grant:\n    read: [").replace(
+        "]\nparameters", f"]\n    write: [{OTHER}]\nparameters"), DEPLOY_AS.format(role=OTHER))
+    result = compile_result(tmp_path, text, linter)
+    bucket = resources(result)["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]
+    [write] = [s for s in bucket["Statement"] if s["Sid"] == "GrantedRolesWriteArtifacts"]
+    assert write["Principal"] == {"AWS": [OTHER]}
+    assert write["Action"] == ["s3:PutObject"]
+    key = resources(result)["ArtifactKey"]["Properties"]["KeyPolicy"]["Statement"]
+    [encrypt] = [s for s in key if s["Sid"] == "GrantedRolesEncrypt"]
+    assert encrypt["Principal"] == {"AWS": [OTHER]}
+    assert "kms:GenerateDataKey" in encrypt["Action"]
+    assert "kms:Decrypt" not in encrypt["Action"]
+    lint_clean(linter, result)
+
+
+def test_a_cross_account_writer_granted_read_only_is_warned(tmp_path):
+    stages = DEPLOY_AS.format(role=OTHER).replace(
+        "project: {buildspec: b.yml}", f"project: remote-build\n        role: {OTHER}")
+    text = spec_from_parts(GRANT, stages)
+    [(code, message, path, hint)] = warnings_of(tmp_path, text)
+    assert (code, path) == ("PG393", "stages.0.actions.0.role")
+    assert message == ("action 'Package' has `outputs` and runs as a role that "
+                       "`artifacts.grant` lets read artifacts only, so it cannot write them")
+    writer = GRANT.replace("grant: [", "grant:\n    read: [").replace(
+        "]\nparameters", f"]\n    write: [{OTHER}]\nparameters")
+    assert warnings_of(tmp_path, spec_from_parts(writer, stages)) == []
 
 
 def test_action_role_is_assumed_by_the_pipeline_role(tmp_path):
@@ -144,7 +173,7 @@ def test_grant_on_an_existing_bucket_replaces_its_policy(tmp_path, linter):
     policy = resources(result)["ArtifactBucketPolicy"]["Properties"]
     assert policy["Bucket"] == "shared-artifacts"
     assert [s["Sid"] for s in policy["PolicyDocument"]["Statement"]] == [
-        "DenyInsecureConnections", "GrantedRolesUseArtifacts", "GrantedRolesListArtifacts"]
+        "DenyInsecureConnections", "GrantedRolesReadArtifacts", "GrantedRolesListArtifacts"]
     assert "ArtifactBucket" not in resources(result)
     assert result.warnings[0].code == "PG390"
     assert warnings_of(tmp_path, text) == [(

@@ -70,14 +70,18 @@ def test_cloudformation_create_update(tmp_path, linter):
         },
         "InputArtifacts": [{"Name": "Built"}],
         "OutputArtifacts": [{"Name": "StackOut"}],
+        "RoleArn": {"Fn::GetAtt": ["DeployStackActionRole", "Arn"]},
         "RunOrder": 1,
     }
+    # Passing the deploy role is the action role's, never the pipeline role's.
+    assert not any("iam:PassRole" in s["Action"] for s in statements(t))
+    own = statements(t, "DeployStackActionRole")
     assert {
         "Action": ["iam:PassRole"], "Effect": "Allow",
         "Resource": ["arn:aws:iam::111111111111:role/cfn"],
         "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
-    } in statements(t)
-    stack_grants = [s for s in statements(t) if "cloudformation:UpdateStack" in s["Action"]]
+    } in own
+    stack_grants = [s for s in own if "cloudformation:UpdateStack" in s["Action"]]
     assert stack_grants[0]["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:"
                                             "${AWS::Region}:${AWS::AccountId}:stack/demo/*"}]
     assert "cloudformation:DeleteStack" not in stack_grants[0]["Action"]
@@ -145,7 +149,8 @@ def test_cloudformation_modes_and_default_inputs(tmp_path, linter):
     assert apply["Configuration"] == {"ActionMode": "CHANGE_SET_EXECUTE", "StackName": "demo",
                                       "ChangeSetName": "pipegen-change-set"}
     assert "InputArtifacts" not in apply
-    delete_grant = [s for s in statements(t) if "cloudformation:DeleteStack" in s["Action"]]
+    delete_grant = [s for s in statements(t, "DeployRemoveActionRole")
+                    if "cloudformation:DeleteStack" in s["Action"]]
     assert {r["Fn::Sub"].rsplit(":", 1)[1] for s in delete_grant for r in s["Resource"]} == {
         "stack/scratch/*"}
 
@@ -194,10 +199,9 @@ def test_change_set_expansion(tmp_path, linter):
         "Configuration": {"NotificationArn": "arn:aws:sns:us-east-1:111111111111:reviews",
                           "CustomData": "Check the change set",
                           "ExternalEntityLink": "https://example.com/runbook"},
-        "RoleArn": role,
         "RunOrder": 2,
         "TimeoutInMinutes": 60,
-    }
+    }  # no RoleArn: the approval runs in the pipeline's own account (SPEC.md section 4)
     assert execute == {
         "Name": "Apply",
         "ActionTypeId": type_id("CloudFormation"),
@@ -214,6 +218,9 @@ def test_change_set_expansion(tmp_path, linter):
     assert {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Resource": [role]} in statements(t)
     assert not [s for s in statements(t) if any(a.startswith(("cloudformation:", "iam:"))
                                                 for a in s["Action"])]
+    # The approval is the pipeline role's own: it publishes to the topic itself.
+    assert {"Action": ["sns:Publish"], "Effect": "Allow",
+            "Resource": ["arn:aws:sns:us-east-1:111111111111:reviews"]} in statements(t)
 
 
 def test_change_set_without_approval_has_two_steps(tmp_path):
@@ -268,7 +275,8 @@ def test_created_deploy_role(tmp_path, linter):
         "Action": ["sqs:CreateQueue", "sqs:DeleteQueue"], "Effect": "Allow",
         "Resource": ["arn:aws:sqs:*:111111111111:demo-*"]}]
     assert "DeployTwoDeployRole" not in t["Resources"]
-    pass_role = [s for s in statements(t) if s["Action"] == ["iam:PassRole"]]
+    pass_role = [s for s in statements(t, "DeployOneActionRole")
+                 if s["Action"] == ["iam:PassRole"]]
     assert pass_role == [{
         "Action": ["iam:PassRole"], "Effect": "Allow",
         "Resource": [{"Fn::GetAtt": ["DeployOneDeployRole", "Arn"]}],
@@ -336,14 +344,16 @@ def test_ecs_rolling_and_blue_green(tmp_path, linter):
         "Name": "Rolling", "ActionTypeId": type_id("ECS"),
         "Configuration": {"ClusterName": "demo", "ServiceName": "api",
                           "FileName": "imagedefinitions.json"},
-        "InputArtifacts": [{"Name": "Built"}], "RunOrder": 1}
+        "InputArtifacts": [{"Name": "Built"}], "RunOrder": 1,
+        "RoleArn": {"Fn::GetAtt": ["DeployRollingActionRole", "Arn"]}}
     assert bg["ActionTypeId"] == type_id("CodeDeployToECS")
     assert bg["Configuration"] == {
         "ApplicationName": "demo-ecs", "DeploymentGroupName": "demo-api",
         "TaskDefinitionTemplateArtifact": "Built", "TaskDefinitionTemplatePath": "taskdef.json",
         "AppSpecTemplateArtifact": "Built", "AppSpecTemplatePath": "appspec.yaml",
         "Image1ArtifactName": "Built", "Image1ContainerName": "IMAGE1_NAME"}
-    grants = statements(t)
+    assert not any(a.startswith(("ecs:", "iam:")) for s in statements(t) for a in s["Action"])
+    grants = statements(t, "DeployRollingActionRole")
     assert {"Action": ["ecs:DescribeServices", "ecs:UpdateService"], "Effect": "Allow",
             "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:"
                           "${AWS::AccountId}:service/demo/api"}]} in grants
@@ -363,8 +373,11 @@ def test_beanstalk(tmp_path, linter):
     [a] = stage_actions(t, "Deploy")
     assert a == {"Name": "Web", "ActionTypeId": type_id("ElasticBeanstalk"),
                  "Configuration": {"ApplicationName": "demo", "EnvironmentName": "demo-prod"},
-                 "InputArtifacts": [{"Name": "Built"}], "RunOrder": 1}
-    assert t["Resources"]["PipelineRole"]["Properties"]["ManagedPolicyArns"] == [{
+                 "InputArtifacts": [{"Name": "Built"}], "RunOrder": 1,
+                 "RoleArn": {"Fn::GetAtt": ["DeployWebActionRole", "Arn"]}}
+    # AWS's broad Beanstalk policy sits on the action's own role, not the pipeline role.
+    assert "ManagedPolicyArns" not in t["Resources"]["PipelineRole"]["Properties"]
+    assert t["Resources"]["DeployWebActionRole"]["Properties"]["ManagedPolicyArns"] == [{
         "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess-AWSElasticBeanstalk"}]
 
 
@@ -596,8 +609,7 @@ def test_artifact_path_must_name_an_input(tmp_path):
           deploy_role: arn:aws:iam::111111111111:role/cfn
           inputs: [Built]
     """, "", [
-        ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
-         "stages[1].actions[0].names.execute"),
+        # One clash, one error: at the second name (JSON output relates the first).
         ("PG366", "the expanded action name 'Apply' is already used in stage 'Deploy'",
          "stages[1].actions[1].names.execute"),
     ], id="two_expansions_must_not_clash"),

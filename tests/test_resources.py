@@ -232,7 +232,8 @@ def test_wildcard_action_in_permissions(tmp_path, where):
             """)
         path = "stages[0].actions[0].project.permissions[0].actions[1]"
     assert error_tuples(tmp_path, text) == [(
-        "PG383", "the wildcard action 's3:*' would grant every action of the service", path,
+        "PG383", "the wildcard action 's3:*' would grant every action it matches, including "
+        "those AWS adds later", path,
         line_of(text, "s3:*"), col_of(text, "'s3:*'"),
         "list the actions the role needs (pipegen's roles are least privilege)")]
 

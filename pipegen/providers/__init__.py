@@ -1,7 +1,9 @@
 """The provider registry: discovers every provider module in this package.
 
 A module contributes by defining `PROVIDERS = [...]` with SourceProvider and ActionProvider
-instances. Nothing here is edited to add one.
+instances, and rules that span several sources or actions by defining `PIPELINE_CHECKS =
+[check, ...]`: each `check(pipeline, ctx)` runs once, when the model is complete and
+expanded, with the build context (ctx.error / ctx.warn). Nothing here is edited to add one.
 """
 
 from __future__ import annotations
@@ -16,14 +18,24 @@ from pipegen.providers.base import ActionProvider, SourceProvider
 DEFAULT_PROVIDER = {"build": "codebuild", "test": "codebuild", "approval": "manual"}
 
 
+def _modules():
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name != "base":
+            yield importlib.import_module(f"{__name__}.{info.name}")
+
+
+@cache
+def pipeline_checks() -> tuple:
+    """Every module's PIPELINE_CHECKS, in module order: rules over the whole model."""
+    return tuple(check for module in _modules() for check in getattr(module, "PIPELINE_CHECKS",
+                                                                       ()))
+
+
 @cache
 def _discover() -> tuple[dict[str, SourceProvider], dict[tuple[str, str], ActionProvider]]:
     sources: dict[str, SourceProvider] = {}
     actions: dict[tuple[str, str], ActionProvider] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name == "base":
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for module in _modules():
         for p in getattr(module, "PROVIDERS", ()):
             if isinstance(p, SourceProvider):
                 if p.provider in sources:
@@ -46,4 +58,6 @@ def actions() -> dict[tuple[str, str], ActionProvider]:
 
 
 def providers_for(action_type: str) -> list[str]:
-    return sorted(p for t, p in actions() if t == action_type)
+    """The providers a spec may write for an action type (internal ones are for expanders)."""
+    return sorted(p for (t, p), impl in actions().items()
+                  if t == action_type and not impl.internal)

@@ -13,9 +13,8 @@ from typing import Any
 from troposphere import GetAtt, appconfig
 
 from pipegen import cfn
-from pipegen.build import is_home_region
 from pipegen.naming import logical_id
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, is_home_region
 from pipegen.providers.deploy_common import acts, arn
 
 

@@ -1,9 +1,11 @@
 """AWS CloudFormation deploy actions, in every ActionMode, with typed keys.
 
-`mode: change-set` expands into create change set, an optional manual approval
-(`approve: true`) and execute change set: the action's inputs go to the create step, the
-approval and execute steps take none, `role` and `region` apply to every step and the
-namespace (stack outputs) to the execute step. The deploy role CloudFormation assumes is
+`mode: change-set` expands (in the expand phase) into create change set, an optional manual
+approval (`approve: true`) and execute change set: the action's inputs go to the create step,
+the approval and execute steps take none, `role` and `region` apply to the create and execute
+steps, and the namespace (stack outputs) and outputs to the execute step. The approval is a
+real `type: approval` action (the manual provider checks and emits it) in the pipeline's own
+account and region. The deploy role CloudFormation assumes is
 given (an ARN) or created from `{managed_policies, permissions}`.
 """
 
@@ -15,9 +17,8 @@ from typing import Any
 from troposphere import GetAtt
 
 from pipegen import cfn, iam
-from pipegen.build import check_artifact_path, minutes
 from pipegen.naming import logical_id
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, check_artifact_path, minutes
 from pipegen.providers.deploy_common import acts, arn, pass_role
 
 MODES = {
@@ -63,16 +64,10 @@ def _created_role(settings: dict) -> bool:
     return isinstance(role, dict) and not cfn.is_intrinsic(role)
 
 
-def _names_of(spec: dict) -> dict[str, str]:
-    """The action names an action spec becomes: its steps' names for mode change-set."""
-    if spec.get("provider") != "cloudformation" or _mode(spec) != "change-set":
-        return {"action": spec["name"]}
-    names = spec.get("names", {})
-    out = {step: names.get(step, f"{spec['name']}-{default}") for step, default in (
-        ("create", "CreateChangeSet"), ("approve", "Approve"), ("execute", "ExecuteChangeSet"))}
-    if not spec.get("approve"):
-        del out["approve"]
-    return out
+# The steps of `mode: change-set`: (step, default name suffix).
+STEPS = (("create", "CreateChangeSet"), ("approve", "Approve"), ("execute", "ExecuteChangeSet"))
+# Keys of the written action that configure the expansion, not the create step.
+EXPANSION_KEYS = ("approve", "approval", "names", "output_file", "mode")
 
 
 class CloudFormationAction(ActionProvider):
@@ -80,11 +75,6 @@ class CloudFormationAction(ActionProvider):
     schema = "actions/cloudformation.json"
     inputs = (0, 10)
     outputs = (0, 1)
-
-    def steps(self, settings: dict) -> int:
-        if _mode(settings) != "change-set":
-            return 1
-        return 3 if settings.get("approve") else 2
 
     def default_inputs(self, settings: dict) -> bool:
         # Deleting a stack or executing a change set reads no template.
@@ -95,8 +85,6 @@ class CloudFormationAction(ActionProvider):
         self._check_mode_keys(action, ctx)
         if _mode(action.settings) not in ("delete", "change-set-execute"):
             self._check_template(action, ctx)
-        if _mode(action.settings) == "change-set":
-            self._check_names(action, ctx)
 
     def _check_roles(self, action, ctx) -> None:
         s, path, mode = action.settings, action.path, _mode(action.settings)
@@ -143,10 +131,6 @@ class CloudFormationAction(ActionProvider):
                     ctx.error("PG360", f"`{'.'.join(where)}` configures the approval step, and "
                               "this action has no `approve: true`", path + where,
                               "add `approve: true`, or remove it", key=True)
-        timeout = s.get("approval", {}).get("timeout")
-        if timeout is not None and not 5 <= minutes(timeout) <= 86400:
-            ctx.error("PG205", f"an approval waits 5m to 60d; {timeout} is outside that",
-                      path + ("approval", "timeout"))
         if "output_file" in s and not action.outputs:
             ctx.error("PG362", "`output_file` is written to the action's output artifact, and "
                       "the action has no `outputs`", path + ("output_file",),
@@ -170,41 +154,42 @@ class CloudFormationAction(ActionProvider):
                 check_artifact_path(ctx, action, f"{artifact}::{file}",
                                     path + ("parameter_overrides", name, "get_param", 0))
 
-    def _check_names(self, action, ctx) -> None:
-        """The expanded actions' names must be valid and unique in the stage."""
-        stage = ctx.data["stages"][action.path[1]]
-        taken: set[str] = set()
-        for other in stage["actions"]:
-            if other is not action.settings:
-                taken |= set(_names_of(other).values())
-        seen: set[str] = set()
-        for step, name in _names_of(action.settings).items():
-            where = action.path + (("names", step) if step in action.get("names", {})
-                                   else ("name",))
-            if len(name) > 100:
-                ctx.error("PG366", f"the expanded action name '{name}' is longer than 100 "
-                          "characters", where, f"set `names: {{{step}: SHORTER}}`")
-            elif name in taken or name in seen:
-                ctx.error("PG366", f"the expanded action name '{name}' is already used in "
-                          f"stage '{action.stage}'", where,
-                          f"set `names: {{{step}: OTHER}}`, or rename the other action")
-            seen.add(name)
+    def expand(self, action, ctx):
+        """mode change-set: create change set, the approval (`approve: true`), execute."""
+        s = action.settings
+        if _mode(s) != "change-set":
+            return None
+        names, path = s.get("names", {}), action.path
+
+        def named(step: str, suffix: str) -> dict:
+            where = path + ("names", step) if step in names else None
+            return dict(name=names.get(step, f"{action.name}-{suffix}"), name_path=where,
+                        rename=f"set `names: {{{step}: OTHER}}`, or rename the other action")
+
+        create = ctx.step(action, "create", **named(*STEPS[0]), outputs=(), namespace=None,
+                          settings={**{k: v for k, v in s.items() if k not in EXPANSION_KEYS},
+                                    "mode": "change-set-create"})
+        steps = [create]
+        if s.get("approve"):
+            # A real approval action, in the pipeline's own account and region (SPEC.md
+            # section 4): it takes neither `role` nor `region`.
+            spec = s.get("approval", {})
+            steps.append(ctx.step(
+                action, "approve", **named(*STEPS[1]), type="approval", provider="manual",
+                settings=spec, path=path + ("approval",), inputs=(), outputs=(),
+                namespace=None, role=None, region=None, configuration={},
+                timeout_minutes=minutes(spec["timeout"]) if "timeout" in spec else None,
+                after=(create.name,)))
+        execute = {k: s[k] for k in ("stack", "change_set", "output_file") if k in s}
+        steps.append(ctx.step(action, "execute", **named(*STEPS[2]), inputs=(),
+                              configuration={}, settings={**execute,
+                                                          "mode": "change-set-execute"},
+                              after=(steps[-1].name,)))
+        return steps
 
     def emit(self, action, ctx) -> list[Emitted]:
-        s, mode = action.settings, _mode(action.settings)
-        if mode != "change-set":
-            e = Emitted("Deploy", "AWS", "CloudFormation", self._config(action, ctx, MODES[mode]))
-            return [e]
-        names = _names_of(action.settings)
-        out = [Emitted("Deploy", "AWS", "CloudFormation",
-                       self._config(action, ctx, "CHANGE_SET_REPLACE", output=False),
-                       name=names["create"], outputs=(), step=0)]
-        if s.get("approve"):
-            out.append(self._approval(action, ctx, names["approve"]))
-        out.append(Emitted("Deploy", "AWS", "CloudFormation",
-                           self._config(action, ctx, "CHANGE_SET_EXECUTE"),
-                           name=names["execute"], inputs=(), step=len(out)))
-        return out
+        mode = _mode(action.settings)
+        return [Emitted("Deploy", "AWS", "CloudFormation", self._config(action, ctx, MODES[mode]))]
 
     def _config(self, action, ctx, action_mode: str, output: bool = True) -> dict[str, Any]:
         s = action.settings
@@ -250,21 +235,6 @@ class CloudFormationAction(ActionProvider):
                     action.path + ("deploy_role",))
             ctx.shared[key] = GetAtt(title, "Arn")
         return ctx.shared[key]
-
-    def _approval(self, action, ctx, name: str) -> Emitted:
-        spec = action.get("approval", {})
-        config: dict[str, Any] = {}
-        if "notify" in spec:
-            config["NotificationArn"] = spec["notify"]
-            if acts(action):
-                ctx.policy.allow("sns:Publish", cfn.value(spec["notify"]))
-        if "message" in spec:
-            config["CustomData"] = spec["message"]
-        if "url" in spec:
-            config["ExternalEntityLink"] = spec["url"]
-        extra = {"TimeoutInMinutes": minutes(spec["timeout"])} if "timeout" in spec else {}
-        return Emitted("Approval", "AWS", "Manual", config, name=name, inputs=(), outputs=(),
-                       step=1, extra=extra)
 
 
 def _has_intrinsic(params: dict) -> bool:

@@ -12,10 +12,9 @@ import yaml
 from troposphere import GetAtt, Ref, Sub, codebuild
 
 from pipegen import cfn, iam
-from pipegen.build import minutes
 from pipegen.naming import logical_id
 from pipegen.providers import actionutil
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, minutes
 
 COMPUTE = {"small": "BUILD_GENERAL1_SMALL", "medium": "BUILD_GENERAL1_MEDIUM",
            "large": "BUILD_GENERAL1_LARGE", "xlarge": "BUILD_GENERAL1_XLARGE",
@@ -252,7 +251,8 @@ class CodeBuildAction(ActionProvider):
                 "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
                 + log_group.data["Fn::Sub"])
         policy.allow(LOG_ACTIONS, [group_arn, _with_suffix(group_arn, ":*")])
-        ctx.grant_store(policy)
+        # Writing is for outputs: a project without them only reads its inputs.
+        ctx.grant_store(policy, write=bool(action.outputs))
         for source_model in ctx.pipeline.sources:
             if source_model.output in action.inputs and source_model.format == "clone-ref":
                 from pipegen import providers

@@ -31,7 +31,6 @@ class CodeCommitSource(SourceProvider):
                       source.path + ("trigger" if explicit else "role",),
                       "use `trigger: poll` or `trigger: none` (a rule would have to live in "
                       "the repository's account)", key=not explicit)
-        source_rules.common_checks(source, ctx)
 
     def emit(self, source, ctx) -> Emitted:
         s = source.settings

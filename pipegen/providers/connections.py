@@ -13,7 +13,7 @@ import json
 from troposphere import GetAtt, Join, Ref, Select, Split, codeconnections
 
 from pipegen import cfn
-from pipegen.providers import git_triggers, source_rules
+from pipegen.providers import git_triggers
 from pipegen.providers.base import Emitted, SourceProvider
 
 # Connections were renamed from CodeStar Connections to CodeConnections in 2024: new
@@ -61,24 +61,7 @@ class ConnectionSource(SourceProvider):
                       "connection, which needs the installation's host", source.path
                       + ("connection",), "add `host:` with the CodeConnections host ARN "
                       "(arn:aws:codeconnections:REGION:ACCOUNT:host/NAME-ID)")
-        if generated and self.provider in HOSTED:
-            self._check_same_host(source, ctx)
         git_triggers.check(source, ctx)
-        source_rules.common_checks(source, ctx)
-
-    def _check_same_host(self, source, ctx) -> None:
-        """All sources sharing this provider's generated connection name the same host."""
-        mine = json.dumps(source.settings.get("host"), sort_keys=True)
-        for i, other in enumerate(ctx.data["sources"][: source.path[1]]):
-            if other["provider"] == self.provider and other.get("connection") == "generated" \
-                    and json.dumps(other.get("host"), sort_keys=True) != mine:
-                ctx.error("PG324", f"sources '{other.get('name', self.default_name)}' and "
-                          f"'{source.name}' share the generated {self.provider} connection but "
-                          "name different hosts", source.path + ("connection",),
-                          "pipegen generates one connection per provider: pass the other "
-                          "connection's ARN in `connection` instead",
-                          related=(ctx.loaded.span(("sources", i)),))
-                return
 
     def connection_arn(self, source, ctx):
         s = source.settings
@@ -124,6 +107,25 @@ class ConnectionSource(SourceProvider):
     def consumer_permissions(self, source, ctx, policy) -> None:
         policy.allow(USE_CONNECTION, self.connection_arn(source, ctx))
 
+
+
+def _same_host(pipeline, ctx) -> None:
+    """Sources sharing a provider's generated connection name the same host (PG324)."""
+    generated = [s for s in pipeline.sources if s.provider in HOSTED
+                 and s.settings.get("connection") == "generated"]
+    for k, source in enumerate(generated):
+        mine = json.dumps(source.settings.get("host"), sort_keys=True)
+        other = next((o for o in generated[:k] if o.provider == source.provider and
+                      json.dumps(o.settings.get("host"), sort_keys=True) != mine), None)
+        if other is not None:
+            ctx.error("PG324", f"sources '{other.name}' and '{source.name}' share the generated "
+                      f"{source.provider} connection but name different hosts",
+                      source.path + ("connection",), "pipegen generates one connection per "
+                      "provider: pass the other connection's ARN in `connection` instead",
+                      related=(ctx.loaded.span(other.path),))
+
+
+PIPELINE_CHECKS = [_same_host]
 
 PROVIDERS = [
     ConnectionSource("github", "GitHub"),

@@ -7,9 +7,8 @@ the project, its device pool, the uploads and runs the action creates in that pr
 from __future__ import annotations
 
 from pipegen import cfn
-from pipegen.build import minutes
 from pipegen.providers import actionutil
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, minutes
 
 APP_TYPES = {"android": "Android", "ios": "iOS", "web": "Web"}
 FLAGS = {  # spec key -> Configuration key, for booleans

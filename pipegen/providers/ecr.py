@@ -21,9 +21,6 @@ class EcrSource(SourceProvider):
     triggers = ("events", "none")
     default_name = "Image"
 
-    def check(self, source, ctx) -> None:
-        source_rules.common_checks(source, ctx)
-
     def emit(self, source, ctx) -> Emitted:
         s = source.settings
         tag = s.get("tag", "latest")

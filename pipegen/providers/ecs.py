@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.build import check_artifact_path
-from pipegen.providers.base import ActionProvider, Emitted
+from pipegen.providers.base import ActionProvider, Emitted, check_artifact_path
 from pipegen.providers.codedeploy import grant_deployment
 from pipegen.providers.deploy_common import acts, arn, pass_role
 

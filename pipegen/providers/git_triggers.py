@@ -14,7 +14,7 @@ from troposphere import codepipeline as cp
 from pipegen import cfn
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
+    from pipegen.contexts import BuildContext
     from pipegen.model import Source
 
 DEFAULT_PR_EVENTS = ("open", "updated")

@@ -12,10 +12,9 @@ from __future__ import annotations
 from troposphere import Ref, Sub, codepipeline, secretsmanager
 
 from pipegen import cfn
-from pipegen.emit import PIPELINE
 from pipegen.naming import logical_id
 from pipegen.providers import source_rules
-from pipegen.providers.base import Emitted, SourceProvider
+from pipegen.providers.base import PIPELINE, Emitted, SourceProvider
 
 
 def owner_and_repo(settings: dict) -> tuple:
@@ -54,7 +53,6 @@ class GitHubV1Source(SourceProvider):
         source_rules.check_secret(source, ctx, "webhook_secret", generated=True)
         source_rules.unused_with_trigger(source, ctx, "webhook_secret", "webhook")
         source_rules.unused_with_trigger(source, ctx, "register_webhook", "webhook")
-        source_rules.common_checks(source, ctx)
 
     def emit(self, source, ctx) -> Emitted:
         s = source.settings

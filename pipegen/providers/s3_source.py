@@ -36,7 +36,6 @@ class S3Source(SourceProvider):
     def check(self, source, ctx) -> None:
         source_rules.unused_with_trigger(source, ctx, "via", "events")
         self._check_own_bucket(source, ctx)
-        source_rules.common_checks(source, ctx)
 
     def _check_own_bucket(self, source, ctx) -> None:
         """A bucket declared in this spec's `resources` can be checked, and fixed by the user."""

@@ -1,7 +1,8 @@
 """Checks shared by source providers: secrets, keys a trigger ignores, nothing starting a run.
 
-Not a provider module (no PROVIDERS): every source provider's `check` calls `common_checks`,
-and the github-v1 provider calls `check_secret` for its token and webhook secret.
+Not a provider module (no PROVIDERS). "Nothing starts this pipeline" spans every source: it is
+a pipeline-wide check (PIPELINE_CHECKS, run once on the complete model); the github-v1 provider
+calls `check_secret` for its token and webhook secret.
 """
 
 from __future__ import annotations
@@ -11,38 +12,30 @@ from typing import TYPE_CHECKING
 
 from troposphere import events
 
-from pipegen import cfn, providers
+from pipegen import cfn
 from pipegen.errors import diag
 from pipegen.naming import logical_id
 
 if TYPE_CHECKING:
-    from pipegen.build import BuildContext
-    from pipegen.emit import EmitContext
-    from pipegen.model import Source
+    from pipegen.contexts import BuildContext, EmitContext
+    from pipegen.model import Pipeline, Source
 
 DYNAMIC_SECRET = "{{resolve:secretsmanager:"
 SECRET_HINT = ("store it in AWS Secrets Manager and write `{{resolve:secretsmanager:NAME:"
                "SecretString:KEY}}`, or `!Ref` a parameter with `no_echo: true`")
 
 
-def common_checks(source: Source, ctx: BuildContext) -> None:
-    """What every source provider's check runs."""
-    _nothing_starts(source, ctx)
-
-
-def _nothing_starts(source: Source, ctx: BuildContext) -> None:
-    """PG339 once per spec (when the last source is checked): every source says trigger: none."""
-    specs = ctx.data["sources"]
-    if source.path[1] != len(specs) - 1:
-        return
-    registry = providers.sources()
-    triggers = [s.get("trigger", registry[s["provider"]].triggers[0]) for s in specs]
-    if all(t == "none" for t in triggers):
-        first = next(i for i, s in enumerate(specs) if "trigger" in s)
+def _nothing_starts(pipeline: Pipeline, ctx: BuildContext) -> None:
+    """PG339: every source says trigger: none."""
+    if pipeline.sources and all(s.trigger == "none" for s in pipeline.sources):
+        first = next(s for s in pipeline.sources if "trigger" in s.settings)
         ctx.warn("PG339", "every source says `trigger: none`, so nothing starts this pipeline: "
-                 "it runs only when someone starts it", ("sources", first, "trigger"),
+                 "it runs only when someone starts it", first.path + ("trigger",),
                  "choose a trigger for a source, or acknowledge this warning with "
                  "`acknowledge: [PG339]`")
+
+
+PIPELINE_CHECKS = [_nothing_starts]
 
 
 def unused_with_trigger(source: Source, ctx: BuildContext, key: str, trigger: str) -> None:

@@ -1,0 +1,278 @@
+"""The contexts providers and strategies are handed, and the helpers they share.
+
+This is the provider boundary: a provider or strategy module imports this module (usually
+through pipegen.providers.base, which re-exports it) and pipegen's leaf modules (cfn, iam,
+naming, errors, model, store, references), never the phases (build, expand, emit, compiler).
+The phases import their context from here. tests/test_boundary.py holds the line.
+
+- BuildContext: the build phase's; providers' `check` and strategies' `check` report with
+  ctx.error / ctx.warn / ctx.v2_only.
+- ExpandContext: the expand phase's; expanders build steps with ctx.step(...).
+- EmitContext: the emit phase's; providers add resources (ctx.add), pipeline-role IAM
+  (ctx.policy), triggers, and read the store (ctx.bucket, ctx.key_arn, ctx.grant_store).
+- minutes, check_artifact_path, is_home_region and the generated logical ids (PIPELINE, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from troposphere import AWSObject, GetAtt, Ref, Sub, Tags, Template
+
+from pipegen import cfn, iam
+from pipegen.errors import CODES, Diagnostic, diag, format_path
+
+if TYPE_CHECKING:
+    from pipegen.loader import Loaded
+    from pipegen.model import Action, Path, Pipeline, Source
+
+# Logical ids of the shared resources pipegen may generate (SPEC.md section 8); which of them a
+# spec actually generates is references.generated_ids(data).
+PIPELINE = "Pipeline"
+PIPELINE_ROLE = "PipelineRole"
+ARTIFACT_BUCKET = "ArtifactBucket"
+ARTIFACT_BUCKET_POLICY = "ArtifactBucketPolicy"
+ARTIFACT_KEY = "ArtifactKey"
+EVENTS_ROLE = "PipelineEventsRole"
+
+DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
+
+def minutes(duration: str) -> int:
+    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120."""
+    n, unit = int(duration[:-1]), duration[-1]
+    total = n * DURATION_MINUTES[unit]
+    return int(total) if total == int(total) else int(total) + 1
+
+
+def _severity(code: str, wanted: str) -> None:
+    """An error code raised as a warning (or the reverse) is a pipegen bug: the table decides."""
+    if code in CODES and CODES[code].severity != wanted:
+        raise RuntimeError(f"{code} is an {CODES[code].severity} in pipegen.errors.CODES, "
+                           f"raised as an {wanted}")
+
+
+class BuildContext:
+    """What the build phase and providers' checks share: the spec, its spans, the diagnostics."""
+
+    def __init__(self, loaded: Loaded):
+        self.loaded = loaded
+        self.data: dict = loaded.data
+        self.diagnostics: list[Diagnostic] = []
+        self.type: str = self.data.get("type", "v2")
+        self.sources: list[Source] = []
+        self.parameters: dict = self.data.get("parameters", {})
+        self.conditions: dict = self.data.get("conditions", {})
+        self.resources: dict = self.data.get("resources", {})
+
+    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
+              key: bool = False, related: tuple = ()) -> None:
+        _severity(code, "error")
+        span = self.loaded.key_span(path) if key else self.loaded.span(path)
+        self.diagnostics.append(diag(code, message, span, path, hint, "error", related))
+
+    def warn(self, code: str, message: str, path: tuple, hint: str | None = None) -> None:
+        _severity(code, "warning")
+        self.diagnostics.append(diag(code, message, self.loaded.span(path), path, hint,
+                                     "warning"))
+
+    def v2_only(self, feature: str, path: tuple) -> None:
+        if self.type == "v1":
+            self.error("PG305", f"{feature} needs a v2 pipeline, and this spec says `type: v1`",
+                       path, "remove it, or set `type: v2`", key=True)
+
+    @property
+    def source_outputs(self) -> list[str]:
+        return [s.output for s in self.sources]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tuple) -> None:
+    """An `ARTIFACT::path` value must name one of the action's inputs (PG309)."""
+    if not isinstance(value, str) or "::" not in value:
+        return
+    artifact = value.split("::", 1)[0]
+    if artifact not in action.inputs:
+        inputs = ", ".join(action.inputs) if action.inputs else "none"
+        ctx.error("PG309", f"'{artifact}' in '{value}' is not one of the inputs of action "
+                  f"'{action.name}'", path, f"the action's inputs: {inputs}; name one of them, "
+                  "or add the artifact to `inputs`")
+
+
+def is_home_region(region: Any) -> bool:
+    """`region: !Ref AWS::Region` (or no region) runs the action in the pipeline's region."""
+    return region is None or region == {"Ref": "AWS::Region"}
+
+
+class ExpandContext:
+    """What expanders get: the written model, the spec's spans, the shared diagnostics."""
+
+    def __init__(self, pipeline: Pipeline, build: BuildContext):
+        self.pipeline = pipeline  # as written (Stage.actions not expanded yet)
+        self.build = build  # providers' checks of expanded steps run with it
+        self.loaded = build.loaded
+        self.diagnostics = build.diagnostics
+        self._written: dict[Path, Action] = {a.path: a for a in pipeline.actions()}
+        self._rename: dict[int, str] = {}
+
+    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
+              key: bool = False, related: tuple = ()) -> None:
+        self.build.error(code, message, path, hint, key, related)
+
+    def warn(self, code: str, message: str, path: tuple, hint: str | None = None) -> None:
+        self.build.warn(code, message, path, hint)
+
+    def written_of(self, action: Action) -> Action:
+        """The written action an action of the plan came from (itself when not expanded)."""
+        return self._written.get(action.written_path, action)
+
+    def step(self, action: Action, step: str, name: str, *, name_path: Path | None = None,
+             rename: str | None = None, **changes: Any) -> Action:
+        """One step of `action`'s expansion: a copy of it with `name` and `changes`.
+
+        Everything not changed is inherited (stage, type, provider, inputs, outputs, settings,
+        path, when, region, role, timeout, namespace, configuration): pass what differs, e.g.
+        `type="approval", provider="manual", settings={...}, inputs=(), outputs=(),
+        role=None, region=None, namespace=None, configuration={}`. `after` names other steps
+        of this expansion. `name_path` is where the step's name is written (default: the
+        action's `name`); `rename` is the hint for a name clash (default: rename the action).
+        """
+        changes.setdefault("after", ())
+        made = replace(action, name=name, step=step, origin=action.written_path,
+                       name_path=name_path or action.name_at, explicit_run_order=None,
+                       strategy=None, run_order=0, **changes)
+        if rename is not None:
+            self._rename[id(made)] = rename
+        return made
+
+    def rename_hint(self, action: Action) -> str:
+        return self._rename.get(id(action), f"rename '{self.written_of(action).name}' or the "
+                                "other action")
+
+
+class EmitContext:
+    """What providers emit into: the template, the pipeline role's policy, the store."""
+
+    def __init__(self, pipeline: Pipeline, loaded: Loaded):
+        self.pipeline = pipeline
+        self.loaded = loaded
+        self.template = Template()
+        self.policy = iam.Policy()  # where the action being emitted gets its grants
+        self.pipeline_policy = self.policy  # the pipeline role's statements, always
+        self.action_roles: list[str] = []  # logical ids of generated action roles
+        self.origins: dict[str, tuple] = {}  # logical id -> spec path
+        self.triggers: list[Any] = []  # v2 pipeline Triggers
+        self.problems: list = []
+        # Per template stage: the spec path of the stage and of each emitted action, so lint
+        # findings inside the pipeline can point at the action that caused them.
+        self.stage_origins: list[tuple[tuple, list[tuple]]] = []
+        self.managed_policies: list[Any] = []  # extra managed policies for the pipeline role
+        self.shared: dict[str, Any] = {}  # providers' memo: one resource for equal definitions
+
+    # --- resources
+    def add(self, resource: AWSObject, origin: tuple) -> AWSObject:
+        title = resource.title
+        if title in self.pipeline.resources or title in self.pipeline.parameters:
+            section = "resources" if title in self.pipeline.resources else "parameters"
+            path = (section, title)
+            what = "resource" if section == "resources" else "parameter"
+            self.problems.append(diag(
+                "PG401", f"{what} '{title}' has the logical id pipegen generates for "
+                f"{_describe_origin(origin)}", self.loaded.key_span(path), path,
+                f"rename the {what}; to use the generated resource instead, reference "
+                f"!Ref {title} (docs/logical-ids.md lists the generated ids)"))
+            return resource
+        if resource.title in self.origins:
+            self.problems.append(diag(
+                "PG401", f"two resources would have the logical id '{resource.title}'",
+                self.loaded.key_span(origin), origin,
+                "rename the action, source or extra resource so the generated ids differ"))
+            return resource
+        self.origins[resource.title] = origin
+        return self.template.add_resource(resource)
+
+    def tags(self, **extra: Any) -> Tags | None:
+        merged = {**{k: cfn.value(v) for k, v in self.pipeline.tags.items()}, **extra}
+        return Tags(**merged) if merged else None
+
+    # --- the pipeline and its store
+    @property
+    def pipeline_arn(self) -> Any:
+        return cfn.arn("codepipeline", "${" + PIPELINE + "}")
+
+    @property
+    def bucket(self) -> Any:
+        store = self.pipeline.artifacts
+        return Ref(ARTIFACT_BUCKET) if store.generated_bucket else cfn.value(store.bucket)
+
+    def bucket_arn(self, objects: bool = False) -> Any:
+        store = self.pipeline.artifacts
+        suffix = "/*" if objects else ""
+        if store.generated_bucket:
+            return Sub(f"arn:${{AWS::Partition}}:s3:::${{{ARTIFACT_BUCKET}}}{suffix}")
+        return cfn.arn("s3", "{bucket}" + suffix, region=False, account=False,
+                       bucket=store.bucket)
+
+    @property
+    def key_arn(self) -> Any:
+        """The artifact store's customer-managed key, or None for the aws/s3 key."""
+        store = self.pipeline.artifacts
+        if store.encryption == "generated":
+            return GetAtt(ARTIFACT_KEY, "Arn")
+        if store.encryption == "arn":
+            return cfn.value(store.key)
+        return None
+
+    def grant_store(self, policy: iam.Policy, write: bool = True) -> None:
+        """Let a role read (and, with `write`, write) pipeline artifacts."""
+        actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if write else [])
+        policy.allow(actions, self.bucket_arn(objects=True))
+        policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], self.bucket_arn())
+        self._grant_key(policy, write)
+
+    def grant_store_for(self, policy: iam.Policy, action: Action, write: bool) -> None:
+        """The store an action reads and writes: its region's when it runs elsewhere."""
+        region = action.region
+        spec = self.pipeline.artifacts.regions.get(region) if isinstance(region, str) and \
+            isinstance(self.pipeline.artifacts.regions, dict) else None
+        if spec is None:
+            self.grant_store(policy, write)
+            return
+        objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
+        policy.allow(["s3:GetObject", "s3:GetObjectVersion"]
+                     + (["s3:PutObject"] if write else []), objects)
+        policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                     cfn.sub("arn:${AWS::Partition}:s3:::{bucket}", bucket=spec["bucket"]))
+        if spec.get("encryption") is not None:
+            iam.allow_key(policy, spec["encryption"], None if write else iam.KMS_READ)
+
+    def _grant_key(self, policy: iam.Policy, write: bool = True) -> None:
+        store = self.pipeline.artifacts
+        actions = None if write else iam.KMS_READ
+        if store.encryption == "arn":
+            iam.allow_key(policy, store.key, actions)
+        elif self.key_arn is not None:
+            iam.allow_key(policy, self.key_arn, actions)
+
+    def events_role(self) -> Any:
+        """The one role EventBridge rules use to start this pipeline (created on first use)."""
+        if EVENTS_ROLE not in self.origins:
+            policy = iam.Policy()
+            policy.allow("codepipeline:StartPipelineExecution", self.pipeline_arn)
+            self.add(iam.role(EVENTS_ROLE, "events.amazonaws.com", policy,
+                              policy_name="StartPipeline", tags=self.tags()), ("sources",))
+        return GetAtt(EVENTS_ROLE, "Arn")
+
+
+def _describe_origin(origin: tuple) -> str:
+    """Words for the spec part a generated resource came from."""
+    if not origin:
+        return "the pipeline"
+    if origin[0] == "artifacts":
+        return "the artifact store"
+    if origin[0] == "role":
+        return "the pipeline role"
+    return format_path(origin)
