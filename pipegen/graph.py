@@ -37,7 +37,10 @@ def action_lines(action: ActionView) -> list[str]:
         lines.append(f"when {action.condition}")
     if action.cross_region:
         lines.append(f"region {show(action.region)}")
-    if action.role is not None:
+    # A role this template creates (!GetAtt X.Arn: pipegen's per-action roles) lives in the
+    # pipeline's own account: only other roles are worth a mark.
+    if action.role is not None and not (isinstance(action.role, dict)
+                                        and "Fn::GetAtt" in action.role):
         account = action.account
         lines.append(f"cross-account {account}" if account else f"role {show(action.role)}")
     return lines

@@ -77,7 +77,9 @@ def test_every_schema_key_has_a_description():
 def documented_words(text: str) -> set[str]:
     """Every `key` in a code span, and every `key:` of a YAML block, in a piece of Markdown."""
     spans = set(re.findall(r"`([^`\n]+)`", text))
-    words = {w.rstrip(":") for s in spans for w in re.findall(r"[A-Za-z_][A-Za-z0-9_:]*", s)}
+    # Words keep '-' and '::' (strategy names such as `blue-green`, `Fn::GetAtt`).
+    words = {w.rstrip(":-") for s in spans
+             for w in re.findall(r"[A-Za-z_][A-Za-z0-9_:-]*", s)}
     yaml_keys = set(re.findall(r"^\s*(?:- )?([A-Za-z_][A-Za-z0-9_:]*):", text, re.MULTILINE))
     return words | yaml_keys
 
