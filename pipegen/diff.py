@@ -214,16 +214,19 @@ def diff_resources(old: dict, new: dict, out: PipelineDiff) -> None:
     for rid in sorted(set(old) - set(new)):
         out.resources_removed.append(Named(rid, _type(old[rid])))
     for rid in sorted(set(old) & set(new)):
-        before, after = old[rid], new[rid]
-        if before == after:
+        if old[rid] == new[rid]:
             continue
+        # A hand-written template may hold anything; a resource that is not a mapping is
+        # compared as an empty one (its Type shows as "?").
+        before = old[rid] if isinstance(old[rid], dict) else {}
+        after = new[rid] if isinstance(new[rid], dict) else {}
         rtype = _type(after)
         if _type(before) != rtype:
             out.resources_replaced.append(Named(rid, rtype, [Change("Type", _type(before),
                                                                     rtype)]))
             continue
-        bp = _paths(before.get("Properties") or {}) if isinstance(before, dict) else {}
-        ap = _paths(after.get("Properties") or {}) if isinstance(after, dict) else {}
+        bp = _paths(before.get("Properties") or {})
+        ap = _paths(after.get("Properties") or {})
         changed = sorted(k for k in set(bp) | set(ap) if bp.get(k) != ap.get(k))
         changes = [Change(".".join(("Properties", *k)), bp.get(k), ap.get(k)) for k in changed]
         changes += [Change(k, show(before[k]) if k in before else None,

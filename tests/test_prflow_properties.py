@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import to_yaml, valid_specs
 from test_graph import JS, need
 
@@ -78,3 +79,52 @@ def test_generated_graphs_parse_with_mermaid():
                 if not json.loads(line)["ok"]]
     assert failures == [], [(f, Path(f["file"]).read_text("utf-8")) for f in failures[:3]]
     assert proc.returncode == 0 and len(proc.stdout.splitlines()) == len(files)
+
+
+# Anything a hand-written template may hold, including the wrong shapes in the right places.
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(
+        ["*", "Allow", "Deny", "s3:GetObject", "AWS::NoValue", "AWS::S3::Bucket",
+         "AWS::CodePipeline::Pipeline", "AWS::IAM::Role", "Build", "arn:aws:iam::1:role/x"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
+        ["Type", "Properties", "Stages", "Actions", "Name", "ActionTypeId", "Configuration",
+         "RunOrder", "InputArtifacts", "OutputArtifacts", "RoleArn", "Region", "Fn::If",
+         "Ref", "Fn::GetAtt", "Fn::Sub", "PolicyDocument", "Statement", "Effect", "Action",
+         "Resource", "Principal", "Condition", "Sid", "Policies", "PolicyName",
+         "ManagedPolicyArns", "AssumeRolePolicyDocument", "KeyPolicy", "Parameters",
+         "Outputs", "Pipeline", "Bucket", "Resources"]), inner, max_size=4),
+    max_leaves=30)
+_ACTION = st.fixed_dictionaries({}, optional={
+    "Name": _JSON, "ActionTypeId": _JSON | st.fixed_dictionaries({}, optional={
+        "Category": _JSON, "Provider": _JSON}), "RunOrder": _JSON, "Configuration": _JSON,
+    "InputArtifacts": _JSON, "OutputArtifacts": st.lists(_JSON | st.fixed_dictionaries(
+        {"Name": _JSON})), "RoleArn": _JSON, "Region": _JSON, "Namespace": _JSON})
+_STAGE = st.fixed_dictionaries({}, optional={"Name": _JSON, "Actions": st.lists(
+    _ACTION | _JSON | st.builds(lambda c, a: {"Fn::If": [c, a, {"Ref": "AWS::NoValue"}]},
+                                _JSON, _ACTION), max_size=3),
+    "BeforeEntry": _JSON, "OnFailure": _JSON})
+_STATEMENT = st.fixed_dictionaries({}, optional={
+    "Sid": _JSON, "Effect": st.sampled_from(["Allow", "Deny"]) | _JSON, "Action": _JSON,
+    "NotAction": _JSON, "Resource": _JSON, "Principal": _JSON, "Condition": _JSON})
+_RESOURCE = _JSON | st.fixed_dictionaries({
+    "Type": st.just("AWS::CodePipeline::Pipeline"),
+    "Properties": st.fixed_dictionaries({"Stages": st.lists(_STAGE | _JSON, max_size=3)})}) | \
+    st.fixed_dictionaries({"Type": st.sampled_from(["AWS::IAM::Role", "AWS::S3::Bucket"]),
+                           "Properties": st.fixed_dictionaries({}, optional={
+                               "Policies": st.lists(st.fixed_dictionaries({
+                                   "PolicyName": _JSON, "PolicyDocument": st.fixed_dictionaries(
+                                       {"Statement": st.lists(_STATEMENT | _JSON, max_size=3)
+                                        | _STATEMENT})}), max_size=2),
+                               "ManagedPolicyArns": _JSON, "BucketName": _JSON})})
+_TEMPLATES = st.fixed_dictionaries({"Resources": st.dictionaries(
+    st.sampled_from(["Pipeline", "PipelineRole", "ArtifactBucket", "Other"]), _RESOURCE,
+    max_size=4)}, optional={"Parameters": _JSON, "Outputs": _JSON})
+
+
+@settings(CI, max_examples=300)
+@given(old=_TEMPLATES, new=_TEMPLATES)
+def test_diff_never_crashes_on_odd_templates(old, new):
+    for fmt in ("text", "markdown", "json"):
+        diff.render(diff.compare(old, new, "s.yaml", "t.json"), fmt)
+    graph.render(pipelines(new), "odd", "mermaid")
+    graph.render(pipelines(new), "odd", "dot")
