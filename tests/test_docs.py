@@ -37,7 +37,11 @@ def schema_keys(schema: dict) -> dict[str, dict]:
             if key in declared:
                 continue
             path = f"{where}.{key}" if where else key
-            out[path] = sub
+            # A key declared twice (a provider branch adding settings to `strategy`) is
+            # described once: keep the declaration that carries the description.
+            if path not in out or not (isinstance(out[path], dict)
+                                       and out[path].get("description")):
+                out[path] = sub
             walk(sub, path)
         for kw in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"):
             if kw in node:
