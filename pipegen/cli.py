@@ -1,4 +1,4 @@
-"""The command line: `compile`, `check`, `schema`. Options in, exit code out.
+"""The command line: `compile`, `check`, `import`, `schema`. Options in, exit code out.
 
 Exit codes: 0 ok; 1 a spec, the lint gate, a write or a staleness check failed; 2 usage; 3 internal
 error (a pipegen bug).
@@ -374,6 +374,24 @@ def init_cmd(source, deploy, name, out):
         raise click.UsageError(f"{out} exists; pipegen init never overwrites a file")
     write_atomic(target, text)
     click.echo(f"wrote {out}; compile it with `pipegen compile {out}`", err=True)
+@cli.command("import")
+@click.argument("template")
+@click.option("-o", "--out", help="Where the spec goes: a file (.yaml/.yml), or a directory "
+              "(one spec per pipeline, <template>-<LogicalId>.yaml when there are several). "
+              "Default: stdout.")
+@click.option("--pipeline", "pipeline", metavar="LOGICAL_ID",
+              help="Import this pipeline only; other pipelines, and what only they use, are "
+              "left out (the report lists them).")
+@click.option("--output", "report_fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="The report: text on stderr, or JSON for tools.")
+@click.option("--no-check", is_flag=True, help="Do not compile the spec to compare it with "
+              "the original.")
+@click.option("--no-lint", is_flag=True, help="Check without the cfn-lint gate (faster).")
+def import_cmd(template, out, pipeline, report_fmt, no_check, no_lint):
+    """Turn a CloudFormation template's CodePipeline pipeline(s) into spec(s)."""
+    from pipegen.importer.command import run
+
+    sys.exit(run(template, out, pipeline, report_fmt, not no_check, not no_lint))
 
 
 @cli.command("schema")

@@ -29,6 +29,8 @@ SECTIONS = {
     "lint": ("Lint", "cfn-lint's verdict on the compiled template, mapped back to the spec. "
              "Warnings fail the gate too."),
     "check": ("Check", "`pipegen check`: the committed templates against a fresh compile."),
+    "import": ("Import", "`pipegen import`: the file given is not a CloudFormation template "
+               "with a pipeline a spec can hold. Nothing is written."),
     "internal": ("Internal", "pipegen's own failures."),
 }
 

@@ -79,10 +79,10 @@ class Code(NamedTuple):
 
 
 # The phases, in the order they run, as docs/errors.md groups the codes.
-PHASES = ("load", "schema", "build", "expand", "emit", "lint", "check", "internal")
+PHASES = ("load", "schema", "build", "expand", "emit", "lint", "check", "import", "internal")
 # A code's phase when its entry names none: by its block.
 DEFAULT_PHASE = {"1": "load", "2": "schema", "3": "build", "4": "emit", "5": "lint",
-                 "6": "check", "9": "internal"}
+                 "6": "check", "7": "import", "9": "internal"}
 
 
 def phase_of(code: str) -> str:
@@ -500,6 +500,43 @@ CODES: dict[str, Code] = {
                   "base branch is often not fetched).", "pipegen diff samples --templates "
                   "templates --base origin/main", "Fetch the base (`git fetch origin main "
                   "--depth=1`) or name an existing commit, branch or tag."),
+    # --- import (`pipegen import`)
+    "PG701": Code("not a CloudFormation template", "`pipegen import` reads a CloudFormation "
+                  "template (YAML or JSON) with a `Resources` mapping; this file is empty, not "
+                  "a mapping, has no resources, or is a pipegen spec.",
+                  "pipegen import samples/typical.yaml",
+                  "Give it the template that declares the pipeline; compile specs with "
+                  "`pipegen compile`."),
+    "PG702": Code("no pipeline in the template", "The template declares no "
+                  "AWS::CodePipeline::Pipeline resource, so there is nothing to import.",
+                  "Resources: {Bucket: {Type: AWS::S3::Bucket}}",
+                  "Import the template that declares the pipeline."),
+    "PG703": Code("several pipelines", "The template declares more than one pipeline and the "
+                  "command was not told which one to import, or where to write one spec each.",
+                  "pipegen import two-pipelines.yaml",
+                  "Choose one with `--pipeline LOGICAL_ID`, or write one spec each with "
+                  "`-o DIR`."),
+    "PG704": Code("no such pipeline", "`--pipeline` names a logical id that is not a pipeline "
+                  "of the template.", "pipegen import t.yaml --pipeline Pipelin",
+                  "Use one of the logical ids the hint lists."),
+    "PG705": Code("intrinsic a spec cannot carry", "The template uses an intrinsic function "
+                  "that pipegen does not pass through (Fn::Transform, Fn::ForEach, Fn::Length, "
+                  "Fn::ToJsonString).", "Fn::Transform: {Name: AWS::Include, ...}",
+                  "Expand it by hand (or take the processed template from the console), "
+                  "then import again."),
+    "PG706": Code("pipeline shape a spec cannot hold", "The pipeline is valid CloudFormation "
+                  "but has a shape pipegen's spec language has no form for: a non-source "
+                  "action in the first stage, a source in a later stage, an !If choosing "
+                  "between two stages, an unknown source provider.",
+                  "Stages: [{Name: Source, Actions: [{ActionTypeId: {Category: Build, ...}}]}]",
+                  "Reshape the pipeline as the hint says, or keep this one in CloudFormation."),
+    "PG707": Code("spec would overwrite the template", "`-o` names the template being "
+                  "imported.", "pipegen import pipeline.yaml -o pipeline.yaml",
+                  "Write the spec to another file."),
+    "PG708": Code("cannot write spec", "The imported spec could not be written (no permission, "
+                  "a missing directory, a full disk).",
+                  "pipegen import t.yaml -o /read-only/x.yaml",
+                  "Check the output path and its permissions."),
     # --- internal
     "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "
                   "problem with the spec: pipegen exits with status 3 and prints a trace.",

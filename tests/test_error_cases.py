@@ -31,6 +31,7 @@ EXEMPT = {
     "PG603": "needs an unwritable output path; tests/test_cli.py",
     "PG610": "`pipegen diff`, not compile; tests/test_diff.py",
     "PG611": "`pipegen diff --base`, not compile; tests/test_diff.py",
+    "PG708": "needs an unwritable output path; tests/test_import.py",
     "PG901": "an internal error is a bug, not an input; tests/test_cli.py",
     # No deploy provider declares a strategy yet (issue 10 adds them, and these cases).
     "PG410": "needs a declared strategy; tests/test_expand.py registers one",
@@ -39,9 +40,19 @@ EXEMPT = {
 
 
 def compile_stderr(name: str, capsys) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of `pipegen compile NAME --no-lint`, in-process."""
+    """Exit status, stdout and stderr of `pipegen compile NAME --no-lint`, in-process.
+
+    Import cases (PG7xx) are templates: they run `pipegen import NAME --no-check`, plus the
+    arguments their first line gives as `# pipegen import ARGS`.
+    """
+    argv = ["compile", name, "--no-lint"]
+    if name.startswith("PG7"):
+        first = (CASES_DIR / name).read_text("utf-8").splitlines()[0]
+        extra = first.removeprefix("# pipegen import").split() if first.startswith(
+            "# pipegen import") else []
+        argv = ["import", name, "--no-check", *extra]
     with pytest.raises(SystemExit) as exit_info:
-        main(["compile", name, "--no-lint"])
+        main(argv)
     out, err = capsys.readouterr()
     return exit_info.value.code, out, err
 
@@ -120,6 +131,9 @@ def test_code_table_names_the_phase_that_raises_it(case, monkeypatch):
 
     monkeypatch.chdir(CASES_DIR)
     code = case.stem.split("-")[0]
+    if code.startswith("PG7"):  # import cases are templates, read by `pipegen import` alone
+        assert phase_of(code) == "import"
+        return
     assert _raised_by(case.name).get(code) == phase_of(code)
 
 

@@ -1,0 +1,59 @@
+"""A v2 pipeline trigger back into a connection source's `filters`, when it has their shape.
+
+The inverse is checked against the forward mapping (git_triggers.trigger): a trigger is typed
+only if compiling the filters gives it back exactly; otherwise it stays raw.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from pipegen.cfn import plain
+from pipegen.providers import git_triggers
+
+
+def _criteria(spec: Any) -> dict | None:
+    if not isinstance(spec, dict):
+        return None
+    out = {}
+    if "Includes" in spec:
+        out["include"] = spec["Includes"]
+    if "Excludes" in spec:
+        out["exclude"] = spec["Excludes"]
+    return out
+
+
+def filters_for(trigger: Any, sources: list[dict]) -> bool | None:
+    """Set `filters` on the source the trigger names; None if it cannot be typed."""
+    if not isinstance(trigger, dict) or trigger.get("ProviderType") != \
+            "CodeStarSourceConnection":
+        return None
+    git = trigger.get("GitConfiguration") or {}
+    name = git.get("SourceActionName")
+    source = next((s for s in sources if s.get("name", "GitHub") == name and
+                   "connection" in s), None)
+    if source is None or "branch" not in source:
+        return None
+    push = git.get("Push") or []
+    filters: dict[str, Any] = {}
+    if push and isinstance(push[0], dict) and "FilePaths" in push[0]:
+        filters["file_paths"] = _criteria(push[0]["FilePaths"])
+    if len(push) > 1 and isinstance(push[1], dict) and "Tags" in push[1]:
+        filters["tags"] = _criteria(push[1]["Tags"])
+    prs = git.get("PullRequest") or []
+    if prs and isinstance(prs[0], dict):
+        filters["pull_requests"] = {"events": [e.lower() for e in prs[0].get("Events") or []]}
+    if not filters:
+        # An empty `filters` means nothing to pipegen; a push filter on the branch alone.
+        filters = {"file_paths": None}
+    candidate = {k: v for k, v in filters.items() if v is not None}
+    fake = SimpleNamespace(name=name, settings={**source, "filters": candidate})
+    try:
+        again = plain(git_triggers.trigger(fake))
+    except Exception:  # noqa: BLE001 - a shape the forward mapping cannot take: keep raw
+        return None
+    if again != trigger:
+        return None
+    source["filters"] = candidate
+    return True
