@@ -10,9 +10,12 @@ once with every error of either, so one run reports every independent error.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from pipegen import cfn, expand, providers, references, stage_settings, store, strategies
+from pipegen import cfn, expand, flow, providers, references, stage_settings, store, strategies
 from pipegen.contexts import (  # noqa: F401  (check_artifact_path, is_home_region: re-exported)
     BuildContext,
     check_artifact_path,
@@ -45,16 +48,17 @@ def build_written(ctx: BuildContext) -> Pipeline:
     """The model as written (RunOrder not known yet); problems go to ctx.diagnostics."""
     loaded, data = ctx.loaded, ctx.data
     _check_pipeline(ctx)
-    sources = tuple(_build_sources(ctx))
-    ctx.sources = list(sources)
     source_stage = data.get("source_stage", "Source")
+    sources = _order_sources(ctx, list(_build_sources(ctx)), source_stage)
+    ctx.sources = list(sources)
     stages = tuple(_build_stages(ctx, source_stage))
     _check_regions(ctx, stages)
     _check_references(ctx)
     return Pipeline(
         file=loaded.file,
         name=data["name"],
-        pipeline_name=data.get("pipeline_name", data["name"]),
+        pipeline_name=None if data.get("pipeline_name") == "generated"
+        else data.get("pipeline_name", data["name"]),
         description=data.get("description"),
         type=ctx.type,
         execution_mode=data.get("execution_mode", "superseded"),
@@ -73,7 +77,9 @@ def build_written(ctx: BuildContext) -> Pipeline:
         resources=ctx.resources,
         outputs=data.get("outputs", {}),
         overrides=data.get("overrides", {}),
+        depends_on=tuple(data.get("depends_on", ())),
         acknowledge=frozenset(data.get("acknowledge", ())),
+        unused={k: tuple(v) for k, v in ctx.unused.items()},
     )
 
 
@@ -99,11 +105,14 @@ def _build_role(role: Any) -> PipelineRole:
 
 def _build_artifacts(spec: dict) -> ArtifactStore:
     bucket = spec.get("bucket", "generated")
-    bucket_name, retain, expire = None, True, None
+    bucket_name, retain, expire, logs = None, True, None, None
     if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
         bucket_name = bucket.get("name")
+        logs = bucket.get("access_logs")
         retain = bucket.get("retain", True)
-        if "expire_after" in bucket:
+        if cfn.is_intrinsic(bucket.get("expire_after")):
+            expire = bucket["expire_after"]  # in days, the property's own unit (SPEC.md)
+        elif "expire_after" in bucket:
             # S3 lifecycle rules count whole days: round up.
             expire = max(1, -(-minutes(bucket["expire_after"]) // 1440))
         bucket = None
@@ -116,7 +125,7 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
                          expire_days=expire, encryption=kind, key=key,
                          grant=tuple(unique([r for _, r, _ in entries])),
                          grant_write=tuple(r for _, r, write in entries if write),
-                         regions=spec.get("regions", {}))
+                         regions=spec.get("regions", {}), access_logs=logs)
 
 
 def _build_sources(ctx: BuildContext):
@@ -153,6 +162,32 @@ def _build_sources(ctx: BuildContext):
                       "branch", key=True)
         p.check(source, ctx)
         yield source
+
+
+class _SourceOrdering:
+    """What flow.run_orders reads of its context, for the source stage (written as is)."""
+
+    def __init__(self, ctx: BuildContext):
+        self.error = ctx.error
+
+    @staticmethod
+    def written_of(step: Any) -> Any:
+        return step
+
+
+def _order_sources(ctx: BuildContext, sources: list[Source], stage: str) -> tuple:
+    """Source actions run in parallel unless ordered by `after:` or `run_order:`."""
+    if not any("after" in s.settings or "run_order" in s.settings for s in sources):
+        return tuple(sources)
+    names = {s.name: i for i, s in enumerate(sources)}
+    steps = [SimpleNamespace(
+        name=s.name, inputs=(), outputs=(), settings=s.settings, written_path=s.path,
+        explicit_run_order=s.settings.get("run_order"),
+        after=_after(ctx, dict(name=s.name, stage=stage, settings=s.settings, path=s.path),
+                     names)) for s in sources]
+    levels = flow.run_orders(_SourceOrdering(ctx), steps)
+    return tuple(dataclasses.replace(s, run_order=level)
+                 for s, level in zip(sources, levels, strict=True))
 
 
 def _artifact_name_ok(name: str) -> bool:
@@ -248,26 +283,45 @@ def _check_regions(ctx: BuildContext, stages) -> None:
     """A cross-region action needs an artifact store in its region (artifacts.regions)."""
     artifacts = ctx.data.get("artifacts", {})
     regions = artifacts.get("regions", {})
+    entries = store.region_entries(regions)
     for stage in stages:
         for a in stage.actions:
             if a.role is not None:
                 _check_cross_account_key(ctx, a, artifacts)
-            if is_home_region(a.region) or a.region in regions:
+            if is_home_region(a.region) or store.region_store(regions, a.region) is not None:
                 continue
-            listed = ", ".join(regions) if regions else "none"
+            listed = ", ".join(_shown(e["region"]) for e in entries) or "none"
+            if cfn.is_intrinsic(a.region):
+                ctx.error("PG356", f"action '{a.name}' runs in the region {_shown(a.region)}, "
+                          "which has no artifact store", a.path + ("region",),
+                          "list its store under the same intrinsic: `artifacts: {regions: "
+                          f"[{{region: {_shown(a.region)}, bucket: ...}}]}}` (regions with a "
+                          f"store: {listed})")
+                continue
             ctx.error("PG356", f"action '{a.name}' runs in {a.region}, which has no artifact "
                       "store", a.path + ("region",), f"add `artifacts: {{regions: {{{a.region}: "
                       f"{{bucket: ...}}}}}}` (regions with a store: {listed}); use `!Ref "
                       "AWS::Region` for the pipeline's own region")
 
 
+def _shown(region: Any) -> str:
+    """A region as the user wrote it: us-west-2, or !Ref SecondRegion."""
+    if cfn.is_intrinsic(region):
+        fn, arg = next(iter(region.items()))
+        short = "!" + fn.removeprefix("Fn::")
+        return f"{short} {arg}" if isinstance(arg, str) else short + " " + json.dumps(arg)
+    return str(region)
+
+
 def _check_cross_account_key(ctx: BuildContext, a: Action, artifacts: dict) -> None:
     """An action role (cross-account) must be able to decrypt the artifacts it reads."""
     if is_home_region(a.region):
         return  # the home store's key is checked with every other role in store.check
-    store = artifacts.get("regions", {}).get(a.region)
-    managed = store is not None and "encryption" not in store
-    fix = f"give artifacts.regions.{a.region} an `encryption` key ARN"
+    entry = store.region_store(artifacts.get("regions", {}), a.region)
+    managed = entry is not None and "encryption" not in entry
+    fix = (f"give artifacts.regions.{a.region} an `encryption` key ARN" if isinstance(
+        a.region, str) else f"give the artifacts.regions entry of {_shown(a.region)} an "
+        "`encryption` key ARN")
     if managed:
         ctx.error("PG369", f"action '{a.name}' runs as another role (`role`), and its artifact "
                   "store uses the AWS-managed aws/s3 key, whose key policy cannot be changed to "

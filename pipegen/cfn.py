@@ -67,15 +67,26 @@ def _escape_sub(text: str) -> str:
 def sub(fmt: str, **values: Any) -> Any:
     """Fn::Sub of fmt, where {name} placeholders take spec values (literal or intrinsic).
 
-    Literal values are inlined (escaped); intrinsics go to the Sub variable map. fmt itself may
-    use ${AWS::Region}-style pseudo parameters and ${Logical} references directly. Returns a
-    plain string when nothing needs substituting.
+    Literal values are inlined (escaped). An intrinsic is kept as one: `!Ref X` becomes
+    `${X}`, a `!Sub` (or troposphere Sub) has its text inlined and its variables merged, any
+    other intrinsic goes to the Sub variable map. fmt itself may use ${AWS::Region}-style
+    pseudo parameters and ${Logical} references directly. Returns a plain string when nothing
+    needs substituting.
     """
     variables: dict[str, Any] = {}
 
     def repl(match: re.Match) -> str:
         name = match.group(1)
         v = values[name]
+        data = v.to_dict() if isinstance(v, AWSHelperFn) else v
+        if isinstance(data, dict) and set(data) == {"Ref"} and isinstance(data["Ref"], str):
+            return "${" + data["Ref"] + "}"
+        if isinstance(data, dict) and set(data) == {"Fn::Sub"}:
+            body = data["Fn::Sub"]
+            text, inner = (body, {}) if isinstance(body, str) else (body[0], body[1])
+            if all(k not in variables or _same(variables[k], x) for k, x in inner.items()):
+                variables.update(inner)
+                return text
         if isinstance(v, (Ref, GetAtt, Sub, Raw)) or is_intrinsic(v):
             var = f"V{name[0].upper()}{name[1:]}"
             variables[var] = v if isinstance(v, AWSHelperFn) else Raw(v)
@@ -84,10 +95,22 @@ def sub(fmt: str, **values: Any) -> Any:
 
     text = re.sub(r"(?<!\$)\{(\w+)\}", repl, fmt)
     if variables:
-        return Sub(text, **variables)
+        return Sub(text, **{k: x if isinstance(x, AWSHelperFn) else Raw(x)
+                            for k, x in variables.items()})
     if "${" in text.replace("${!", ""):
         return Sub(text)
     return text.replace("${!", "${")
+
+
+def _same(a: Any, b: Any) -> bool:
+    return plain(a) == plain(b)
+
+
+def with_suffix(value: Any, suffix: str) -> Any:
+    """value + suffix, for a literal, a troposphere Sub or a spec intrinsic (kept one)."""
+    if isinstance(value, str):
+        return value + suffix
+    return sub("{v}" + _escape_sub(suffix), v=value)
 
 
 def arn(service: str, resource: str, /, *, region: bool = True, account: bool = True,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipegen import build, emit, loader, overrides, policy_rules, render, schema
+from pipegen import build, emit, loader, overrides, policy_rules, policy_vars, render, schema
 from pipegen.cfn import plain
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Finding, Linter, to_diagnostics
@@ -57,6 +57,8 @@ def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = No
     pipeline, warnings = build.build(loaded)
     ctx = emit.emit(pipeline, loaded)
     doc = ctx.template.to_dict()
+    warnings += [w for w in policy_vars.widen(doc.get("Resources", {}), loaded)
+                 if w.code not in pipeline.acknowledge]
     if pipeline.resources:
         doc.setdefault("Resources", {}).update(plain(pipeline.resources))
     own = set(ctx.origins) - set(pipeline.resources)

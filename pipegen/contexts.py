@@ -64,6 +64,7 @@ class BuildContext:
         self.parameters: dict = self.data.get("parameters", {})
         self.conditions: dict = self.data.get("conditions", {})
         self.resources: dict = self.data.get("resources", {})
+        self.unused: dict[str, list[str]] = {}  # section -> declared names nothing uses
 
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
               key: bool = False, related: tuple = ()) -> None:
@@ -90,14 +91,34 @@ class BuildContext:
         return [d for d in self.diagnostics if d.is_error]
 
 
+def artifact_of(value: Any) -> str | None:
+    """The literal ARTIFACT of an `ARTIFACT::path` value, a plain string or a `!Sub` whose text
+    starts with it (`!Sub "Built::stack-${Env}.yaml"`); None when there is none to read."""
+    if cfn.is_intrinsic(value) and "Fn::Sub" in value:
+        body = value["Fn::Sub"]
+        value = body if isinstance(body, str) else body[0] if isinstance(body, list) and \
+            body and isinstance(body[0], str) else None
+    if not isinstance(value, str) or "::" not in value:
+        return None
+    artifact = value.split("::", 1)[0]
+    return None if "${" in artifact else artifact
+
+
 def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tuple) -> None:
     """An `ARTIFACT::path` value must name one of the action's inputs (PG309)."""
-    if not isinstance(value, str) or "::" not in value:
+    if cfn.is_intrinsic(value) and artifact_of(value) is None:
+        ctx.error("PG207", "the artifact part of an ARTIFACT::path must be literal: pipegen "
+                  "checks that it names one of the action's inputs, and CodePipeline resolves "
+                  "it before CloudFormation could", path, "keep the artifact literal and put "
+                  "the intrinsic in the path: !Sub \"ARTIFACT::${Name}.yaml\"")
         return
-    artifact = value.split("::", 1)[0]
+    artifact = artifact_of(value)
+    if artifact is None:
+        return
     if artifact not in action.inputs:
         inputs = ", ".join(action.inputs) if action.inputs else "none"
-        ctx.error("PG309", f"'{artifact}' in '{value}' is not one of the inputs of action "
+        shown = value if isinstance(value, str) else artifact + "::..."
+        ctx.error("PG309", f"'{artifact}' in '{shown}' is not one of the inputs of action "
                   f"'{action.name}'", path, f"the action's inputs: {inputs}; name one of them, "
                   "or add the artifact to `inputs`")
 

@@ -71,6 +71,7 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     if pipeline.transform:
         t.set_transform(pipeline.transform)
     _emit_parameters(ctx)
+    _waive_unused(ctx)
     for name, m in pipeline.mappings.items():
         t.add_mapping(name, m)
     for name, c in pipeline.conditions.items():
@@ -119,9 +120,35 @@ def _emit_parameters(ctx: EmitContext) -> None:
             kwargs["Default"] = str(default).lower()
         elif isinstance(default, (int, float)) and kwargs["Type"] != "Number":
             kwargs["Default"] = str(default)  # `default: 8080` on a String means "8080"
+        if "AllowedValues" in kwargs and kwargs["Type"] != "Number":
+            # `allowed_values: [10, 20]` on a String are the strings "10" and "20", like its
+            # default: written alike, or cfn-lint (E2015) sees a default outside them.
+            kwargs["AllowedValues"] = [str(v).lower() if isinstance(v, bool) else str(v)
+                                       for v in kwargs["AllowedValues"]]
         if "NoEcho" in kwargs:
             kwargs["NoEcho"] = bool(kwargs["NoEcho"])
         ctx.template.add_parameter(Parameter(name, **kwargs))
+
+
+# cfn-lint's rule for each kind of unused declaration.
+UNUSED_RULES = {"parameters": "W2001", "conditions": "W8001", "mappings": "W7001"}
+
+
+def _waive_unused(ctx: EmitContext) -> None:
+    """Waive exactly the unused-declaration rules the spec's kept declarations trip.
+
+    cfn-lint has no per-parameter waiver; the template-level one names only these rules,
+    and only when the spec keeps an unused declaration of that kind (PG375 warns).
+    """
+    unused = ctx.pipeline.unused
+    if not unused:
+        return
+    rules = sorted(UNUSED_RULES[k] for k in unused)
+    kept = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(unused.items()))
+    ctx.template.set_metadata({
+        "cfn-lint": {"config": {"ignore_checks": rules}},
+        "pipegen": {"unused-declarations": f"kept on purpose, the stack's interface ({kept})"},
+    })
 
 
 def _emit_outputs(ctx: EmitContext) -> None:
@@ -129,6 +156,10 @@ def _emit_outputs(ctx: EmitContext) -> None:
     for name, body in ctx.pipeline.outputs.items():
         if not isinstance(body, dict) or cfn.is_intrinsic(body):
             body = {"value": body}
+        elif "Value" in body:  # CloudFormation's own form
+            body = {"value": body["Value"], **{k.lower(): v for k, v in body.items()
+                                               if k in ("Description", "Condition")},
+                    **({"export": body["Export"]["Name"]} if "Export" in body else {})}
         kwargs: dict[str, Any] = {"Value": cfn.value(body["value"])}
         if "description" in body:
             kwargs["Description"] = cfn.value(body["description"])
@@ -189,11 +220,16 @@ def _emit_store(ctx: EmitContext) -> None:
     )
     if store.bucket_name is not None:
         kwargs["BucketName"] = cfn.value(store.bucket_name)
+    if store.access_logs:
+        kwargs["LoggingConfiguration"] = s3.LoggingConfiguration(
+            DestinationBucketName=cfn.value(store.access_logs["bucket"]),
+            **({"LogFilePrefix": cfn.value(store.access_logs["prefix"])}
+               if "prefix" in store.access_logs else {}))
     if store.expire_days:
         kwargs["LifecycleConfiguration"] = s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            Id="ExpireArtifacts", Status="Enabled", ExpirationInDays=store.expire_days,
+            Id="ExpireArtifacts", Status="Enabled", ExpirationInDays=cfn.value(store.expire_days),
             NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
-                NoncurrentDays=store.expire_days))])
+                NoncurrentDays=cfn.value(store.expire_days)))])
     tags = ctx.tags()
     if tags:
         kwargs["Tags"] = tags
@@ -225,7 +261,7 @@ def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:
                                                Provider=e.provider, Version=e.version),
         Configuration=cfn.value(e.configuration),
         OutputArtifacts=_artifacts(codepipeline.OutputArtifacts, [source.output]),
-        RunOrder=1,
+        RunOrder=source.run_order,
     )
     if source.namespace:
         kwargs["Namespace"] = source.namespace
@@ -264,7 +300,7 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
                 "typed keys", ctx.loaded.key_span(path), path,
                 "remove it from `configuration:` and use the typed key"))
         else:
-            configuration[key] = raw
+            configuration[key] = _config_text(raw)
     kwargs: dict[str, Any] = dict(
         Name=action.name,
         ActionTypeId=codepipeline.ActionTypeId(Category=e.category, Owner=e.owner,
@@ -297,13 +333,21 @@ def _actions(ctx: EmitContext, action: Action, stage_when: str | None = None) ->
     return If(action.when, obj, Ref("AWS::NoValue")) if gated else obj
 
 
+def _config_text(raw: Any) -> Any:
+    """A raw Configuration value as CodePipeline reads it: booleans and numbers as strings."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (int, float)):
+        return str(raw)
+    return raw
+
+
 def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
     pl = ctx.pipeline
     store = codepipeline.ArtifactStore(Type="S3", Location=ctx.bucket)
     if ctx.key_arn is not None:
         store.EncryptionKey = codepipeline.EncryptionKey(Id=ctx.key_arn, Type="KMS")
     kwargs: dict[str, Any] = dict(
-        Name=cfn.value(pl.pipeline_name),
         PipelineType=pl.type.upper(),
         ExecutionMode=pl.execution_mode.upper(),
         Stages=stages,
@@ -314,6 +358,10 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
         kwargs["ArtifactStores"] = [home] + regional
     else:
         kwargs["ArtifactStore"] = store
+    if pl.pipeline_name is not None:
+        kwargs["Name"] = cfn.value(pl.pipeline_name)
+    if pl.depends_on:
+        kwargs["DependsOn"] = list(pl.depends_on)
     if pl.restart_on_update is not None:
         kwargs["RestartExecutionOnUpdate"] = pl.restart_on_update
     if pl.variables:
@@ -347,9 +395,32 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())
 
 
-def home_condition(region: str) -> str:
-    """The template condition that is true when the stack's own region is `region`."""
-    return "PipegenHomeIs" + "".join(p.capitalize() for p in region.split("-"))
+def home_condition(region: Any, index: int = 0) -> str | None:
+    """The template condition that is true when the stack's own region is `region`.
+
+    For an intrinsic region it is named after the parameter (`!Ref SecondRegion`:
+    PipegenHomeIsSecondRegion) or numbered; None when a condition cannot evaluate it (only
+    parameters, mappings and pseudo parameters may appear in conditions).
+    """
+    if isinstance(region, str):
+        return "PipegenHomeIs" + "".join(p.capitalize() for p in region.split("-"))
+    if _condition_safe(region) is False:
+        return None
+    if set(region) == {"Ref"}:
+        return "PipegenHomeIs" + "".join(c for c in region["Ref"] if c.isalnum())
+    return f"PipegenHomeIsRegion{index}"
+
+
+def _condition_safe(value: Any) -> bool:
+    if isinstance(value, dict):
+        if any(k in ("Fn::GetAtt", "Fn::ImportValue", "Fn::GetAZs") for k in value):
+            return False
+        if "Fn::Sub" in value:
+            return False  # ${Resource} inside cannot be told from ${Parameter} here
+        return all(_condition_safe(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_condition_safe(v) for v in value)
+    return True
 
 
 def _regional_stores(ctx: EmitContext) -> list:
@@ -362,25 +433,36 @@ def _regional_stores(ctx: EmitContext) -> list:
     pl = ctx.pipeline
     used = []
     for a in pl.actions():
-        if isinstance(a.region, str) and a.region not in used:
+        if a.region is not None and a.region != {"Ref": "AWS::Region"} and not any(
+                references.same_json(a.region, u) for u in used):
             used.append(a.region)
     out = []
-    for region in sorted(used):
-        spec = pl.artifacts.regions[region]
+    literal = sorted(u for u in used if isinstance(u, str))
+    intrinsic = [u for u in used if not isinstance(u, str)]
+    for region in literal + intrinsic:
+        spec = store_rules.region_store(pl.artifacts.regions, region)
         bucket = cfn.value(spec["bucket"])
         store = codepipeline.ArtifactStore(Type="S3", Location=bucket)
         key = spec.get("encryption")
         if key is not None:
             store.EncryptionKey = codepipeline.EncryptionKey(Id=cfn.value(key), Type="KMS")
-        condition = home_condition(region)
-        if condition in pl.conditions:
-            ctx.problems.append(diag(
-                "PG357", f"the condition name '{condition}' is reserved for the {region} "
-                "artifact store", ctx.loaded.span(("conditions", condition)),
-                ("conditions", condition), "rename the condition"))
-        ctx.template.add_condition(condition, {"Fn::Equals": [Ref("AWS::Region"), region]})
-        entry = codepipeline.ArtifactStoreMap(Region=region, ArtifactStore=store)
-        out.append(If(condition, Ref("AWS::NoValue"), entry))
+        entry = codepipeline.ArtifactStoreMap(Region=cfn.value(region), ArtifactStore=store)
+        condition = home_condition(region, intrinsic.index(region) + 1
+                                   if region in intrinsic else 0)
+        if condition is None:
+            # A region CloudFormation conditions cannot read (an import, an attribute): the
+            # entry is unconditional, and must name another region than the stack's.
+            out.append(entry)
+        else:
+            if condition in pl.conditions:
+                ctx.problems.append(diag(
+                    "PG357", f"the condition name '{condition}' is reserved for the "
+                    f"{region if isinstance(region, str) else 'intrinsic-region'} artifact "
+                    "store", ctx.loaded.span(("conditions", condition)),
+                    ("conditions", condition), "rename the condition"))
+            ctx.template.add_condition(condition,
+                                       {"Fn::Equals": [Ref("AWS::Region"), cfn.value(region)]})
+            out.append(If(condition, Ref("AWS::NoValue"), entry))
         # The pipeline role reads and writes artifacts in every store its actions use.
         objects = cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/*", bucket=spec["bucket"])
         ctx.policy.allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], objects)

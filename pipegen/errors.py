@@ -186,6 +186,10 @@ CODES: dict[str, Code] = {
                   "does not fit the rest of the spec.", "format: clone-ref feeding a deploy",
                   "Follow the hint.", phase="expand"),
     # --- sources and triggers (PG320-PG339)
+    "PG313": Code("EFS file system without a VPC", "A CodeBuild project mounts EFS file "
+                  "systems through its VPC; `file_systems` needs `vpc`.",
+                  "project: {file_systems: [{id: fs-1, mount: /mnt/efs, identifier: efs}]}",
+                  "Add `vpc: {id, subnets, security_groups}` reaching the mount targets."),
     "PG320": Code("secret in plain text", "A token or webhook secret is written into the spec; "
                   "it would end up in the template, the stack and every log that shows them. "
                   "The message never repeats the value, and the excerpt masks it.",
@@ -374,8 +378,11 @@ CODES: dict[str, Code] = {
                   "lacks.", "Env: {type: String, default: qa, allowed_values: [dev, prod]}",
                   "Fix the property or key named."),
     "PG375": Code("unused declaration", "A parameter, condition or mapping is declared but "
-                  "never used; cfn-lint rejects the template.", "parameters: {Unused: ...}",
-                  "Remove it, or use it."),
+                  "never used (a warning): a migrated stack keeps its parameter interface. The "
+                  "template keeps it and waives exactly cfn-lint's unused-declaration rule of "
+                  "that kind (W2001, W8001, W7001) in its Metadata, with the reason.",
+                  "parameters: {Unused: ...}", "Remove it, use it, or acknowledge PG375.",
+                  severity="warning"),
     "PG376": Code("no_echo parameter with a default", "A no_echo parameter holds a secret; its "
                   "default would be stored in the template in plain text.",
                   "Token: {type: String, no_echo: true, default: abc}", "Remove the default; "
@@ -403,6 +410,26 @@ CODES: dict[str, Code] = {
                   "matches, including those AWS adds later.",
                   "permissions: [{actions: ['s3:*'], resources: [...]}]",
                   "List the actions the role needs."),
+    "PG384": Code("policy resource widened for a run-time variable", "A value holding a "
+                  "CodePipeline variable (#{ns.var}) also names a policy resource; IAM never "
+                  "resolves the variable, so pipegen writes '*' in its place (a warning).",
+                  'stack: "#{Vars.StackName}"   # stack/*/* in the pipeline role',
+                  "Name the target literally or with an intrinsic for a narrower policy, or "
+                  "acknowledge PG384.",
+                  severity="warning", phase="emit"),
+    "PG385": Code("key ignored by AWS in this mode", "`deploy_role` and `capabilities` on a "
+                  "change-set-execute action are accepted by AWS and ignored (the change set "
+                  "runs as it was created); pipegen writes them as given, with a warning.",
+                  "mode: change-set-execute with deploy_role: arn:...",
+                  "Remove them, or acknowledge PG385.",
+                  severity="warning"),
+    "PG386": Code("policy widened: pipeline name chosen by CloudFormation", "With "
+                  "`pipeline_name: generated` the name is known only after deployment; a "
+                  "grant that embeds it (a Commands action's log group) covers the "
+                  "`<stack name>-Pipeline-*` pattern instead (a warning).",
+                  "pipeline_name: generated with a commands action",
+                  "Name the pipeline for a narrower grant, or acknowledge PG386.",
+                  severity="warning"),
     # --- warnings (PG390-PG399)
     "PG390": Code("existing bucket's policy replaced", "`artifacts.grant` with an existing "
                   "bucket makes pipegen write the bucket's policy, which replaces the policy "
@@ -471,6 +498,98 @@ CODES: dict[str, Code] = {
                   "has settings without defaults.", "strategy: linear",
                   "Write it as a mapping with its settings: `strategy: {linear: {...}}`.",
                   phase="build"),
+    # codedeploy, ecs and lambda strategies (PG420-PG439)
+    "PG420": Code("all-at-once deploy", "A deploy strategy sends the new revision to every "
+                  "target at once: a bad revision reaches every user before anything can stop "
+                  "it. A warning: it fails a run only with --strict.",
+                  "strategy: all-at-once",
+                  "Use rolling, blue-green, canary or linear, or acknowledge the warning "
+                  "(`acknowledge: [PG420]`).", severity="warning", phase="build"),
+    "PG422": Code("rolling batch of several hosts", "CodeDeploy keeps a minimum of healthy "
+                  "hosts; a batch of N hosts would need the fleet's size, which is not known "
+                  "when the template is written. A batch of 1 is OneAtATime.",
+                  "strategy: {rolling: {batch: 3}}",
+                  "Write a share (`batch: \"25%\"`), or use `min-in-service`.", phase="build"),
+    "PG423": Code("rolling deploy without health checks", "A rolling deploy moves to the next "
+                  "batch when the last one is healthy; with neither a load balancer nor the "
+                  "revision's own hooks nothing reports health.",
+                  "strategy: {rolling: {batch: 1}} without load_balancer",
+                  "Add `load_balancer: {target_group: NAME}`, or `health_check: "
+                  "appspec-hooks`.", phase="build"),
+    "PG424": Code("blue-green without a load balancer", "A blue/green deploy moves traffic "
+                  "from the old fleet to the new one through a load balancer.",
+                  "strategy: blue-green without load_balancer",
+                  "Add `load_balancer` (codedeploy: `{target_group: NAME}`; ecs: "
+                  "`{target_groups: [BLUE, GREEN], listener: ARN}`).", phase="build"),
+    "PG425": Code("setting for a created deployment group", "A key that configures the "
+                  "deployment group pipegen creates is given for an action that deploys to an "
+                  "existing group (no `targets`, or for ecs no `load_balancer`), or the name "
+                  "of a group to create is a #{...} variable.",
+                  "deployment_group: web-prod\nstrategy: {rolling: {batch: 1}}  # no targets",
+                  "Add `targets` (ecs: `load_balancer`) to create the group, or remove the "
+                  "key: an existing group keeps its own configuration.", phase="build"),
+    "PG426": Code("blue-green setting without blue-green", "green_fleet, terminate_blue and "
+                  "ready configure blue/green deploys.", "green_fleet: copy-autoscaling-group "
+                  "with strategy: rolling", "Remove the key, or use `strategy: blue-green`.",
+                  phase="build"),
+    "PG427": Code("targets do not fit the strategy", "single-target deploys to one instance "
+                  "(not an Auto Scaling group); an EC2 blue/green deploy copies exactly one "
+                  "Auto Scaling group; manually provisioned replacement instances (`green_fleet:"
+                  " discover`) must be named when each deployment starts, which CodePipeline "
+                  "cannot do.", "strategy: blue-green\ntargets: {ec2_tags: {Role: web}}",
+                  "Follow the hint.", phase="build"),
+    "PG428": Code("alarm rollback without alarms", "The `alarm` rollback event rolls back "
+                  "when one of the deployment's CloudWatch alarms fires; none is named.",
+                  "auto_rollback: {events: [alarm]}", "Add `alarms: [NAME]`.", phase="build"),
+    "PG429": Code("lambda strategy without an alias", "The Lambda deploy action shifts "
+                  "traffic between versions behind an alias; without `alias` it deploys to "
+                  "$LATEST and takes no strategy.", "provider: lambda\nstrategy: {canary: ...}",
+                  "Add `alias: live` (an existing alias of the function).", phase="build"),
+    "PG430": Code("traffic shift too long", "The Lambda deploy action waits at most 2 days in "
+                  "all between its traffic steps.",
+                  "strategy: {linear: {step: \"1%\", every: 1h}}",
+                  "Use larger steps or shorter waits.", phase="build"),
+    "PG431": Code("ecs strategy does not fit the deploy", "An ECS deploy to an existing "
+                  "CodeDeploy group shifts traffic the group's own way, so its strategy is "
+                  "omitted or blue-green; the CodeDeploy strategies need the group (an existing "
+                  "one, or `load_balancer` to create one); rolling is the ECS service's own "
+                  "update and takes none of them.",
+                  "strategy: {canary: ...} with application and deployment_group",
+                  "Follow the hint.", phase="build"),
+    "PG432": Code("blue-green fleet declared in this stack", "An EC2 blue/green deployment "
+                  "copies the Auto Scaling group and terminates the original; when the "
+                  "original is a resource of this stack, CloudFormation loses track of it. A "
+                  "warning.", "targets: {autoscaling_groups: [!Ref WebFleet]}  # in resources",
+                  "Declare the group in another stack, use `terminate_blue: keep`, or "
+                  "acknowledge PG432.", severity="warning", phase="build"),
+    "PG433": Code("strategy value out of range", "A strategy setting or wait is outside what "
+                  "the service accepts: a share of 0% or 100%, a wait that is not whole "
+                  "minutes (CodeDeploy counts minutes), a wait over the service's limit.",
+                  "strategy: {rolling: {batch: \"100%\"}}",
+                  "Use a value inside the range the message names.", phase="build"),
+    "PG434": Code("deployment grant widened for run-time names", "An application or "
+                  "deployment group named by a #{ns.var} variable is known only when the "
+                  "pipeline runs; IAM cannot resolve it, so the pipeline role's CodeDeploy "
+                  "grant uses \"*\" in its place. A warning.",
+                  "deployment_group: \"#{Vars.Group}\"",
+                  "Name the application and group in the spec, or acknowledge PG434.",
+                  severity="warning", phase="build"),
+    "PG435": Code("created deployment group in another region", "The CodeDeploy application "
+                  "and deployment group pipegen creates (`targets`, ecs `load_balancer`) live in "
+                  "the stack's region; an action with `region` elsewhere would deploy to a group "
+                  "that does not exist there.", "targets: {...}\nregion: eu-west-1",
+                  "Remove `region`, or deploy to an existing group in that region.", phase="build"),
+    "PG436": Code("application for two compute platforms", "Two actions create a CodeDeploy "
+                  "application of the same name, one for EC2/on-premises and one for ECS; an "
+                  "application has one compute platform.",
+                  "codedeploy and ecs actions both with `application: orders` and "
+                  "load_balancer/targets", "Give one of them another application name."),
+    "PG437": Code("ECS service CodeDeploy cannot deploy", "The service an ECS deploy creates "
+                  "a CodeDeploy group for is declared in `resources` and does not use the "
+                  "CODE_DEPLOY deployment controller, or is named by `!Ref` (its ARN) where the "
+                  "group needs its name.", "service: !Ref Api   # an AWS::ECS::Service",
+                  "Write `!GetAtt Api.Name`, and create the service with `DeploymentController: "
+                  "{Type: CODE_DEPLOY}`.", phase="build"),
     # --- lint
     "PG501": Code("cfn-lint error", "cfn-lint found an error in the compiled template.",
                   "project: {timeout: 100h}   # CodeBuild allows at most 36h",

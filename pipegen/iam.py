@@ -131,12 +131,14 @@ def role(title: str, service: str, policy: Policy, *, policy_name: str,
 
 
 def add_permissions(policy: Policy, statements: Any) -> None:
-    """A spec's `permissions:` ([{actions, resources}]) added to a generated role's policy.
+    """A spec's `permissions:` ([{actions, resources, condition}]) added to a generated role.
 
-    Wildcard actions ('*' or '?' anywhere) were refused by the build phase (PG383).
+    Wildcard actions ('*' or '?' anywhere) were refused by the build phase (PG383). A
+    `condition` is IAM's own Condition block, passed through (intrinsics inside kept).
     """
     for statement in statements or ():
-        policy.allow(list(statement["actions"]), [cfn.value(r) for r in statement["resources"]])
+        policy.allow(list(statement["actions"]), [cfn.value(r) for r in statement["resources"]],
+                     statement.get("condition"))
 
 
 def allow_key(policy: Policy, key: Any, actions: list[str] | None = None) -> None:

@@ -28,6 +28,7 @@ class Source:
     namespace: str | None
     settings: dict[str, Any]
     path: Path
+    run_order: int = 1  # from `after:` / `run_order:` among the sources
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,13 @@ class ArtifactStore:
     bucket: Any  # None when generated, else an existing bucket name (literal or intrinsic)
     bucket_name: Any  # fixed name for a generated bucket, or None
     retain: bool
-    expire_days: int | None
+    expire_days: Any  # whole days, or an intrinsic yielding them; None: never
     encryption: str  # aws-managed | generated | arn
     key: Any  # the KMS key (or alias) ARN when encryption == "arn"
     grant: tuple[Any, ...]  # every role `artifacts.grant` names (all may read)
-    regions: dict[str, dict[str, Any]]
+    regions: Any  # {REGION: {bucket, encryption}} or [{region, bucket, encryption}]
     grant_write: tuple[Any, ...] = ()  # the roles among them that may also write
+    access_logs: dict[str, Any] | None = None  # {bucket, prefix} for a generated bucket
 
     @property
     def generated_bucket(self) -> bool:
@@ -120,7 +122,7 @@ class PipelineRole:
 class Pipeline:
     file: str
     name: str
-    pipeline_name: Any
+    pipeline_name: Any  # None: `generated`, CloudFormation names it
     description: str | None
     type: str  # v1 | v2
     execution_mode: str
@@ -140,6 +142,9 @@ class Pipeline:
     outputs: dict[str, Any]
     overrides: dict[str, Any]
     acknowledge: frozenset[str] = field(default_factory=frozenset)
+    depends_on: tuple[str, ...] = ()  # DependsOn of the pipeline resource
+    # Declared parameters, conditions and mappings nothing uses (kept, with a warning).
+    unused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def actions(self):
         for stage in self.stages:

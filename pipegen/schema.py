@@ -697,6 +697,17 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
     leaves = _alternatives(error.schema)
     description = _description(error.schema)
 
+    # A named form or an intrinsic (`duration` or `!Ref Minutes`): a literal that is wrong is
+    # explained against the form alone, as if the key took no intrinsic.
+    forms = [i for i, b in enumerate(branches)
+             if not any(map(_is_intrinsic_schema, _alternatives(b)))]
+    if len(branches) == 2 and len(forms) == 1 and not cfn.is_intrinsic(inst) and (
+            "$ref" in branches[forms[0]] or "pattern" in branches[forms[0]]):
+        inner = [e for e in error.context if e.relative_schema_path[0] == forms[0]]
+        found = [d for e in sorted(inner, key=_error_order) for d in _diagnose(e, loaded)]
+        if found:
+            return found
+
     if isinstance(inst, dict) and not cfn.is_intrinsic(inst):
         # A mapping: explain against the mapping alternative, with every problem in it.
         for i, b in enumerate(branches):

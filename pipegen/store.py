@@ -46,6 +46,21 @@ def grant_entries(store: dict) -> list[tuple[tuple, Any, bool]]:
             for kind in ("read", "write") for i, r in enumerate(grant.get(kind, []))]
 
 
+def region_entries(regions: Any) -> list[dict]:
+    """`artifacts.regions` in either form as [{region, bucket, encryption?}], spec order."""
+    if isinstance(regions, list):
+        return list(regions)
+    return [{"region": r, **spec} for r, spec in (regions or {}).items()]
+
+
+def region_store(regions: Any, region: Any) -> dict | None:
+    """The store entry for an action's `region` (a literal, or the same intrinsic)."""
+    for entry in region_entries(regions):
+        if same_json(entry["region"], region):
+            return entry
+    return None
+
+
 def may_be_cross_account(role: Any) -> bool:
     """Whether a role ARN may live in another account (any ARN pipegen cannot place here).
 

@@ -526,10 +526,168 @@ def approval_emails(draw, d: Draft) -> tuple[dict, list[str]]:
     return action, []
 
 
+# --- deployment strategies (codedeploy, ecs, lambda): each pair SPEC.md section 5 supports
+
+PERCENTS = ("1%", "10%", "25%", "33%", "50%", "99%")
+LISTENER = (f"arn:aws:elasticloadbalancing:{HOME}:{ACCOUNT}:listener/app/web/"
+            "0123456789abcdef/0123456789abcdef")
+
+
+def _rollback(draw, d: Draft) -> dict:
+    events = draw(st.lists(st.sampled_from(["failure", "alarm", "stop"]), min_size=1,
+                           max_size=3, unique=True))
+    out: dict[str, Any] = {"events": events}
+    if "alarm" in events or draw(st.booleans()):
+        out["alarms"] = [d.literal_or_ref(draw, "web-5xx", "AlarmName")]
+    return out
+
+
+def _tags(draw, d: Draft) -> Any:
+    """EC2 or on-premises tags: a mapping, or the list form (whose keys may be intrinsics)."""
+    if draw(st.booleans()):
+        return draw(st.dictionaries(st.sampled_from(["Role", "Env", "Team"]),
+                                    st.sampled_from(WORDS), min_size=1, max_size=2))
+    return [{"key": d.literal_or_ref(draw, "Role", "TagKey"),
+             "value": d.literal_or_ref(draw, draw(st.sampled_from(WORDS)), "TagValue")}]
+
+
+def codedeploy_strategy(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    """A codedeploy action creating its group from `targets`, with a strategy (or none)."""
+    choices = d.available(codebuild=False)
+    if not choices:
+        return None
+    name = draw(st.sampled_from(["single-target", "all-at-once", "min-in-service", "rolling",
+                                 "blue-green", "red-black", None]))
+    action: dict[str, Any] = {
+        "type": "deploy", "provider": "codedeploy",
+        # One application may serve several actions: it is created once.
+        "application": f"servers-{draw(st.sampled_from(WORDS[:2]))}",
+        "deployment_group": d.unique("group-"),
+        "inputs": [draw(st.sampled_from(choices))]}
+    if name in ("blue-green", "red-black"):
+        action["targets"] = {"autoscaling_groups": [d.literal_or_ref(draw, "web-asg",
+                                                                     "FleetAsg")]}
+        action["load_balancer"] = {"target_group": "web-tg"}
+        for key, values in (("terminate_blue", ["keep", "5m", "1h", "2d"]),
+                            ("ready", ["continue", "30m", "2h"]),
+                            ("green_fleet", ["copy-autoscaling-group"])):
+            if draw(st.booleans()):
+                action[key] = draw(st.sampled_from(values))
+    else:
+        targets: dict[str, Any] = {}
+        while not targets:
+            if draw(st.booleans()):
+                targets["ec2_tags"] = _tags(draw, d)
+            if name != "single-target" and draw(st.booleans()):
+                targets["autoscaling_groups"] = [d.literal_or_ref(draw, "web-asg",
+                                                                  "FleetAsg")]
+            if draw(st.booleans()):
+                targets["on_premises_tags"] = _tags(draw, d)
+        action["targets"] = targets
+        if draw(st.booleans()):
+            action["load_balancer"] = {"target_group": d.literal_or_ref(draw, "web-tg",
+                                                                        "TargetGroup")}
+        if name == "rolling" and "load_balancer" not in action or draw(st.booleans()):
+            action["health_check"] = ("appspec-hooks" if "load_balancer" not in action
+                                      else draw(st.sampled_from(["appspec-hooks",
+                                                                 "load-balancer"])))
+    if name == "min-in-service":
+        action["strategy"] = {name: {"min_healthy": draw(st.sampled_from(
+            [0, 1, 3, "25%", "75%", "99%"]))}}
+    elif name == "rolling":
+        action["strategy"] = {name: {"batch": draw(st.sampled_from([1, "50%", *PERCENTS]))}}
+    elif name is not None:
+        action["strategy"] = name
+    if draw(st.booleans()):
+        action["auto_rollback"] = _rollback(draw, d)
+    if draw(st.booleans()):
+        action["service_role"] = f"arn:aws:iam::{ACCOUNT}:role/codedeploy"
+    return action, []
+
+
+def _shift(draw, name: str) -> dict:
+    wait = draw(st.sampled_from(["1m", "3m", "5m", "15m", "1h", "120s"]))
+    step = draw(st.sampled_from(PERCENTS))
+    return {"step": step, "bake": wait} if name == "canary" else {"step": step, "every": wait}
+
+
+def ecs_strategy(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    """An ECS deploy through CodeDeploy: to a group pipegen creates, or to an existing one
+    (whose names may be run-time variables), or a rolling update."""
+    inputs = _inputs(draw, d, 1, 2)
+    if inputs is None:
+        return None
+    action: dict[str, Any] = {"type": "deploy", "provider": "ecs", "inputs": inputs}
+    kind = draw(st.sampled_from(["created", "created", "existing", "rolling"]))
+    if kind == "rolling":
+        if len(inputs) > 1:
+            return None
+        action.update(cluster="web", service="web-api", strategy="rolling")
+        return action, []
+    if kind == "existing":
+        action.update(application="web-ecs", deployment_group=draw(st.sampled_from(
+            ["web-api", "#{variables.GROUP}"] if d.type == "v2" else ["web-api"])))
+        if "#{" in action["deployment_group"]:
+            d.spec.setdefault("variables", {}).setdefault("GROUP", {"default": "web-api"})
+            d.spec.setdefault("acknowledge", ["PG434"])
+        if draw(st.booleans()):
+            action["strategy"] = draw(st.sampled_from(["blue-green", "red-black"]))
+    else:
+        name = draw(st.sampled_from(["all-at-once", "blue-green", "canary", "linear", None]))
+        action.update(cluster=d.literal_or_ref(draw, "web", "EcsCluster"), service="web-api")
+        lb: dict[str, Any] = {"target_groups": ["web-blue", "web-green"],
+                              "listener": d.literal_or_ref(draw, LISTENER, "Listener")}
+        if draw(st.booleans()):
+            lb["test_listener"] = LISTENER
+        action["load_balancer"] = lb
+        if name in ("canary", "linear"):
+            action["strategy"] = {name: _shift(draw, name)}
+        elif name is not None:
+            action["strategy"] = name
+        if draw(st.booleans()):
+            action["deployment_group"] = d.unique("ecs-group-")
+        if draw(st.booleans()):
+            action["auto_rollback"] = _rollback(draw, d)
+        for key, values in (("terminate_blue", ["0m", "1h", "2d"]),
+                            ("ready", ["continue", "30m"])):
+            if draw(st.booleans()):
+                action[key] = draw(st.sampled_from(values))
+    images = draw(st.lists(st.sampled_from(inputs), max_size=2, unique=True))
+    if images:
+        action["images"] = {f"IMAGE{i}_NAME": a for i, a in enumerate(images, start=1)}
+    if len(inputs) > 1:
+        action["task_definition"] = f"{inputs[0]}::taskdef.json"
+        action["appspec"] = f"{inputs[0]}::appspec.yaml"
+    return action, []
+
+
+def lambda_strategy(draw, d: Draft) -> tuple[dict, list[str]] | None:
+    """A Lambda deploy moving its alias with the action's own strategy."""
+    if d.type != "v2":
+        return None
+    inputs = _inputs(draw, d, 1, 1)
+    if not inputs:
+        return None
+    name = draw(st.sampled_from(["all-at-once", "canary", "linear"]))
+    action: dict[str, Any] = {"type": "deploy", "provider": "lambda", "inputs": inputs,
+                              "function": d.literal_or_ref(draw, "web-handler",
+                                                           "DeployedFunction"),
+                              "alias": "live"}
+    if name == "all-at-once":
+        action["strategy"] = name
+    else:
+        settings = _shift(draw, name)
+        if settings["step"] == "1%":  # 99 linear steps of an hour would wait over 2 days
+            settings["step"] = "10%"
+        action["strategy"] = {name: settings}
+    return action, []
+
+
 ACTION_BLOCKS: list[Block] = [codebuild_existing, codebuild_inline, manual_approval, codedeploy,
                               commands_action, jenkins_action, lambda_invoke, step_functions,
                               s3_deploy, ecs_rolling, beanstalk, lambda_deploy, appconfig,
-                              cloudformation, cloudformation_change_set, approval_emails]
+                              cloudformation, cloudformation_change_set, approval_emails,
+                              codedeploy_strategy, ecs_strategy, lambda_strategy]
 
 
 # --- top-level options: each may change the Draft's spec in place
@@ -543,8 +701,8 @@ def parameters_block(draw, d: Draft) -> None:
 
 def variables_block(draw, d: Draft) -> None:
     if d.type == "v2":
-        d.spec["variables"] = {"RELEASE_CHANNEL": {"default": "stable",
-                                                   "description": "release channel"}}
+        d.spec.setdefault("variables", {})["RELEASE_CHANNEL"] = {
+            "default": "stable", "description": "release channel"}
 
 
 def execution_mode_block(draw, d: Draft) -> None:
@@ -665,6 +823,8 @@ def cross_region_block(draw, d: Draft) -> None:
     actions = [a for stage in d.spec["stages"] for a in stage["actions"]]
     movable = [a for a in actions if _provider(a) in CROSS_REGION
                and not isinstance(a.get("project"), dict)
+               # Groups pipegen creates live in the stack's region (PG435).
+               and "targets" not in a and "load_balancer" not in a
                # Literal ARNs in the home region would not be found elsewhere.
                and f":{HOME}:" not in json.dumps(a)]
     if not movable or draw(st.integers(0, 3)) == 0:

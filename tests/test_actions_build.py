@@ -133,8 +133,8 @@ def test_codebuild_secrets_from_both_stores(write_spec, linter):
     assert g["ssm:GetParameters"] == [
         {"Fn::Sub": ssm + "/app/token"},
         "arn:aws:ssm:us-east-1:111111111111:parameter/app/other",
-        {"Fn::Sub": [ssm + "${VName}", {"VName": {"Ref": "TokenName"}}]},
-        {"Fn::Sub": [ssm + "/${VName}", {"VName": {"Ref": "TokenName"}}]},
+        {"Fn::Sub": ssm + "${TokenName}"},
+        {"Fn::Sub": ssm + "/${TokenName}"},
     ]
     # Secrets never reach the template as values: only their references do.
     assert "password" not in str(g)
@@ -502,9 +502,9 @@ def test_commands_log_group_follows_pipeline_name(write_spec):
           - {name: Make, type: build, provider: commands, commands: [make], inputs: [AppSource]}
     """, head)
     assert "s3:PutObject" not in grants(t, "BuildMakeActionRole")  # no outputs, no writes
-    assert grants(t, "BuildMakeActionRole")["logs:PutLogEvents"][0] == {"Fn::Sub": [
+    assert grants(t, "BuildMakeActionRole")["logs:PutLogEvents"][0] == {"Fn::Sub":
         f"arn:{PART}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codepipeline/"
-        "${VName}", {"VName": {"Fn::Sub": "${AWS::StackName}-p"}}]}
+        "${AWS::StackName}-p"}
 
 
 def test_commands_needs_v2(write_spec):

@@ -270,8 +270,7 @@ def test_manual_approval_bad_url(write_spec):
             type: approval
             url: example.com/x
     """) == """\
-spec.yaml:13:12: error PG205 "example.com/x" is not valid here; expected a web address \
-or an intrinsic function
+spec.yaml:13:12: error PG205 "example.com/x" is not a valid web address
   (stages[0].actions[0].url)
            url: example.com/x
                 ^^^^^^^^^^^^^
@@ -347,7 +346,7 @@ stages:
         {"Fn::Sub": fn + "notifier"},
         {"Fn::Sub": fn + "notifier:live"},
         "arn:aws:lambda:us-east-1:111111111111:function:other",
-        {"Fn::Sub": [fn + "${VName}", {"VName": {"Ref": "Fn"}}]},
+        {"Fn::Sub": fn + "${Fn}"},
         {"Fn::GetAtt": ["Worker", "Arn"]},
     ]
     assert "lambda:ListFunctions" not in g

@@ -451,8 +451,7 @@ def test_appconfig_location_follows_an_intrinsic_pipeline_name(tmp_path):
           inputs: [Built]
     """, 'pipeline_name: !Sub "${AWS::StackName}-pipe"'))
     profile = t["Resources"]["AppConfigDemoSettingsProfile"]["Properties"]
-    assert profile["LocationUri"] == {"Fn::Sub": ["codepipeline://${VPipeline}", {
-        "VPipeline": {"Fn::Sub": "${AWS::StackName}-pipe"}}]}
+    assert profile["LocationUri"] == {"Fn::Sub": "codepipeline://${AWS::StackName}-pipe"}
 
 
 def test_lambda_deploy(tmp_path, linter):

@@ -79,7 +79,17 @@ def test_error_case(case, capsys, monkeypatch):
 
 def _raised_by(path) -> dict[str, str]:
     """code -> the phase that first reports it, running the phases one by one."""
-    from pipegen import build, emit, expand, loader, overrides, policy_rules, providers, schema
+    from pipegen import (
+        build,
+        emit,
+        expand,
+        loader,
+        overrides,
+        policy_rules,
+        policy_vars,
+        providers,
+        schema,
+    )
     from pipegen.cfn import plain
     from pipegen.contexts import BuildContext
     from pipegen.errors import SpecError
@@ -114,6 +124,7 @@ def _raised_by(path) -> dict[str, str]:
     try:
         ectx = emit.emit(plan, loaded)
         doc = ectx.template.to_dict()
+        note("emit", policy_vars.widen(doc.get("Resources", {}), loaded))
         doc.setdefault("Resources", {}).update(plain(plan.resources))
         own = set(ectx.origins) - set(plan.resources)
         refused, cautions = policy_rules.check_overrides(doc, plan.overrides, loaded, own)

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from helpers import col_of, compile_result, error_tuples, line_of, lint_clean, spec_from_parts
+from helpers import (
+    col_of,
+    compile_result,
+    compile_template,
+    error_tuples,
+    line_of,
+    lint_clean,
+    spec_from_parts,
+)
+
+from pipegen.errors import format_path
 
 USES = """\
 stages:
@@ -99,18 +109,34 @@ def test_parameter_type_must_be_a_cloudformation_type(tmp_path):
     assert message == '"string" is not valid here'
 
 
-@pytest.mark.parametrize("kind,declaration,how", [
-    ("parameter", "parameters:\n  Unused: {type: String}\n", "reference it with !Ref"),
+@pytest.mark.parametrize("kind,declaration,how,rule", [
+    ("parameter", "parameters:\n  Unused: {type: String}\n", "reference it with !Ref", "W2001"),
     ("condition", "parameters:\n  E: {type: String}\nconditions:\n  Unused: !Equals [!Ref E, x]\n",
-     "use it with `when:`, !If or a resource's Condition"),
-    ("mapping", "mappings:\n  Unused: {a: {b: c}}\n", "read it with !FindInMap"),
+     "use it with `when:`, !If or a resource's Condition", "W8001"),
+    ("mapping", "mappings:\n  Unused: {a: {b: c}}\n", "read it with !FindInMap", "W7001"),
 ])
-def test_unused_declarations_are_errors(tmp_path, kind, declaration, how):
+def test_unused_declarations_are_kept_with_a_warning(tmp_path, linter, kind, declaration, how,
+                                                     rule):
+    # A migrated stack keeps its parameter interface: a warning, and the template waives
+    # exactly cfn-lint's unused-declaration rule of that kind, saying why.
     text = spec_from_parts(declaration)  # in the condition case E is used, by the unused condition
-    found = error_tuples(tmp_path, text)
-    assert ("PG375", f"{kind} 'Unused' is declared but never used", f"{kind}s.Unused",
-            line_of(text, "Unused"), 3, f"remove it, or {how} (cfn-lint rejects unused "
-            f"{kind}s)") in found
+    result = compile_result(tmp_path, text, linter)
+    assert [(w.code, w.message, format_path(w.path), w.span.line, w.span.col, w.hint)
+            for w in result.warnings if w.code == "PG375"] == [(
+                "PG375", f"{kind} 'Unused' is declared but never used", f"{kind}s.Unused",
+                line_of(text, "Unused"), 3, f"remove it, or {how}; kept, it stays in the "
+                f"template's interface and cfn-lint's unused-{kind} rule is waived for the "
+                "template")]
+    assert "Unused" in result.template[kind.capitalize() + "s"]
+    metadata = result.template["Metadata"]
+    assert metadata["cfn-lint"] == {"config": {"ignore_checks": [rule]}}
+    assert f"{kind}s: Unused" in metadata["pipegen"]["unused-declarations"]
+    lint_clean(linter, result)
+
+
+def test_no_waiver_without_unused_declarations(tmp_path):
+    assert "Metadata" not in compile_template(tmp_path, spec_from_parts(
+        "parameters:\n  P: {type: String}\n", stages(A="!Ref P")))
 
 
 def test_parameter_clashing_with_a_generated_id(tmp_path):

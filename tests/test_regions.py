@@ -73,10 +73,12 @@ def test_region_without_a_store_is_an_error(tmp_path):
         "region")]
 
 
-def test_region_must_be_literal_or_the_home_region(tmp_path):
+def test_intrinsic_region_needs_a_store_under_the_same_intrinsic(tmp_path):
     found = error_tuples(tmp_path, deploy_in("!Ref Other",
                                              extra="parameters: {Other: {type: String}}"))
-    assert [(f[0], f[2]) for f in found] == [("PG203", "stages[0].actions[0].region")]
+    assert [(f[0], f[1], f[2]) for f in found] == [(
+        "PG356", "action 'D0' runs in the region !Ref Other, which has no artifact store",
+        "stages[0].actions[0].region")]
 
 
 def test_reserved_condition_name(tmp_path):

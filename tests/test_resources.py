@@ -278,7 +278,8 @@ def test_references_in_overrides_are_checked_and_count_as_uses(tmp_path, linter)
     lint_clean(linter, result)
     text = text.replace("!Ref Reason}", "!Ref Reasons}")
     assert [f[:3] for f in error_tuples(tmp_path, text)] == [
-        ("PG375", "parameter 'Reason' is declared but never used", "parameters.Reason")]
+        ("PG306", "'Reasons' is not a parameter, pseudo parameter or resource of this template",
+         "overrides.Resources.Pipeline.Properties.DisableInboundStageTransitions[0].Reason")]
     text = text.replace("  Reason: {type: String, default: frozen}\n", "  R: {type: String}\n")
     text = text.replace("!Ref Reasons}", "!Ref R}\n    - {StageName: X, Reason: !Ref Nope}")
     assert [f[:3] for f in error_tuples(tmp_path, text)] == [

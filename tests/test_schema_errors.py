@@ -95,8 +95,7 @@ spec.yaml:13:25: error PG371 !Ref takes the name of a parameter or resource
   hint: for example: !Ref MyParameter
 """),
     "role-name": ("name: demo\n", "name: demo\nrole: {generated: true, name: ''}\n", """\
-spec.yaml:3:31: error PG205 "" is not valid here; expected an IAM role name or an intrinsic \
-function
+spec.yaml:3:31: error PG205 "" is not a valid IAM role name
   (role.name)
      role: {generated: true, name: ''}
                                    ^^

@@ -191,8 +191,7 @@ def test_s3_with_intrinsics(compiled):
           key: app.zip
         """, "parameters: {Bucket: {type: String}}\n"))
     assert role_statements(r)[0]["Resource"] == [
-        {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${VBucket}/app.zip",
-                     {"VBucket": {"Ref": "Bucket"}}]}]
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}/app.zip"}]
     assert r["S3SourceRule"]["Properties"]["EventPattern"]["detail"]["bucket"] == {
         "name": [{"Ref": "Bucket"}]}
 

@@ -109,7 +109,8 @@ def import_one(t: template_module.Template, pid: str, stem: str,
     for other in others:
         ctx.note("dropped", other, "another pipeline of the template (import one at a time "
                  "with --pipeline, or all with -o DIR)")
-    original = roundtrip.digest(t.data, pid, ctx.renames)
+    # An action role pipegen generates counts as no role, in the original as in the compile.
+    original = roundtrip.digest(t.data, pid, ctx.renames, frozenset(ctx.action_roles))
     header = header_lines(t.file, pid, ctx.notes)
     return Imported(pid, spec, dump(spec, header), ctx.notes, dict(ctx.renames), original)
 

@@ -34,6 +34,8 @@ class ImportContext:
     no_echo: set[str] = field(default_factory=set)  # parameters that get no_echo: true
     problems: list[Diagnostic] = field(default_factory=list)
     generated: set[str] = field(default_factory=set)  # ids the compiled spec will generate
+    where: tuple = (False, False)  # the action being read: (stage, action) conditional
+    action_roles: set = field(default_factory=set)  # pipegen-style action roles replaced
     removed_conditions: set = field(default_factory=set)
     source_outputs: list = field(default_factory=list)
     original_role: str | None = None  # the pipeline role the template defines, if any

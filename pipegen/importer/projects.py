@@ -295,7 +295,7 @@ class Projects:
             props = body.get("Properties") or {}
             allowed = {"Name", "ApplicationId", "Tags", "LocationUri", "Type"}
             if set(props) - allowed or not isinstance(props.get("Name"), str) or \
-                    set(body) - {"Type", "Properties"}:
+                    set(body) - {"Type", "Properties", "Condition"}:
                 return None
             if kind == "ConfigurationProfile" and (
                     props.get("Type", "AWS.Freeform") != "AWS.Freeform" or

@@ -210,9 +210,11 @@ def _role(ctx: ImportContext) -> Any:
         ctx.note("kept", "RoleArn", "the pipeline role is kept as written (`role:`): it is "
                  "not defined in this template")
         return value
-    others = [u for u in _only_for_pipeline(ctx, rid, ("AWS::IAM::Policy",))]
+    others = [u for u in _only_for_pipeline(ctx, rid, ("AWS::IAM::Policy",))
+              if not _is_action_role(ctx, u, rid)]
     inside = {k: v for k, v in ctx.props.items() if k != "RoleArn"}
-    if rid in refs(inside):
+    action_roles = {r for r in refs(inside) if _is_action_role(ctx, r, rid)}
+    if rid in refs(inside) - action_roles:
         others.append(f"actions of {ctx.pipeline_id} (as a RoleArn they pass)")
     ctx.original_role = rid
     if others:
@@ -230,6 +232,24 @@ def _role(ctx: ImportContext) -> Any:
     ctx.replace(rid, "PipelineRole", "pipeline role -> pipegen's PipelineRole (least "
                 "privilege, from the actions used)")
     return "generated"
+
+
+def _is_action_role(ctx: ImportContext, rid: str, pipeline_role: str | None) -> bool:
+    """A role only the pipeline role may assume, named <...>ActionRole: pipegen's own kind of
+    action role (action_roles.py), which compile generates again."""
+    body = ctx.resource(rid)
+    if body is None or body.get("Type") != "AWS::IAM::Role" or not rid.endswith("ActionRole") \
+            or pipeline_role is None:
+        return False
+    doc = (body.get("Properties") or {}).get("AssumeRolePolicyDocument") or {}
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    if not isinstance(statements, list) or len(statements) != 1:
+        return False
+    principal = statements[0].get("Principal") if isinstance(statements[0], dict) else None
+    aws = principal.get("AWS") if isinstance(principal, dict) and set(principal) == {"AWS"} \
+        else None
+    aws = aws if isinstance(aws, list) else [aws]
+    return len(aws) == 1 and ref_target(aws[0]) == pipeline_role
 
 
 def _artifacts(ctx: ImportContext) -> dict:
@@ -482,12 +502,17 @@ def _stage(ctx: ImportContext, si: int, item: Any, projects: Projects) -> dict:
     out: dict[str, Any] = {"name": name}
     if when:
         out["when"] = when
-    for key, value in stage.items():
-        if key not in ("Name", "Actions"):
-            if when:
-                raise Unsupported(f"stage {name} is conditional and sets {key}", path,
-                                  "pipegen can keep it only on an unconditional stage")
-            ctx.overrides[f"Resources.Pipeline.Properties.Stages.{si}.{key}"] = value
+    from pipegen.importer.stage_conditions import typed as typed_settings
+
+    settings = {k: v for k, v in stage.items() if k not in ("Name", "Actions")}
+    found = typed_settings(stage) if set(settings) <= {"OnFailure", "BeforeEntry",
+                                                       "OnSuccess"} else None
+    if found is not None:
+        out.update(found)
+    else:
+        for key, value in settings.items():
+            where = f"Resources.Pipeline.Properties.Stages.{si}" + (".Fn::If.1" if when else "")
+            ctx.overrides[f"{where}.{key}"] = value
             ctx.note("kept", f"stage {name}", f"{key} kept raw in `overrides`")
     reader = ActionReader(ctx, projects)
     drafts = []
@@ -503,6 +528,7 @@ def _stage(ctx: ImportContext, si: int, item: Any, projects: Projects) -> dict:
     actions = []
     orders = [_order(a) for _, _, a, _ in drafts]
     for k, (ai, awhen, action, apath) in enumerate(drafts):
+        ctx.where = (when is not None, awhen is not None and awhen != when)
         spec = _action(ctx, reader, name, si, ai, action, apath, when)
         if awhen and awhen != when:
             spec["when"] = awhen
@@ -559,17 +585,26 @@ def _action(ctx, reader, stage_name, si, ai, action, apath, stage_when) -> dict:
                            ("RoleArn", "role")):
         if key in action:
             spec[typed_key] = action[key]
+    target = ref_target(action.get("RoleArn"))
+    if target and _is_action_role(ctx, target, ctx.original_role):
+        new = logical_id(stage_name, name, "ActionRole")
+        del spec["role"]
+        ctx.action_roles.add(new)
+        if target not in ctx.removed:
+            ctx.replace(target, new, f"action role -> pipegen's {new} (assumed by the "
+                        "pipeline role only; its provider's grants, its artifacts)")
     if "TimeoutInMinutes" in action:
         if typed.get("provider") == "manual":
             spec["timeout"] = duration(action["TimeoutInMinutes"])
         else:
-            ctx.overrides[_where(si, ai) + ".TimeoutInMinutes"] = action["TimeoutInMinutes"]
+            where = _where(si, ai, ctx.where) + ".TimeoutInMinutes"
+            ctx.overrides[where] = action["TimeoutInMinutes"]
     extra = set(action) - {"Name", "ActionTypeId", "Configuration", "InputArtifacts",
                            "OutputArtifacts", "RunOrder", "Namespace", "Region", "RoleArn",
                            "TimeoutInMinutes", "Commands", "OutputVariables",
                            "EnvironmentVariables"}
     for key in sorted(extra):
-        ctx.overrides[_where(si, ai) + "." + key] = action[key]
+        ctx.overrides[_where(si, ai, ctx.where) + "." + key] = action[key]
     if rest:
         spec["configuration"] = rest
         ctx.note("kept", f"{stage_name}.{name}", "Configuration kept raw in `configuration:` "
@@ -614,8 +649,12 @@ def _artifact_names(action: dict, key: str, path: tuple) -> list[str]:
     return names
 
 
-def _where(si: int, ai: int) -> str:
-    return f"Resources.Pipeline.Properties.Stages.{si}.Actions.{ai}"
+def _where(si: int, ai: int, conditional: tuple[bool, bool] = (False, False)) -> str:
+    """The dotted `overrides` path of an action in the compiled template (through the
+    Fn::If pipegen wraps a conditional stage or action in)."""
+    stage = f"Stages.{si}" + (".Fn::If.1" if conditional[0] else "")
+    action = f"Actions.{ai}" + (".Fn::If.1" if conditional[1] else "")
+    return f"Resources.Pipeline.Properties.{stage}.{action}"
 
 
 def _raw_action(ctx, si, ai, action, common, inputs, outputs) -> dict:
@@ -626,7 +665,7 @@ def _raw_action(ctx, si, ai, action, common, inputs, outputs) -> dict:
         raise Unsupported(f"action {common['name']} ({kind}) has no pipegen provider and more "
                           "than 5 input or output artifacts", ("Resources", ctx.pipeline_id),
                           "split the action")
-    ctx.overrides[_where(si, ai)] = action
+    ctx.overrides[_where(si, ai, ctx.where)] = action
     ctx.note("kept", f"action {common['name']}", f"{kind} has no typed pipegen provider (or "
              "its Configuration has none of pipegen's shapes): the action is kept raw in "
              "`overrides` over a placeholder; pipegen's generated pipeline role grants "

@@ -32,6 +32,12 @@ class AppConfigDeploy(ActionProvider):
                       f"cannot run elsewhere (`{key}`)", action.path + (key,),
                       f"remove `{key}`, or deploy to an AppConfig application there with a "
                       "cloudformation action", key=True)
+        if ctx.data.get("pipeline_name") == "generated":
+            ctx.error("PG312", "the AppConfig profile's location names the pipeline "
+                      "(codepipeline://NAME), and `pipeline_name: generated` leaves the name "
+                      "unknown until CloudFormation creates it", ("pipeline_name",),
+                      "give the pipeline a name, e.g. `pipeline_name: !Sub "
+                      "\"${AWS::StackName}-pipeline\"`")
         if action.get("flags"):
             ctx.error("PG363", "AWS AppConfig feature-flag profiles cannot be fed by a "
                       "pipeline: they take hosted configurations only", action.path + ("flags",),

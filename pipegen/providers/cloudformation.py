@@ -53,6 +53,9 @@ STACK_ACTIONS = {
 }
 # Keys that only make sense when a template is read (not for delete or execute).
 TEMPLATE_KEYS = ("template", "template_configuration", "parameter_overrides", "capabilities")
+# Keys AWS accepts and ignores on CHANGE_SET_EXECUTE, as copied templates carry them: written
+# as given, with a warning (PG385).
+IGNORED_ON_EXECUTE = ("deploy_role", "capabilities")
 
 
 def _mode(settings: dict) -> str:
@@ -93,10 +96,12 @@ class CloudFormationAction(ActionProvider):
                       "the role CloudFormation assumes to change the stack", path,
                       "add `deploy_role: arn:aws:iam::111111111111:role/NAME`, or "
                       "`deploy_role: {managed_policies: [...]}` to create one", key=True)
-        if mode == "change-set-execute" and "deploy_role" in s:
-            ctx.error("PG360", "executing a change set uses the role the change set was "
-                      "created with; `deploy_role` is not used in mode change-set-execute",
-                      path + ("deploy_role",), "remove it", key=True)
+        if mode == "change-set-execute":
+            for key in IGNORED_ON_EXECUTE:
+                if key in s:
+                    ctx.warn("PG385", f"AWS ignores `{key}` in mode change-set-execute: the "
+                             "change set runs with what it was created with; it is written "
+                             "as given", path + (key,), "remove it, or acknowledge PG385")
         if not _created_role(s):
             return
         if action.role is not None:
@@ -111,7 +116,8 @@ class CloudFormationAction(ActionProvider):
         s, path, mode = action.settings, action.path, _mode(action.settings)
         if mode in ("delete", "change-set-execute"):
             for key in TEMPLATE_KEYS:
-                if key in s:
+                if key in s and not (mode == "change-set-execute"
+                                     and key in IGNORED_ON_EXECUTE):
                     ctx.error("PG360", f"`{key}` is not used in mode {mode}", path + (key,),
                               "remove it", key=True)
         elif "template" not in s:
@@ -197,6 +203,11 @@ class CloudFormationAction(ActionProvider):
         config: dict[str, Any] = {"ActionMode": action_mode, "StackName": stack}
         if action_mode in ("CHANGE_SET_REPLACE", "CHANGE_SET_EXECUTE"):
             config["ChangeSetName"] = s.get("change_set", DEFAULT_CHANGE_SET)
+        if action_mode == "CHANGE_SET_EXECUTE" and _mode(s) == "change-set-execute":
+            if "capabilities" in s:
+                config["Capabilities"] = _capabilities(s["capabilities"])
+            if "deploy_role" in s:
+                config["RoleArn"] = self._deploy_role(action, ctx)
         if action_mode != "CHANGE_SET_EXECUTE":
             if "template" in s:
                 config["TemplatePath"] = s["template"]
@@ -205,7 +216,7 @@ class CloudFormationAction(ActionProvider):
             if "parameter_overrides" in s:
                 config["ParameterOverrides"] = _overrides(s["parameter_overrides"])
             if "capabilities" in s:
-                config["Capabilities"] = ",".join(CAPABILITIES[c] for c in s["capabilities"])
+                config["Capabilities"] = _capabilities(s["capabilities"])
             if "deploy_role" in s:
                 role = self._deploy_role(action, ctx)
                 config["RoleArn"] = role
@@ -227,14 +238,19 @@ class CloudFormationAction(ActionProvider):
         if key not in ctx.shared:
             title = logical_id(action.stage, action.name, "DeployRole")
             policy = iam.Policy()
-            for statement in spec.get("permissions", []):
-                policy.allow(statement["actions"], [cfn.value(r) for r in
-                                                    statement["resources"]])
+            iam.add_permissions(policy, spec.get("permissions"))
             ctx.add(iam.role(title, SERVICE, policy, policy_name="DeployPermissions",
                              managed=spec.get("managed_policies"), tags=ctx.tags()),
                     action.path + ("deploy_role",))
             ctx.shared[key] = GetAtt(title, "Arn")
         return ctx.shared[key]
+
+
+def _capabilities(value: Any) -> Any:
+    """Capabilities as CodePipeline takes them: one comma-separated string."""
+    if cfn.is_intrinsic(value):
+        return value
+    return ",".join(CAPABILITIES.get(c, c) for c in value)
 
 
 def _has_intrinsic(params: dict) -> bool:

@@ -26,6 +26,14 @@ LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents
 
 
 TIMEOUT_RANGE = (5, 2160)  # CodeBuild TimeoutInMinutes bounds
+QUEUED_RANGE = (5, 480)  # QueuedTimeoutInMinutes bounds
+CACHE_MODES = {"docker-layer": "LOCAL_DOCKER_LAYER_CACHE", "source": "LOCAL_SOURCE_CACHE",
+               "custom": "LOCAL_CUSTOM_CACHE"}
+# What CodeBuild does in a VPC (AWS's documented policy): the Describe calls and creating an
+# interface name no resource ARN; the permission grant is limited to CodeBuild by condition.
+VPC_DESCRIBE = ["ec2:CreateNetworkInterface", "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+                "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"]
 
 
 def secret_store(ref: Any) -> tuple[str | None, Any]:
@@ -133,11 +141,22 @@ class CodeBuildAction(ActionProvider):
 
     def _check_project(self, action, spec: dict, ctx) -> None:
         path = action.path + ("project",)
-        if "timeout" in spec:
+        if "timeout" in spec and not cfn.is_intrinsic(spec["timeout"]):
             lo, hi = TIMEOUT_RANGE
             if not lo <= minutes(spec["timeout"]) <= hi:
                 ctx.error("PG341", f"a CodeBuild timeout is 5m to 36h; {spec['timeout']} is "
                           "outside that", path + ("timeout",))
+        queued = spec.get("queued_timeout")
+        if queued is not None and not cfn.is_intrinsic(queued):
+            lo, hi = QUEUED_RANGE
+            if not lo <= minutes(queued) <= hi:
+                ctx.error("PG341", f"a CodeBuild queued timeout is 5m to 8h; {queued} is "
+                          "outside that", path + ("queued_timeout",))
+        if "file_systems" in spec and "vpc" not in spec:
+            ctx.error("PG313", "EFS file systems are reached through a VPC, and this project "
+                      "has no `vpc`", path + ("file_systems",), "add `vpc: {id, subnets, "
+                      "security_groups}` with subnets that reach the file system's mount "
+                      "targets", key=True)
         if "service_role" in spec:
             for key in ("permissions", "managed_policies"):
                 if key in spec:
@@ -168,7 +187,7 @@ class CodeBuildAction(ActionProvider):
         config: dict[str, Any] = {"ProjectName": name}
         if "primary_source" in action.settings:
             config["PrimarySource"] = action.get("primary_source")
-        if action.get("batch") or action.configuration.get("BatchEnabled") == "true":
+        if action.get("batch") or action.configuration.get("BatchEnabled") in ("true", True):
             if action.get("batch"):
                 config["BatchEnabled"] = "true"
             ctx.policy.allow(["codebuild:BatchGetBuildBatches", "codebuild:StartBuildBatch"],
@@ -229,7 +248,17 @@ class CodeBuildAction(ActionProvider):
             Artifacts=codebuild.Artifacts(Type="CODEPIPELINE"),
         )
         if "timeout" in spec:
-            kwargs["TimeoutInMinutes"] = minutes(spec["timeout"])
+            kwargs["TimeoutInMinutes"] = _minutes(spec["timeout"])
+        if "queued_timeout" in spec:
+            kwargs["QueuedTimeoutInMinutes"] = _minutes(spec["queued_timeout"])
+        if "description" in spec:
+            kwargs["Description"] = cfn.value(spec["description"])
+        if "cache" in spec:
+            kwargs["Cache"] = _cache(spec["cache"], policy)
+        if "vpc" in spec:
+            kwargs["VpcConfig"] = _vpc(spec["vpc"], policy)
+        if "file_systems" in spec:
+            kwargs["FileSystemLocations"] = [_file_system(fs) for fs in spec["file_systems"]]
         key = spec.get("encryption_key")
         if key is not None:
             kwargs["EncryptionKey"] = cfn.value(key)
@@ -240,17 +269,17 @@ class CodeBuildAction(ActionProvider):
         log_group = spec.get("logs", {}).get("group")
         if log_group:
             kwargs["LogsConfig"] = codebuild.LogsConfig(CloudWatchLogs=codebuild.CloudWatchLogs(
-                Status="ENABLED", GroupName=log_group,
-                **({"StreamName": spec["logs"]["stream"]} if "stream" in spec["logs"] else {})))
+                Status="ENABLED", GroupName=cfn.value(log_group),
+                **({"StreamName": cfn.value(spec["logs"]["stream"])}
+                   if "stream" in spec["logs"] else {})))
         elif "name" in spec:
             log_group = cfn.sub("/aws/codebuild/{name}", name=spec["name"])
         else:
             log_group = Sub("/aws/codebuild/${AWS::StackName}-" + title.removesuffix("Project"))
-        group_arn = cfn.arn("logs", "log-group:{group}", group=log_group) \
-            if not isinstance(log_group, Sub) else Sub(
-                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
-                + log_group.data["Fn::Sub"])
-        policy.allow(LOG_ACTIONS, [group_arn, _with_suffix(group_arn, ":*")])
+        # The group may be an intrinsic (a project named `!Sub "${AWS::StackName}-build"`):
+        # the ARN stays one Fn::Sub with the name inlined.
+        group_arn = cfn.arn("logs", "log-group:{group}", group=log_group)
+        policy.allow(LOG_ACTIONS, [group_arn, cfn.with_suffix(group_arn, ":*")])
         # Writing is for outputs: a project without them only reads its inputs.
         ctx.grant_store(policy, write=bool(action.outputs))
         for source_model in ctx.pipeline.sources:
@@ -258,8 +287,7 @@ class CodeBuildAction(ActionProvider):
                 from pipegen import providers
                 providers.sources()[source_model.provider].consumer_permissions(
                     source_model, ctx, policy)
-        for statement in spec.get("permissions", []):
-            policy.allow(statement["actions"], [cfn.value(r) for r in statement["resources"]])
+        iam.add_permissions(policy, spec.get("permissions"))
 
         if "service_role" in spec:
             kwargs["ServiceRole"] = cfn.value(spec["service_role"])
@@ -276,13 +304,51 @@ class CodeBuildAction(ActionProvider):
         return title
 
 
-def _with_suffix(arn: Any, suffix: str) -> Any:
-    if isinstance(arn, str):
-        return arn + suffix
-    body = arn.data["Fn::Sub"]
-    if isinstance(body, str):
-        return Sub(body + suffix)
-    return Sub(body[0] + suffix, **body[1])
+def _minutes(value: Any) -> Any:
+    """A duration in minutes; an intrinsic already is (SPEC.md: the property's own unit)."""
+    return cfn.value(value) if cfn.is_intrinsic(value) else minutes(value)
+
+
+def _cache(spec: dict, policy: iam.Policy) -> codebuild.ProjectCache:
+    if spec["type"] == "local":
+        return codebuild.ProjectCache(Type="LOCAL",
+                                      Modes=[CACHE_MODES[m] for m in spec["modes"]])
+    location = spec["location"]
+    # BUCKET/PREFIX: the project reads and writes cache objects under it.
+    policy.allow(["s3:GetObject", "s3:PutObject"],
+                 cfn.arn("s3", "{location}/*", region=False, account=False, location=location))
+    if isinstance(location, str):
+        bucket = location.split("/", 1)[0]
+        policy.allow(["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                     cfn.arn("s3", "{bucket}", region=False, account=False, bucket=bucket))
+    return codebuild.ProjectCache(Type="S3", Location=cfn.value(location))
+
+
+def _vpc(spec: dict, policy: iam.Policy) -> codebuild.VpcConfig:
+    policy.allow(VPC_DESCRIBE, "*")
+    condition: dict[str, Any] = {"ec2:AuthorizedService": "codebuild.amazonaws.com"}
+    subnets = spec["subnets"]
+    if isinstance(subnets, list):
+        condition = {"ArnEquals": {"ec2:Subnet": [
+            cfn.arn("ec2", "subnet/{subnet}", subnet=s) for s in subnets]},
+            "StringEquals": condition}
+    else:
+        condition = {"StringEquals": condition}
+    policy.allow("ec2:CreateNetworkInterfacePermission",
+                 cfn.arn("ec2", "network-interface/*"), cfn.plain(condition))
+    return codebuild.VpcConfig(VpcId=cfn.value(spec["id"]), Subnets=cfn.value(subnets),
+                               SecurityGroupIds=cfn.value(spec["security_groups"]))
+
+
+def _file_system(spec: dict) -> codebuild.ProjectFileSystemLocation:
+    location = cfn.sub("{id}.efs.${AWS::Region}.amazonaws.com:{path}", id=spec["id"],
+                       path=spec.get("path", "/"))
+    kwargs: dict[str, Any] = dict(Type="EFS", Location=location,
+                                  MountPoint=cfn.value(spec["mount"]),
+                                  Identifier=spec["identifier"])
+    if "options" in spec:
+        kwargs["MountOptions"] = cfn.value(spec["options"])
+    return codebuild.ProjectFileSystemLocation(**kwargs)
 
 
 PROVIDERS = [CodeBuildAction()]

@@ -36,6 +36,13 @@ class CommandsAction(ActionProvider):
                       f"'{action.outputs[0]}' but does not say which files it holds",
                       action.path + ("outputs",), "add `files: [GLOB, ...]` (for example "
                       "`files: [dist/**]`)", key=True)
+        if ctx.data.get("pipeline_name") == "generated":
+            ctx.warn("PG386", "with `pipeline_name: generated` the pipeline's name is known "
+                     "only once CloudFormation creates it, so the log-group grant of this "
+                     "Commands action covers /aws/codepipeline/<stack name>-Pipeline-*",
+                     ("pipeline_name",), "give the pipeline a name (`!Sub "
+                     "\"${AWS::StackName}-pipeline\"`) for a narrower grant, or acknowledge "
+                     "PG386")
         count = len(action.get("environment_variables", {})) + len(action.get("secrets", {}))
         if count > MAX_VARIABLES:
             ctx.error("PG341", f"a Commands action takes at most {MAX_VARIABLES} environment "
@@ -45,6 +52,10 @@ class CommandsAction(ActionProvider):
 
     def emit(self, action, ctx) -> list[Emitted]:
         name = ctx.pipeline.pipeline_name
+        if name is None:
+            # `pipeline_name: generated`: CloudFormation names it <stack>-Pipeline-<suffix>,
+            # unknown here (PG386 warned): the log group pattern covers that prefix.
+            name = {"Fn::Sub": "${AWS::StackName}-Pipeline-*"}
         group = cfn.arn("logs", "log-group:/aws/codepipeline/{name}", name=name)
         streams = cfn.arn("logs", "log-group:/aws/codepipeline/{name}:*", name=name)
         ctx.policy.allow(LOG_ACTIONS, [group, streams])

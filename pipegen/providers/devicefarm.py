@@ -36,6 +36,8 @@ class DeviceFarmAction(ActionProvider):
     def check(self, action, ctx) -> None:
         actionutil.no_action_timeout(action, ctx)
         test_type = action.get("test_type")
+        if cfn.is_intrinsic(test_type):
+            return  # resolved at deploy time: Device Farm checks the combination
         if test_type.startswith("appium") and "appium_version" not in action.settings:
             ctx.error("PG344", f"test_type {test_type} needs `appium_version`",
                       action.path + ("test_type",), "add `appium_version: \"2.0\"` (the Appium "
@@ -55,7 +57,8 @@ class DeviceFarmAction(ActionProvider):
             "ProjectId": project,
             "App": s["app"],
             "DevicePoolArn": s["device_pool"],
-            "TestType": s["test_type"].upper().replace("-", "_"),
+            "TestType": s["test_type"] if cfn.is_intrinsic(s["test_type"])
+            else s["test_type"].upper().replace("-", "_"),
         }
         optional = {"test": "Test", "test_spec": "TestSpec", "appium_version": "AppiumVersion",
                     "custom_host_machine_artifacts": "CustomHostMachineArtifacts",
