@@ -348,6 +348,87 @@ def check_cmd(specs, templates, fmt, report_fmt, strict, no_lint, jobs, cache_di
     sys.exit(EXIT_FAIL if reporter.failed or stale else EXIT_OK)
 
 
+@cli.command("graph")
+@click.argument("spec")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid (renders on GitHub) or Graphviz dot.")
+@click.option("--output", "report_fmt", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True, help="How diagnostics are printed.")
+def graph_cmd(spec, fmt, report_fmt):
+    """Draw SPEC's pipeline: stages, actions, artifacts, conditions, regions, accounts."""
+    from pipegen.errors import SpecError
+    from pipegen.graph import graph_spec
+
+    reporter = Reporter(report_fmt, False, report_to_stderr=True)
+    try:
+        click.echo(graph_spec(Path(spec), fmt), nl=False)
+    except SpecError as e:
+        reporter.add(Path(spec), e.diagnostics)
+    reporter.finish()
+    sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
+
+
+@cli.command("diff")
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--templates", type=click.Path(file_okay=False),
+              help="Directory of committed templates (DIR/<spec stem>.json, as `check`).")
+@click.option("--base", metavar="REF", help="Compare with the templates as committed at this "
+              "git commit, branch or tag (default: the files in the working tree).")
+@click.option("--against", type=click.Path(dir_okay=False),
+              help="Compare one spec with any CloudFormation template (JSON or YAML).")
+@click.option("--output", "report_fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True,
+              help="text, Markdown (a pull-request comment) or JSON.")
+def diff_cmd(specs, templates, base, against, report_fmt):
+    """What a change does: stages, actions, resources (replacements) and IAM, per pipeline.
+
+    A report, not a gate: exits 0 whatever the diff (1 when a spec or a template cannot be
+    read). Compiles without the lint gate; `pipegen check` is the gate.
+    """
+    from pipegen import diff
+
+    if (templates is None) == (against is None):
+        raise click.UsageError("give --templates DIR or --against TEMPLATE (one of them)")
+    if against is not None and base is not None:
+        raise click.UsageError("--base applies to --templates, not to --against")
+    paths = find_specs(specs)
+    if against is not None and len(paths) != 1:
+        raise click.UsageError(f"--against compares one spec; {len(paths)} given")
+    reporter = Reporter("text", False, report_to_stderr=True)
+    diffs, problems = diff.diff_specs(paths, templates, base, against)
+    for spec, diagnostics in problems:
+        reporter.add(spec, diagnostics)
+    if diffs or report_fmt == "json":
+        click.echo(diff.render(diffs, report_fmt), nl=False)
+    sys.exit(EXIT_FAIL if reporter.failed else EXIT_OK)
+
+
+@cli.command("init")
+@click.option("--source", type=click.Choice(["github", "github-enterprise", "bitbucket", "gitlab",
+                                             "codecommit", "ecr", "s3"]),
+              default="github", show_default=True, help="Where the pipeline's source is.")
+@click.option("--deploy", type=click.Choice(["cloudformation", "codedeploy", "ecs", "lambda",
+                                             "beanstalk", "s3", "appconfig", "none"]),
+              default="cloudformation", show_default=True, help="What the pipeline deploys to.")
+@click.option("--name", default="my-service", show_default=True, help="The pipeline's name.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="Write the spec to this file (never over an existing one). Default: stdout.")
+def init_cmd(source, deploy, name, out):
+    """Print (or write) a commented starter spec that compiles as written."""
+    from pipegen import init
+
+    if not init.NAME.match(name):
+        raise click.BadParameter("use 1 to 100 letters, digits, '.', '@', '_' or '-'",
+                                 param_hint="--name")
+    text = init.starter(source, deploy, name)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(out)
+    if target.exists():
+        raise click.UsageError(f"{out} exists; pipegen init never overwrites a file")
+    write_atomic(target, text)
+    click.echo(f"wrote {out}; compile it with `pipegen compile {out}`", err=True)
 @cli.command("import")
 @click.argument("template")
 @click.option("-o", "--out", help="Where the spec goes: a file (.yaml/.yml), or a directory "

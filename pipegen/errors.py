@@ -703,6 +703,17 @@ CODES: dict[str, Code] = {
                   "permission, a file where a directory should be, a full disk). The previous "
                   "file, if any, is untouched.", "pipegen compile orders.yaml -o /read-only/dir",
                   "Check the output path and its permissions."),
+    # --- graph, diff, init (pull-request tooling)
+    "PG610": Code("template to compare with unreadable", "`pipegen diff` could not read the "
+                  "template it compares a fresh compile with: the file given to --against, or "
+                  "the committed one, is missing where expected, unreadable, or not a "
+                  "CloudFormation template.", "pipegen diff orders.yaml --against old.json   "
+                  "# old.json does not exist", "Give the path of a JSON or YAML template."),
+    "PG611": Code("git base not found", "`pipegen diff --base REF` could not find the commit: "
+                  "not a git repository, git not installed, or REF names no commit (in CI the "
+                  "base branch is often not fetched).", "pipegen diff samples --templates "
+                  "templates --base origin/main", "Fetch the base (`git fetch origin main "
+                  "--depth=1`) or name an existing commit, branch or tag."),
     # --- import (`pipegen import`)
     "PG701": Code("not a CloudFormation template", "`pipegen import` reads a CloudFormation "
                   "template (YAML or JSON) with a `Resources` mapping; this file is empty, not "

@@ -104,7 +104,9 @@ def composed() -> dict:
     defs = schema["$defs"]
     intrinsic_args = defs["intrinsic"].setdefault("properties", {})
     for name, shape in INTRINSIC_ARGUMENTS.items():
-        intrinsic_args.setdefault(name, shape)
+        form, example = INTRINSIC_USAGE[name]
+        intrinsic_args.setdefault(name, {**shape, "description": f"CloudFormation {name}: "
+                                         f"{form}, e.g. {example}."})
 
     source = defs["source"]
     source_providers = providers.sources()

@@ -36,3 +36,10 @@ def write_spec(tmp_path):
         return path
 
     return write
+
+
+def run_pipegen(*args: str, cwd: Path | None = None, env: dict | None = None):
+    """Run the installed `pipegen` console script (the command users type) in a subprocess."""
+    script = Path(sys.executable).parent / "pipegen"
+    return subprocess.run([str(script), *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env)

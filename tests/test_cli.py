@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_pipegen
 
 from pipegen import cli
 from pipegen.errors import diag
@@ -312,3 +313,70 @@ def test_github_annotations(specs, capsys):
     assert out == ("::error file=bad.yaml,line=11,col=15,title=PG204::\"biuld\" is not allowed "
                    "here; expected one of build, test, approval, invoke, deploy "
                    "(stages[0].actions[0].type)%0Ahint: did you mean 'build'?\n")
+
+
+# --- the same contracts through the installed `pipegen` command, as CI runs it
+
+BROKEN_TWICE = GOOD.replace("name: demo\n", "name: demo\nbogus: 1\n").replace(
+    "branch: main\n", "branch: [main, dev]\n")
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A repository layout: pipelines/ with two good specs, templates/ (to be compiled)."""
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "orders.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "pipelines" / "billing.yaml").write_text(GOOD.replace("demo", "billing"),
+                                                          encoding="utf-8")
+    return tmp_path
+
+
+def test_entry_point_clean_repo_then_stale_template(project):
+    proc = run_pipegen("compile", "pipelines", "-o", "templates", cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_pipegen("check", "pipelines", "--templates", "templates", cwd=project)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert proc.stderr == "checked 2 spec(s): templates are up to date\n"
+
+    template = project / "templates" / "orders.json"
+    template.write_text(template.read_text("utf-8").replace('"Compile"', '"Compiled"'),
+                        encoding="utf-8")
+    proc = run_pipegen("check", "pipelines", "--templates", "templates", cwd=project)
+    assert proc.returncode == 1
+    assert "error PG601 templates/orders.json is stale: it differs from a fresh compile of " \
+        "pipelines/orders.yaml\n" in proc.stderr
+    assert "--- templates/orders.json (committed)\n+++ templates/orders.json (compiled)\n" \
+        in proc.stderr
+    assert re.search(r'^- +"Name": "Compiled",$', proc.stderr, re.MULTILINE)
+    assert re.search(r'^\+ +"Name": "Compile",$', proc.stderr, re.MULTILINE)
+    assert "billing" not in proc.stderr  # the up-to-date one is not reported
+
+
+def test_entry_point_a_broken_spec_among_good_ones(project):
+    (project / "pipelines" / "broken.yaml").write_text(BROKEN_TWICE, encoding="utf-8")
+    proc = run_pipegen("compile", "pipelines", "-o", "templates", cwd=project)
+    assert proc.returncode == 1
+    # every error of the broken spec is reported, located
+    assert "pipelines/broken.yaml:3:1: error PG201 unknown key 'bogus'" in proc.stderr
+    assert "pipelines/broken.yaml:7:13: error " in proc.stderr  # the branch list
+    # the good ones are written, nothing for the broken one
+    assert "wrote templates/billing.json\n" in proc.stderr
+    assert "wrote templates/orders.json\n" in proc.stderr
+    assert sorted(p.name for p in (project / "templates").iterdir()) == [
+        "billing.json", "orders.json"]
+
+
+def test_entry_point_github_annotations_carry_line_numbers(project):
+    (project / "pipelines" / "broken.yaml").write_text(BROKEN_TWICE, encoding="utf-8")
+    proc = run_pipegen("check", "pipelines", "--templates", "templates", "--output", "github",
+                       cwd=project)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert "::error file=pipelines/broken.yaml,line=3,col=1,title=PG201::unknown key " \
+        "'bogus'" in proc.stdout
+    assert any(line.startswith("::error file=pipelines/broken.yaml,line=7,col=13,title=PG")
+               for line in lines)
+    # the good specs have no committed template yet: one annotation each
+    assert sum(line.startswith("::error title=PG602::no committed template") for line in lines) \
+        == 2
+    assert all(line.startswith("::error ") for line in lines)

@@ -30,7 +30,11 @@ EXEMPT = {
     "PG601": "`pipegen check`, not compile; tests/test_cli.py",
     "PG602": "`pipegen check`, not compile; tests/test_cli.py",
     "PG603": "needs an unwritable output path; tests/test_cli.py",
+    "PG610": "`pipegen diff`, not compile; tests/test_diff.py",
+    "PG611": "`pipegen diff --base`, not compile; tests/test_diff.py",
     "PG708": "needs an unwritable output path; tests/test_import.py",
+    "PG208": "every key the language documents is built now (schema.NOT_YET is all accepted); "
+             "the message stays for the next one; tests/test_realworld.py",
     "PG901": "an internal error is a bug, not an input; tests/test_cli.py",
     # No deploy provider declares a strategy yet (issue 10 adds them, and these cases).
     "PG410": "needs a declared strategy; tests/test_expand.py registers one",

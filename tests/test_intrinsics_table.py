@@ -137,9 +137,11 @@ def _probe(data: dict, path: tuple, form: str) -> dict:
     spec = copy.deepcopy(data)
     original = _get(spec, path)
     listy = isinstance(original, list)
-    # no_echo: a probe may stand in a secret's place (an OAuth token), which must not echo.
+    # no_echo where the probe stands in a secret's place (an OAuth token), which must not echo;
+    # elsewhere a plain parameter (a no_echo one in plain text is refused: PG331, PG397).
+    secret_slot = path[-1] in ("oauth_token", "webhook_secret")
     spec.setdefault("parameters", {})[P] = {"type": "CommaDelimitedList" if listy else "String",
-                                            "no_echo": True}
+                                            **({"no_echo": True} if secret_slot else {})}
     artifact = original.split("::", 1)[0] + "::" if isinstance(original, str) and \
         "::" in original else None
     if artifact is not None and form != "var":

@@ -434,9 +434,14 @@ stages:
     assert [f[0] for f in error_tuples(tmp_path, text)] == ["PG204"]
 
 
-def test_documented_key_not_built_is_not_a_typo(tmp_path):
+def test_documented_key_not_built_is_not_a_typo(tmp_path, monkeypatch):
+    """Every documented key is built today; a key the language adds later and pipegen does not
+    build yet (here a stand-in, `canary_analysis`) is reported as such, not as a typo."""
     from helpers import error_tuples
 
+    from pipegen import schema
+
+    monkeypatch.setitem(schema.NOT_YET, "canary_analysis", "section 5, canary analysis")
     text = """\
 pipegen: 1
 name: later
@@ -450,13 +455,9 @@ stages:
         provider: codedeploy
         application: web
         deployment_group: web-prod
-        hosted_zone: Z0123456789ABCDEFGHIJ
+        canary_analysis: true
 """
-    from pipegen.schema import _not_yet
-
-    if "hosted_zone" not in _not_yet():
-        return  # built since: then it is simply a key of the codedeploy fragment
     [(code, message, path, *_)] = error_tuples(tmp_path, text)
-    assert (code, path) == ("PG208", "stages[0].actions[0].hosted_zone")
-    assert "part of the spec language (SPEC.md section 4" in message
+    assert (code, path) == ("PG208", "stages[0].actions[0].canary_analysis")
+    assert "part of the spec language (SPEC.md section 5" in message
     assert "not support it yet" in message

@@ -338,6 +338,7 @@ spec.yaml:16:14: error PG205 'actions' needs at least 1 item
   (stages[1].actions)
          actions: []
                   ^^
+  hint: 1 to 50 actions, run in parallel unless ordered by `after`, `run_order` or artifact flow
 """),
 }
 

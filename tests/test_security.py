@@ -481,7 +481,7 @@ def test_change_set_statements_name_the_change_set(tmp_path):
         """))
     # The create step passes the deploy role (a role of its own); executing passes none and
     # runs as the pipeline role. Both name the change set.
-    st = statements(t, "DeployStackCreateChangeSetActionRole") + statements(t)
+    st = statements(t, "DeployStackActionRole") + statements(t)
     changes = [s for s in st if any(a.endswith("ChangeSet") for a in s["Action"])]
     assert {a for s in changes for a in s["Action"]} == {
         "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",

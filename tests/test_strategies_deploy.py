@@ -707,5 +707,6 @@ def test_strategy_settings_are_literal(tmp_path):
         strategy: {rolling: {batch: !Ref Share}}
 """)
     assert [(c, m, p) for c, m, p, *_ in found] == [
-        ("PG207", "'batch' must be a literal value, not an intrinsic function",
+        ("PG207", "'batch' must be a literal value, not an intrinsic function: pipegen checks "
+         "and converts the number before emitting",
          "stages[0].actions[0].strategy.rolling.batch")]

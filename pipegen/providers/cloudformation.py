@@ -233,7 +233,8 @@ class CloudFormationAction(ActionProvider):
             stack_arn = arn(action, "cloudformation", "stack/{stack}/*", stack=stack)
             actions = STACK_ACTIONS[action_mode]
             name = config.get("ChangeSetName")
-            if name is not None and "#{" not in json.dumps(cfn.plain(name)):
+            if name is not None and "#{" not in json.dumps(cfn.plain(name)) and \
+                    any(a.endswith("ChangeSet") for a in actions):
                 # Only this action's change set may be created, executed or deleted
                 # (cloudformation:ChangeSetName); DescribeStacks takes no such key.
                 changes = [a for a in actions if a.endswith("ChangeSet")]

@@ -23,18 +23,21 @@ DURATION = {"$ref": "#/$defs/duration"}
 SETTINGS: dict[str, dict | None] = {
     "single-target": None, "all-at-once": None, "blue-green": None, "rolling": None,
     "min-in-service": {
+        "description": "min-in-service settings: {min_healthy}.",
         "type": "object", "additionalProperties": False, "required": ["min_healthy"],
         "properties": {"min_healthy": {
             "anyOf": [{"type": "integer", "minimum": 0}, PERCENT],
             "description": "Hosts that must stay healthy: a count (2) or a share of the fleet "
                            "(\"75%\")."}}},
     "canary": {
+        "description": "canary settings: {step, bake}.",
         "type": "object", "additionalProperties": False, "required": ["step", "bake"],
         "properties": {
             "step": {**PERCENT, "description": "The share of traffic moved first (\"10%\")."},
             "bake": {**DURATION, "description": "How long the first share runs before the "
                                                 "rest moves (whole minutes)."}}},
     "linear": {
+        "description": "linear settings: {step, every}.",
         "type": "object", "additionalProperties": False, "required": ["step", "every"],
         "properties": {
             "step": {**PERCENT, "description": "The share of traffic moved at each step "
