@@ -55,11 +55,16 @@ def test_every_skip_is_on_its_resource_with_a_reason():
                 skips.append((path.stem, rid, skip["id"], skip.get("comment", "")))
     assert skips, "the generated bucket's access-logging skip should be among them"
     assert all(len(comment) > 20 for *_, comment in skips), skips
-    # pipegen waives one check of its own, on the bucket, only without `access_logs`; and
-    # the webhook secret's customer-managed-key check only without a customer-managed key.
+    # pipegen waives one check of its own, on the bucket, only without `access_logs`; the
+    # webhook secret's customer-managed-key check only without a customer-managed key; and, on
+    # the EC2 blue/green group's custom resource (function, its logs, the service role's
+    # launch grants), the checks that do not apply to it (reasons in codedeploy_groups.py).
     assert {(rid, check) for _, rid, check, _ in skips} <= {
         ("ArtifactBucket", "CKV_AWS_18"), ("GitHubWebhookSecret", "CKV_AWS_149"),
-        ("PortalWebhookSecret", "CKV_AWS_149")}
+        ("PortalWebhookSecret", "CKV_AWS_149"),
+        ("CodeDeployGroupProvider", "CKV_AWS_115"), ("CodeDeployGroupProvider", "CKV_AWS_116"),
+        ("CodeDeployGroupProvider", "CKV_AWS_117"), ("CodeDeployGroupProviderLogs", "CKV_AWS_158"),
+        ("CodeDeployServiceRole", "CKV_AWS_111")}
 
 
 def test_skips_are_honoured(report):

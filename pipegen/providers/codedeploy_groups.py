@@ -103,7 +103,17 @@ def service_role(ctx, action, platform: str, copies_asg: bool = False) -> Any:
         policy.allow("iam:PassRole", "*",
                      {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})
         _set_policy(role, policy, "LaunchTemplateFleets")
+        role.Metadata = _skip(("CKV_AWS_111", "ec2:RunInstances on '*': the instances a "
+                               "blue/green copy launches, their AMI, subnets and launch "
+                               "template are not known when the template is written; the "
+                               "grant is limited to launches, tags at launch and roles passed "
+                               "to EC2"))
     return GetAtt(title, "Arn")
+
+
+def _skip(*checks: tuple[str, str]) -> dict:
+    """checkov skips on a resource pipegen generates, each with the reason it does not apply."""
+    return {"checkov": {"skip": [{"id": i, "comment": c} for i, c in checks]}}
 
 
 def _set_policy(role, policy: iam.Policy, name: str) -> None:
@@ -287,7 +297,10 @@ def _group_provider(ctx, action) -> tuple[Any, tuple]:
     if GROUP_PROVIDER not in ctx.shared:
         role_title, log_title = GROUP_PROVIDER + "Role", GROUP_PROVIDER + "Logs"
         policy = iam.Policy()
-        ctx.add(logs.LogGroup(log_title, RetentionInDays=30), action.path)
+        ctx.add(logs.LogGroup(log_title, RetentionInDays=30, Metadata=_skip((
+            "CKV_AWS_158", "holds the custom resource's own request logs (group names and "
+            "CodeDeploy errors), no application data; CloudWatch Logs encrypts them at rest"))),
+            action.path)
         policy.allow(["logs:CreateLogStream", "logs:PutLogEvents"],
                      GetAtt(log_title, "Arn"))
         role = iam.role(role_title, "lambda.amazonaws.com", policy,
@@ -300,7 +313,15 @@ def _group_provider(ctx, action) -> tuple[Any, tuple]:
             Runtime="python3.12", Handler="index.handler", Timeout=120,
             Role=GetAtt(role_title, "Arn"),
             Code=awslambda.Code(ZipFile=PROVIDER_CODE),
-            LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_title))), action.path)
+            LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_title)),
+            Metadata=_skip(
+                ("CKV_AWS_116", "a CloudFormation custom resource is invoked synchronously by "
+                 "CloudFormation, which records a failed request itself; a dead-letter queue "
+                 "would never receive one"),
+                ("CKV_AWS_117", "it calls only the CodeDeploy API and CloudFormation's "
+                 "response URL; a VPC would add NAT or endpoints and nothing to protect"),
+                ("CKV_AWS_115", "runs only when CloudFormation changes this stack's "
+                 "deployment groups: one request at a time"))), action.path)
         ctx.shared[GROUP_PROVIDER] = (role, policy)
     return GetAtt(GROUP_PROVIDER, "Arn"), ctx.shared[GROUP_PROVIDER]
 
