@@ -30,6 +30,22 @@ HOST = "arn:aws:codeconnections:us-east-1:111111111111:host/acme-1a2b3c"
 
 # --- spec skeletons
 
+# The smallest spec the command-line tests run: one CodeCommit source, one existing project.
+DEMO_SPEC = """\
+pipegen: 1
+name: demo
+sources:
+  - provider: codecommit
+    repository: demo
+    branch: main
+stages:
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project: demo-build
+"""
+
 HEAD = """\
 pipegen: 1
 name: t

@@ -17,23 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, run_pipegen
+from helpers import DEMO_SPEC
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text("utf-8"))
 STEPS = {s["name"]: s for s in ACTION["runs"]["steps"]}
-SPEC = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: codecommit
-    repository: demo
-    branch: main
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
-"""
+SPEC = DEMO_SPEC
 
 
 def test_the_action_declares_what_it_uses():

@@ -13,24 +13,12 @@ import stat
 
 import pytest
 from conftest import run_cli, run_pipegen
+from helpers import DEMO_SPEC
 
 from pipegen import cli
 from pipegen.errors import diag
 
-GOOD = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: codecommit
-    repository: demo
-    branch: main
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
-"""
+GOOD = DEMO_SPEC
 BAD = GOOD.replace("        type: build\n", "        type: biuld\n")
 PREVIOUS = '{"previous": "template"}\n'
 

@@ -18,21 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, run_pipegen
+from helpers import DEMO_SPEC
 
-SPEC = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: codecommit
-    repository: demo
-    branch: main
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
-"""
+SPEC = DEMO_SPEC
 
 
 def published_hook() -> dict:

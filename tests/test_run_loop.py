@@ -16,26 +16,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLES, run_cli
+from helpers import DEMO_SPEC
 
 from pipegen import cli
 from pipegen.lintcache import LintCache
 from pipegen.progress import Progress
 from pipegen.runner import _cgroup_quota, available_cpus
 
-GOOD = """\
-pipegen: 1
-name: demo
-sources:
-  - provider: codecommit
-    repository: demo
-    branch: main
-stages:
-  - name: Build
-    actions:
-      - name: Compile
-        type: build
-        project: demo-build
-"""
+GOOD = DEMO_SPEC
 # cfn-lint E3030 on the override's line: a lint finding the cache must never hide.
 V3 = GOOD + "overrides:\n  Resources.Pipeline.Properties.PipelineType: V3\n"
 V3_ERROR = ("v3.yaml:14:3: error PG501 cfn-lint E3030 at Resources.Pipeline.Properties."
