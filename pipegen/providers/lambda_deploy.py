@@ -13,7 +13,7 @@ from typing import Any
 
 from pipegen.providers.actionutil import lambda_arn
 from pipegen.providers.base import ActionProvider, Emitted
-from pipegen.providers.deploy_common import acts, arn
+from pipegen.providers.deploy_common import acts
 from pipegen.providers.strategy_common import (
     declare,
     exact_minutes,
@@ -56,12 +56,6 @@ def total_wait(strategy) -> int:
         return minutes(s["bake"])
     step = percent(s["step"])
     return minutes(s["every"]) * (-(-100 // step) - 1)
-
-
-def function_arn(action, function: Any, suffix: str = "") -> Any:
-    if isinstance(function, str) and function.startswith("arn:"):
-        return function + suffix
-    return arn(action, "lambda", "function:{function}" + suffix, function=function)
 
 
 class LambdaDeploy(ActionProvider):
