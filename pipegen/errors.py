@@ -263,6 +263,17 @@ CODES: dict[str, Code] = {
                   "of the credential, and a literal part of it sits in the template.",
                   "oauth_token: '{{resolve:secretsmanager:gh:SecretString:t}}x'",
                   "Write exactly one whole dynamic reference, or `!Ref` a `no_echo` parameter."),
+    "PG333": Code("pull requests start a pipeline that deploys", "A source starts the "
+                  "pipeline on pull requests (`filters.pull_requests` or `trigger: "
+                  "pull-request`), so code nobody has reviewed or merged runs through every "
+                  "stage, and the spec also deploys, invokes a function, runs `commands`, or "
+                  "runs an action or source as an assumed (possibly cross-account) role: a pull "
+                  "request could change what reaches those.",
+                  "filters: {pull_requests: {events: [open]}} in a spec with a deploy stage",
+                  "Validate pull requests in a spec of their own with `trigger: pull-request` "
+                  "and build and test actions only, and keep `pull_requests` out of the "
+                  "deploying spec; acknowledge PG333 when the pipeline is meant to run pull "
+                  "requests this far.", severity="warning"),
     # --- actions, stages, ordering (PG340-PG369)
     "PG340": Code("action timeout not available", "CodePipeline takes an action-level "
                   "`timeout` (TimeoutInMinutes) on manual approvals only; other actions run "

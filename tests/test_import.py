@@ -80,6 +80,15 @@ def test_every_golden_template_imports_and_compiles_back_the_same(golden, tmp_pa
     assert result.differences == []
 
 
+def test_a_pull_request_only_trigger_imports_as_the_trigger_it_came_from():
+    (imported,) = import_pipelines(load(TEMPLATES / "source-pull-requests.json"))
+    assert imported.spec["sources"][0]["trigger"] == "pull-request"
+    assert imported.spec["sources"][0]["filters"] == {
+        "file_paths": {"include": ["src/**", "package.json"]},
+        "pull_requests": {"events": ["open", "updated"]}}
+    assert "overrides" not in imported.spec
+
+
 def test_a_golden_templates_generated_parts_become_typed_keys_again(tmp_path):
     (imported,) = import_pipelines(load(TEMPLATES / "typical.json"))
     text = imported.text

@@ -11,10 +11,18 @@ from __future__ import annotations
 import copy
 import json
 import re
+import textwrap
 
 import pytest
 from conftest import ROOT, TEMPLATES
-from helpers import compile_template, grants, spec_from_parts, stage_actions, statements
+from helpers import (
+    PARTS_BUILD,
+    compile_template,
+    grants,
+    spec_from_parts,
+    stage_actions,
+    statements,
+)
 
 TEMPLATE_FILES = sorted(TEMPLATES.glob("*.json"))
 IDENTITY = {"AWS::IAM::Role": "Policies", "AWS::IAM::Policy": "PolicyDocument",
@@ -212,12 +220,17 @@ def test_no_output_format_repeats_a_secret(write_spec, fmt):
         assert "         oauth_token: ********\n" in proc.stderr
 
 
-def _build_warnings(write_spec, text: str) -> list[tuple[str, str]]:
+def _warnings(write_spec, text: str) -> list:
+    """The build's warnings (those not acknowledged) for spec text."""
     from pipegen import build, loader, schema
 
     loaded = loader.load_file(write_spec(text))
     schema.validate(loaded)
-    return [(w.code, ".".join(map(str, w.path))) for w in build.build(loaded)[1]]
+    return build.build(loaded)[1]
+
+
+def _build_warnings(write_spec, text: str) -> list[tuple[str, str]]:
+    return [(w.code, ".".join(map(str, w.path))) for w in _warnings(write_spec, text)]
 
 
 SECRET_STAGES = """\
@@ -491,3 +504,106 @@ def test_change_set_statements_name_the_change_set(tmp_path):
     # DescribeStacks has no change-set key: a condition on it would deny it.
     describe = [s for s in st if s["Action"] == ["cloudformation:DescribeStacks"]]
     assert describe and all("Condition" not in s for s in describe)
+
+
+# Other accounts' roles can read artifacts only under a key whose policy names them.
+SHARED_KEY = """\
+artifacts:
+  encryption: generated
+  grant: [arn:aws:iam::222222222222:role/prober, arn:aws:iam::333333333333:role/source-reader]
+"""
+
+PR_SOURCE = """\
+sources:
+  - name: App
+    provider: github
+    repository: acme/app
+    branch: main
+    connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
+    filters: {pull_requests: {events: [open]}}
+"""
+
+
+@pytest.mark.parametrize(("stages", "reach"), [
+    ("""\
+     - name: Ship
+       type: deploy
+       provider: s3
+       inputs: [Site]
+       bucket: demo-site
+       extract: true
+     """, "deploy actions (Go.Ship)"),
+    ("""\
+     - name: Notify
+       type: invoke
+       provider: lambda
+       function: notify
+     """, "invoke actions (Go.Notify)"),
+    ("""\
+     - name: Lint
+       type: build
+       provider: commands
+       inputs: [Site]
+       commands: [make lint]
+     """, "commands actions (Go.Lint)"),
+    ("""\
+     - name: Probe
+       type: build
+       project: probe
+       inputs: [Site]
+       role: arn:aws:iam::222222222222:role/prober
+     """, "actions with their own (possibly cross-account) role (Go.Probe)"),
+])
+def test_pull_requests_that_reach_deploys_warn(write_spec, stages, reach):
+    go = "  - name: Go\n    actions:\n" + textwrap.indent(textwrap.dedent(stages), "      ")
+    text = spec_from_parts(PR_SOURCE, SHARED_KEY, PARTS_BUILD.replace("[Bundle]", "[Site]") + go)
+    warnings = _warnings(write_spec, text)
+    assert [(w.code, ".".join(map(str, w.path))) for w in warnings] == [
+        ("PG333", "sources.0.filters.pull_requests")]
+    assert warnings[0].message.endswith("and this spec has " + reach)
+    assert "`trigger: pull-request`" in warnings[0].hint
+    acknowledged = text.replace("pipegen: 1\n", "pipegen: 1\nacknowledge: [PG333]\n")
+    assert _warnings(write_spec, acknowledged) == []
+
+
+def test_a_pull_request_pipeline_that_only_builds_does_not_warn(write_spec):
+    assert _warnings(write_spec, spec_from_parts(PR_SOURCE)) == []
+    # Pushes alone reach deploys without a warning: that is what merged code is for.
+    deploying = spec_from_parts(PR_SOURCE.replace(
+        "    filters: {pull_requests: {events: [open]}}\n", ""), GITHUB_DEPLOY_STAGES)
+    assert _warnings(write_spec, deploying) == []
+
+
+def test_a_pull_request_trigger_with_a_cross_account_source_warns_at_the_trigger(write_spec):
+    text = spec_from_parts("""\
+        sources:
+          - name: App
+            provider: github
+            repository: acme/app
+            branch: main
+            connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
+            trigger: pull-request
+          - name: Config
+            provider: codecommit
+            repository: config
+            branch: main
+            trigger: poll
+            role: arn:aws:iam::333333333333:role/source-reader
+        """, SHARED_KEY, PARTS_BUILD.replace("        project:", "        inputs: [AppSource]\n"
+                                              "        project:"))
+    [warning] = _warnings(write_spec, text)
+    assert (warning.code, warning.path) == ("PG333", ("sources", 0, "trigger"))
+    assert warning.message.endswith("sources with a cross-account role (Config)")
+
+
+GITHUB_DEPLOY_STAGES = PARTS_BUILD + """\
+  - name: Go
+    actions:
+      - name: Ship
+        type: deploy
+        provider: s3
+        inputs: [Bundle]
+        bucket: demo-site
+        extract: true
+"""
+

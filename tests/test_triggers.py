@@ -351,6 +351,50 @@ def test_filter_variants(compiled):
     ]
 
 
+def test_a_pull_request_trigger_starts_on_pull_requests_alone(compiled):
+    # The sample: events and file paths as written, and no push filter at all.
+    assert sample("source-pull-requests")["Pipeline"]["Properties"]["Triggers"] == [{
+        "ProviderType": "CodeStarSourceConnection",
+        "GitConfiguration": {
+            "SourceActionName": "App",
+            "PullRequest": [{"Events": ["OPEN", "UPDATED"], "Branches": {"Includes": ["main"]},
+                             "FilePaths": {"Includes": ["src/**", "package.json"]}}]}}]
+    # Without filters: the default events.
+    r = compiled(spec_from_sources(f"""
+        - name: App
+          provider: bitbucket
+          repository: acme/app
+          branch: develop
+          connection: {CONNECTION}
+          trigger: pull-request
+        """))
+    assert r["Pipeline"]["Properties"]["Triggers"] == [
+        {"ProviderType": "CodeStarSourceConnection", "GitConfiguration": {
+            "SourceActionName": "App",
+            "PullRequest": [{"Events": ["OPEN", "UPDATED"],
+                             "Branches": {"Includes": ["develop"]}}]}}]
+    assert config(r)["DetectChanges"] == "true"
+
+
+@pytest.mark.parametrize(("extra", "code", "path"), [
+    ("  filters: {tags: {include: [v*]}}\n", "PG327", "sources[0].filters.tags"),
+    ("", "PG305", "sources[0].trigger"),
+])
+def test_a_pull_request_trigger_refuses_what_it_cannot_do(tmp_path, extra, code, path):
+    from helpers import error_tuples
+
+    top = "type: v1\n" if code == "PG305" else ""
+    text = spec_from_sources(f"""
+        - name: App
+          provider: github
+          repository: acme/app
+          branch: main
+          connection: {CONNECTION}
+          trigger: pull-request
+        """ + extra, top=top)
+    assert [(c, p) for c, _, p, *_ in error_tuples(tmp_path, text)] == [(code, path)]
+
+
 def test_generated_connections_one_per_provider(compiled):
     r = compiled(spec_from_sources(f"""
         - name: App

@@ -12,6 +12,8 @@ from typing import Any
 from pipegen.cfn import plain
 from pipegen.providers import git_triggers
 
+FILTER_ORDER = ("file_paths", "tags", "pull_requests")
+
 
 def _criteria(spec: Any) -> dict | None:
     if not isinstance(spec, dict):
@@ -54,16 +56,33 @@ def _filters_for(trigger: Any, sources: list[dict]) -> bool | None:
     prs = git.get("PullRequest") or []
     if prs and isinstance(prs[0], dict):
         filters["pull_requests"] = {"events": [e.lower() for e in prs[0].get("Events") or []]}
+    if prs and not push:
+        if source.get("trigger") == "none":
+            return None  # DetectChanges false beside a trigger: not a shape pipegen writes
+        # Pull requests alone: `trigger: pull-request`, file paths on the pull-request filter.
+        trigger_value = "pull-request"
+        if isinstance(prs[0], dict) and "FilePaths" in prs[0]:
+            filters["file_paths"] = _criteria(prs[0]["FilePaths"])
+    else:
+        trigger_value = "push"
     if not filters:
         # An empty `filters` means nothing to pipegen; a push filter on the branch alone.
         filters = {"file_paths": None}
     candidate = {k: v for k, v in filters.items() if v is not None}
-    fake = SimpleNamespace(name=name, settings={**source, "filters": candidate})
+    fake = SimpleNamespace(name=name, trigger=trigger_value,
+                           settings={**source, "filters": candidate})
     try:
         again = plain(git_triggers.trigger(fake))
     except Exception:  # noqa: BLE001 - a shape the forward mapping cannot take: keep raw
         return None
     if again != trigger:
         return None
-    source["filters"] = candidate
+    if trigger_value == "pull-request":
+        # `trigger` reads before `filters`, as pipegen's other sources write it.
+        rest = {k: source.pop(k) for k in list(source) if k not in ("name", "provider",
+                                                                     "repository", "branch",
+                                                                     "connection")}
+        source["trigger"] = "pull-request"
+        source.update(rest)
+    source["filters"] = dict(sorted(candidate.items(), key=lambda kv: FILTER_ORDER.index(kv[0])))
     return True

@@ -742,6 +742,8 @@ def _triggers(ctx: ImportContext, triggers: Any, sources: list) -> None:
         ctx.overrides["Resources.Pipeline.Properties.Triggers"] = triggers
         for s in sources:
             s.pop("filters", None)
+            if s.get("trigger") == "pull-request":
+                del s["trigger"]
         ctx.note("kept", "Triggers", "the pipeline's v2 triggers are kept raw in `overrides`: "
                  "they are not the shape `filters` compiles to")
 

@@ -31,7 +31,7 @@ CONNECTION_NAME_MAX = 32  # AWS::CodeConnections::Connection ConnectionName
 
 class ConnectionSource(SourceProvider):
     schema = "sources/connection.json"
-    triggers = ("push", "none")
+    triggers = ("push", "pull-request", "none")
     vcs = True
     clone_ref = True
 
@@ -96,11 +96,11 @@ class ConnectionSource(SourceProvider):
             "ConnectionArn": arn,
             "FullRepositoryId": s["repository"],
             "BranchName": s["branch"],
-            "DetectChanges": "true" if source.trigger == "push" else "false",
+            "DetectChanges": "false" if source.trigger == "none" else "true",
         }
         if source.format == "clone-ref":
             config["OutputArtifactFormat"] = "CODEBUILD_CLONE_REF"
-        if "filters" in s:
+        if "filters" in s or source.trigger == "pull-request":
             ctx.triggers.append(git_triggers.trigger(source))
         return Emitted("Source", "AWS", "CodeStarSourceConnection", config)
 
