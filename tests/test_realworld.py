@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import action, compile_result, grants, lint_clean, statements
 
 from pipegen.errors import format_path
@@ -463,3 +464,86 @@ stages:
     assert (code, path) == ("PG208", "stages[0].actions[0].canary_analysis")
     assert "part of the spec language (SPEC.md section 5" in message
     assert "not support it yet" in message
+
+
+# --- probes (tests/test_intrinsics_table.py found these; each is the general rule's test)
+
+def test_artifact_path_built_with_join(tmp_path):
+    # !Join is as much CloudFormation's way to build a path as !Sub: its literal head names
+    # the artifact, whether the join's delimiter is "::" or the head ends with it.
+    text = spec(CHANGE_SET.replace(
+        'template: !Sub "Built::stack-${Env}.yaml"',
+        'template: !Join ["::", [Built, !Sub "stack-${Env}.yaml"]]').replace(
+        'template_configuration: !Sub "Built::config-${Env}.json"',
+        'template_configuration: !Join ["", ["Built::", !ImportValue config-path]]'))
+    create = action(compile_result(tmp_path, text).template,
+                    "Stack-CreateChangeSet")["Configuration"]
+    assert create["TemplatePath"] == {"Fn::Join": ["::", ["Built", {"Fn::Sub":
+                                                                    "stack-${Env}.yaml"}]]}
+    assert create["TemplateConfiguration"] == {
+        "Fn::Join": ["", ["Built::", {"Fn::ImportValue": "config-path"}]]}
+
+
+def test_artifact_path_join_must_start_with_the_artifact(tmp_path):
+    from helpers import error_tuples
+
+    text = spec(CHANGE_SET.replace('template: !Sub "Built::stack-${Env}.yaml"',
+                                   'template: !Join ["::", [!Ref Env, stack.yaml]]'))
+    [(code, _, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG207", "stages[1].actions[0].template")
+    text = spec(CHANGE_SET.replace('template: !Sub "Built::stack-${Env}.yaml"',
+                                   'template: !Join ["::", [Other, !Ref Env]]'))
+    [(code, message, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG309", "stages[1].actions[0].template")
+    assert "'Other'" in message
+
+
+KEYWORD_SPOTS = [
+    ("pipeline_name: !If [IsProd, generated, orders]", "pipeline_name.Fn::If[1]", "generated"),
+    ("role: !If [IsProd, arn:aws:iam::111111111111:role/p, generated]", "role.Fn::If[2]",
+     "generated"),
+    ("artifacts: {bucket: !If [IsProd, my-artifacts, generated]}",
+     "artifacts.bucket.Fn::If[2]", "generated"),
+    ("artifacts: {encryption: !If [IsProd, aws-managed, generated]}",
+     "artifacts.encryption.Fn::If[1]", "aws-managed"),
+]
+APPROVE = """\
+  - name: Release
+    actions:
+      - name: Approve
+        type: approval
+"""
+
+
+@pytest.mark.parametrize(("top", "where", "word"), KEYWORD_SPOTS)
+def test_pipegen_words_inside_an_intrinsic_are_refused(tmp_path, top, where, word):
+    # `generated` inside an !If reached the template as a literal ARN or name (a lint error
+    # located nowhere); pipegen decides what to create before CloudFormation resolves the
+    # !If, so the word is refused where it is written (PG240).
+    from helpers import error_tuples
+
+    text = spec(APPROVE, top=top + "\n").replace(
+        "stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n", 1)
+    [(code, message, path, *_, hint)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG240", where)
+    assert message.startswith(f"`{word}` in an intrinsic: pipegen reads `{where.split('.Fn')[0]}`")
+    assert "on its own" in hint
+
+
+def test_cache_mode_intrinsic_is_refused_at_the_mode(tmp_path):
+    # Of the cache's two forms, the error is explained against the one whose `type` the
+    # mapping names (local), at the value written: modes pipegen maps to CodeBuild's names.
+    from helpers import error_tuples
+
+    text = spec("""\
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          buildspec: buildspec.yml
+          cache: {type: local, modes: [!Ref Env]}
+""")
+    [(code, message, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG203", "stages[0].actions[0].project.cache.modes[0]")
+    assert message == "expected one of docker-layer, source, custom, got an intrinsic function"
