@@ -40,8 +40,11 @@ ARTIFACT_FOLDER_LENGTH = 20  # characters of the pipeline name CodePipeline's fo
 
 DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
 
-def minutes(duration: str) -> int:
-    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120."""
+def minutes(duration: Any) -> Any:
+    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120; an intrinsic is returned as it is
+    (SPEC.md: an intrinsic in a duration key resolves in the property's own unit, minutes)."""
+    if cfn.is_intrinsic(duration):
+        return duration
     n, unit = int(duration[:-1]), duration[-1]
     total = n * DURATION_MINUTES[unit]
     return int(total) if total == int(total) else int(total) + 1

@@ -29,6 +29,9 @@ from typing import Any
 # link, a role, a function or state machine ARN) are not listed: their literal check would
 # refuse the reference.
 VARIABLE_KEYS: dict[str, frozenset[str]] = {
+    # A stage's variable check reads a variable (the rule's Configuration, resolved at run time).
+    "": frozenset(f"{c}.rules[].variable_check.variable"
+                  for c in ("on_failure", "on_success", "before_entry")),
     "actions/codebuild.json": frozenset({"project", "environment_variables.*"}),
     "actions/cloudformation.json": frozenset({
         "stack", "change_set", "template", "template_configuration", "parameter_overrides.*",

@@ -547,3 +547,100 @@ def test_cache_mode_intrinsic_is_refused_at_the_mode(tmp_path):
     [(code, message, path, *_)] = error_tuples(tmp_path, text)
     assert (code, path) == ("PG203", "stages[0].actions[0].project.cache.modes[0]")
     assert message == "expected one of docker-layer, source, custom, got an intrinsic function"
+
+
+def test_durations_from_parameters_resolve_in_minutes(tmp_path, linter):
+    # SPEC.md: an intrinsic in a duration key resolves in the property's own unit. Approval
+    # timeouts and an alarm rule's wait were literal-only (PG207), though CloudFormation takes
+    # TimeoutInMinutes and WaitTime from a parameter.
+    text = spec("""\
+  - name: Release
+    on_success:
+      rules: [{alarm: !Sub "orders-${Env}-5xx", wait: !Ref WatchMinutes}]
+    before_entry:
+      rules: [{deployment_window: {cron: !Ref Window, timezone: !Ref Zone}}]
+    actions:
+      - name: Approve
+        type: approval
+        timeout: !Ref ApprovalMinutes
+      - name: Stack
+        type: deploy
+        provider: cloudformation
+        mode: change-set
+        approve: true
+        approval: {timeout: !If [IsProd, !Ref ApprovalMinutes, 60]}
+        stack: orders
+        template: AppSource::stack.yaml
+        deploy_role: arn:aws:iam::111111111111:role/cfn-deployer
+        after: [Approve]
+""", parameters="  Env: {type: String, default: dev}\n"
+                "  ApprovalMinutes: {type: Number, default: 1440}\n"
+                "  WatchMinutes: {type: Number, default: 10}\n"
+                "  Window: {type: String, default: '0 9-17 ? * MON-FRI *'}\n"
+                "  Zone: {type: String, default: UTC}")
+    text = text.replace("stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n",
+                        1)
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    t = r.template
+    assert action(t, "Approve")["TimeoutInMinutes"] == {"Ref": "ApprovalMinutes"}
+    assert action(t, "Stack-Approve")["TimeoutInMinutes"] == {
+        "Fn::If": ["IsProd", {"Ref": "ApprovalMinutes"}, 60]}
+    release = [s for s in t["Resources"]["Pipeline"]["Properties"]["Stages"]
+               if s["Name"] == "Release"][0]
+    [alarm] = release["OnSuccess"]["Conditions"][0]["Rules"]
+    assert alarm["Configuration"]["WaitTime"] == {"Ref": "WatchMinutes"}
+    [window] = release["BeforeEntry"]["Conditions"][0]["Rules"]
+    assert window["Configuration"] == {"Cron": {"Ref": "Window"}, "TimeZone": {"Ref": "Zone"}}
+
+
+def test_action_files_named_by_intrinsics(tmp_path, linter):
+    # Configuration values CloudFormation takes as intrinsics: an ECS image definitions file,
+    # a Step Functions input file and execution name prefix (#{ns.var} too).
+    text = spec("""\
+  - name: Release
+    actions:
+      - name: Rolling
+        type: deploy
+        provider: ecs
+        cluster: orders
+        service: orders-api
+        image_definitions: !Sub "images-${Env}.json"
+      - name: Migrate
+        type: invoke
+        provider: step-functions
+        state_machine: arn:aws:states:us-east-1:111111111111:stateMachine:migrate
+        inputs: [AppSource]
+        input_file: !Sub "migrations/${Env}.json"
+        execution_name_prefix: "#{SourceVars.CommitId}"
+""")
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    assert action(r.template, "Rolling")["Configuration"]["FileName"] == {
+        "Fn::Sub": "images-${Env}.json"}
+    migrate = action(r.template, "Migrate")["Configuration"]
+    assert migrate["Input"] == {"Fn::Sub": "migrations/${Env}.json"}
+    assert migrate["ExecutionNamePrefix"] == "#{SourceVars.CommitId}"
+
+
+def test_ecr_tag_left_to_its_default_by_no_value(tmp_path, linter):
+    # `tag: !If [C, x, !Ref AWS::NoValue]` leaves ImageTag to AWS's default (latest); the
+    # start rule's pattern names that default instead of an empty list (which EventBridge
+    # refuses at deploy time).
+    text = spec(APPROVE).replace("""\
+    namespace: SourceVars
+""", """\
+    namespace: SourceVars
+  - name: Image
+    provider: ecr
+    repository: orders
+    tag: !If [Pinned, !Ref Env, !Ref "AWS::NoValue"]
+""").replace("stages:\n", "conditions:\n  Pinned: !Not [!Equals [!Ref Env, dev]]\nstages:\n",
+             1)
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    t = r.template
+    assert action(t, "Image")["Configuration"]["ImageTag"] == {
+        "Fn::If": ["Pinned", {"Ref": "Env"}, {"Ref": "AWS::NoValue"}]}
+    pattern = t["Resources"]["ImageSourceRule"]["Properties"]["EventPattern"]
+    assert pattern["detail"]["image-tag"] == [{"Fn::If": ["Pinned", {"Ref": "Env"}, "latest"]}]
