@@ -104,8 +104,11 @@ def follow_on(d: Diagnostic, units: set, outputs: set[str], data: dict) -> bool:
             except (KeyError, IndexError, TypeError):
                 value = None
                 break
-        if value in outputs or (isinstance(value, dict) and set(value.get("inputs", ())) &
-                                outputs):
+        # The action (PG303) or the value the finding is about; a refused spec may hold
+        # anything there, so only strings are compared.
+        inputs = value.get("inputs") if isinstance(value, dict) else None
+        named = {i for i in inputs if isinstance(i, str)} if isinstance(inputs, list) else set()
+        if (isinstance(value, str) and value in outputs) or named & outputs:
             return True
         return any(f"'{o}'" in d.message for o in outputs)
     return False
