@@ -505,7 +505,8 @@ def test_commands_secret_in_codebuild_form(write_spec):
             inputs: [AppSource]
             commands: [make]
             secrets:
-              TOKEN: {secrets_manager: !Sub "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci"}
+              TOKEN: {secrets_manager: !Sub "arn:${AWS::Partition}:secretsmanager:\\
+                ${AWS::Region}:${AWS::AccountId}:secret:ci"}
               NAMED: {secrets_manager: ci/named}
     """, TWO_SOURCES_HEAD)
     sub = {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:"
