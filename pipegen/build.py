@@ -302,8 +302,9 @@ def _check_regions(ctx: BuildContext, stages) -> None:
                 continue
             ctx.error("PG356", f"action '{a.name}' runs in {a.region}, which has no artifact "
                       "store", a.path + ("region",), f"add `artifacts: {{regions: {{{a.region}: "
-                      f"{{bucket: ...}}}}}}` (regions with a store: {listed}); use `!Ref "
-                      "AWS::Region` for the pipeline's own region")
+                      f"{{bucket: ...}}}}}}` (regions with a store: {listed}); if {a.region} "
+                      "is where the pipeline itself is deployed (its home region, which a "
+                      "template cannot know), write `region: !Ref AWS::Region` instead")
 
 
 def _shown(region: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from conftest import TEMPLATES, run_cli
 from helpers import GITHUB_BUILD
@@ -48,3 +49,25 @@ def test_pipeline_findings_map_to_the_action():
     assert spec_path(conditional, {}, stage_origins, {}) == ("stages", 0, "actions", 0)
     assert spec_path(("Resources", "BuildProject", "Properties"), {"BuildProject": ("x",)},
                      stage_origins, {}) == ("x",)
+
+
+def test_a_mistyped_permission_action_points_at_itself_without_every_allowed_value(tmp_path):
+    # cfn-templates-static-website grants `s3:HeadBucket`, which is an API call, not an IAM
+    # action: cfn-lint lists all 180 S3 actions, and the finding's resource is the whole project.
+    spec = GITHUB_BUILD.replace("        project: demo-build\n", """\
+        project:
+          image: aws/codebuild/standard:7.0
+          permissions:
+            - {actions: ["s3:ListAllMyBuckets", "s3:HeadBucket"], resources: ["*"]}
+""")
+    assert spec != GITHUB_BUILD
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    proc = run_cli("compile", "spec.yaml", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 1
+    first = proc.stderr.splitlines()[:3]
+    assert first[0].startswith("spec.yaml:16:49: error PG502 cfn-lint W3037 at Resources.")
+    # cfn-lint's list of S3 actions grows with its versions: the count is not pinned
+    assert re.search(r": 'headbucket' is not one of the [0-9]+ values allowed here; did you "
+                     r"mean 'createbucket' or 'getbucketacl' or 'deletebucket'\?$", first[0])
+    assert "listallmybuckets" not in first[0]
+    assert first[1] == "  (stages[0].actions[0].project.permissions[0].actions[1])"

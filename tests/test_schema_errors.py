@@ -324,6 +324,19 @@ selects the action type (or pipeline type), and so which keys apply
   hint: write one of build, test, approval, invoke, deploy here; choose between values per \
 stack with `conditions:` and `when:` instead
 """),
+    # cfn-templates-static-website names artifacts by `!Ref AWS::StackName`: a list entry is
+    # refused with the same reason as `output`, not as a malformed name.
+    "intrinsic-artifact-name-in-a-list": (
+        "        outputs: [Built]",
+        "        outputs: [!Join [-, [Built, !Ref AWS::StackName]]]", """\
+spec.yaml:14:19: error PG207 the entries of 'outputs' must be literal values, not intrinsic \
+functions: artifact names are checked for flow before anything is emitted
+  (stages[0].actions[0].outputs[0])
+             outputs: [!Join [-, [Built, !Ref AWS::StackName]]]
+                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  hint: write a fixed artifact name (such as `Built`): artifact names live inside one \
+pipeline, so every stack deployed from the template can use the same one
+"""),
     "version": ("pipegen: 1", "pipegen: 2", """\
 spec.yaml:1:10: error PG206 spec version 2 is not supported; this pipegen reads version 1
   (pipegen)
