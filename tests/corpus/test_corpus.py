@@ -28,6 +28,12 @@ GAPS: dict[str, dict[str, str]] = {
         "stage Production action ExecuteChangeSet: configuration keys not written: "
         "['RoleArn']": "as above",
     },
+    "beanstalk-cross-account": {
+        "stage deploy action deployToBeanstalk: region 'eu-west-2' != '<intrinsic>'":
+            "the original names the region it is deployed in (eu-west-2) on a cross-account "
+            "action; a template cannot know its home region, so a literal region needs a "
+            "store in artifacts.regions (PG356) and the spec writes `!Ref AWS::Region`",
+    },
     "nested-cfn": {
         "stage Production action CreateProdChangeSet: 1 outputs != 0":
             "the steps of `mode: change-set` pass no artifact between them (the original "
