@@ -157,7 +157,7 @@ def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[
         code = "PG501" if f.severity == "error" else "PG502"
         message, quoted = shorten(f.message)
         if path[:1] != ("overrides",):
-            path = _narrowed(loaded.data, path, quoted)
+            path = _narrowed(loaded.data, _by_property(loaded.data, path, tpath), quoted)
         span = loaded.key_span(path) if path[:1] == ("overrides",) else loaded.span(path)
         out.append(diag(code, f"cfn-lint {f.rule} at {where}: {message}", span, path,
                         "the compiled template fails the lint gate; fix the spec value this "
@@ -186,6 +186,22 @@ def shorten(message: str) -> tuple[str, str | None]:
     tail = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return (f"'{m.group('value')}' is not one of the {len(options)} values allowed here"
             f"{tail}", m.group("value"))
+
+
+def _by_property(data: Any, path: tuple, tpath: tuple) -> tuple:
+    """The spec key under path named like the template property the finding is in (a
+    project's `description` for Resources.X.Properties.Description), else path."""
+    if len(tpath) < 4 or tpath[0] != "Resources" or tpath[2] != "Properties" or \
+            not isinstance(tpath[3], str):
+        return path
+    key = re.sub(r"(?<!^)(?=[A-Z])", "_", tpath[3]).lower()
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return path
+    return path + (key,) if isinstance(node, dict) and key in node else path
 
 
 def _narrowed(data: Any, path: tuple, quoted: str | None) -> tuple:

@@ -71,3 +71,20 @@ def test_a_mistyped_permission_action_points_at_itself_without_every_allowed_val
                      r"mean 'createbucket' or 'getbucketacl' or 'deletebucket'\?$", first[0])
     assert "listallmybuckets" not in first[0]
     assert first[1] == "  (stages[0].actions[0].project.permissions[0].actions[1])"
+
+
+def test_a_finding_in_a_project_property_points_at_its_spec_key(tmp_path):
+    # ecs-bg-codedeploy: a `!Sub` without variables in the project's description (W1020)
+    spec = GITHUB_BUILD.replace("        project: demo-build\n", """\
+        project:
+          image: aws/codebuild/standard:7.0
+          description: !Sub "Builds the demo"
+""")
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    proc = run_cli("compile", "spec.yaml", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 1
+    first = proc.stderr.splitlines()[:2]
+    assert first[0].startswith("spec.yaml:15:24: error PG502 cfn-lint W1020 at Resources.")
+    assert first[0].endswith(".Properties.Description.Fn::Sub: 'Fn::Sub' isn't needed because "
+                             "there are no variables")
+    assert first[1] == "  (stages[0].actions[0].project.description)"
