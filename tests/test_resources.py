@@ -240,7 +240,8 @@ def test_wildcard_action_in_permissions(tmp_path, where):
 
 def test_a_read_only_wildcard_is_pointed_at_a_managed_policy(tmp_path):
     # ecs-bg-codedeploy's CloudFormation role grants ec2:Describe*: too many to list by hand
-    text = spec_from_parts("role: {permissions: [{actions: ['ec2:Describe*'], resources: ['*']}]}\n")
+    text = spec_from_parts(
+        "role: {permissions: [{actions: ['ec2:Describe*'], resources: ['*']}]}\n")
     [found] = error_tuples(tmp_path, text)
     assert found[0] == "PG383" and found[-1] == (
         "list the actions the role needs (pipegen's roles are least privilege); to allow every "
