@@ -107,10 +107,11 @@ def _build_role(role: Any) -> PipelineRole:
 
 def _build_artifacts(spec: dict) -> ArtifactStore:
     bucket = spec.get("bucket", "generated")
-    bucket_name, retain, expire, logs = None, True, None, None
+    bucket_name, retain, expire, logs, policy = None, True, None, None, ()
     if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
         bucket_name = bucket.get("name")
         logs = bucket.get("access_logs")
+        policy = tuple(bucket.get("policy", ()))
         retain = bucket.get("retain", True)
         if cfn.is_intrinsic(bucket.get("expire_after")):
             expire = bucket["expire_after"]  # in days, the property's own unit (SPEC.md)
@@ -127,7 +128,7 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
                          expire_days=expire, encryption=kind, key=key,
                          grant=tuple(unique([r for _, r, _ in entries])),
                          grant_write=tuple(r for _, r, write in entries if write),
-                         regions=spec.get("regions", {}), access_logs=logs)
+                         regions=spec.get("regions", {}), access_logs=logs, policy=policy)
 
 
 def _build_sources(ctx: BuildContext):

@@ -245,9 +245,29 @@ def _emit_store(ctx: EmitContext) -> None:
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
     statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
         grant, ctx.bucket_arn(), ctx.objects_arn(), writers)]
+    document: Any = PolicyDocument(Version=iam.POLICY_VERSION, Statement=statements)
+    if store.policy:  # the spec's own statements (artifacts.bucket.policy), after pipegen's
+        document = {"Version": iam.POLICY_VERSION,
+                    "Statement": [*statements, *(cfn.value(st) for st in store.policy)]}
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
-                            PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
-                                                          Statement=statements)), origin)
+                            PolicyDocument=document), origin)
+    _no_second_bucket_policy(ctx)
+
+
+def _no_second_bucket_policy(ctx: EmitContext) -> None:
+    """A bucket has one policy: another one on the artifact bucket (under `resources`) would
+    replace pipegen's TLS-only policy at deploy time, whichever CloudFormation writes last."""
+    for name, body in ctx.pipeline.resources.items():
+        if name != ARTIFACT_BUCKET_POLICY and isinstance(body, dict) and \
+                body.get("Type") == "AWS::S3::BucketPolicy" and \
+                (body.get("Properties") or {}).get("Bucket") == {"Ref": ARTIFACT_BUCKET}:
+            path = ("resources", name)
+            ctx.problems.append(diag(
+                "PG401", f"resource '{name}' is a second policy for the artifact bucket, whose "
+                "policy pipegen writes (ArtifactBucketPolicy); a bucket has one policy, so "
+                "one would replace the other", ctx.loaded.key_span(path), path,
+                "move its statements under `artifacts.bucket.policy`, and remove the "
+                "resource"))
 
 
 def _deny_insecure(ctx: EmitContext) -> Statement:

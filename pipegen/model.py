@@ -110,6 +110,7 @@ class ArtifactStore:
     regions: Any  # {REGION: {bucket, encryption}} or [{region, bucket, encryption}]
     grant_write: tuple[Any, ...] = ()  # the roles among them that may also write
     access_logs: dict[str, Any] | None = None  # {bucket, prefix} for a generated bucket
+    policy: tuple[Any, ...] = ()  # extra bucket-policy statements for a generated bucket
 
     @property
     def generated_bucket(self) -> bool:

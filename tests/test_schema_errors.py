@@ -228,7 +228,7 @@ name or an intrinsic function
        bucket: My_Bucket
                ^^^^^^^^^
   hint: `generated` (default), the name of an existing bucket in the same account and region, \
-or {name, retain, expire_after} for a generated one
+or {name, retain, expire_after, access_logs, policy} for a generated one
 """),
     "bucket-anyof-type": ("name: demo\n", "name: demo\nartifacts:\n  bucket: 3\n", """\
 spec.yaml:4:11: error PG203 expected 'generated', an S3 bucket name, an intrinsic function or a \
@@ -237,7 +237,7 @@ mapping, got an integer
        bucket: 3
                ^
   hint: `generated` (default), the name of an existing bucket in the same account and region, \
-or {name, retain, expire_after} for a generated one
+or {name, retain, expire_after, access_logs, policy} for a generated one
 """),
     "bucket-anyof-mapping": ("name: demo\n",
                              "name: demo\nartifacts:\n  bucket: {name: acme-ci, retian: true}\n",
