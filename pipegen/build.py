@@ -80,6 +80,7 @@ def build_written(ctx: BuildContext) -> Pipeline:
         outputs=data.get("outputs", {}),
         overrides=data.get("overrides", {}),
         depends_on=tuple(data.get("depends_on", ())),
+        rules=data.get("rules", {}),
         acknowledge=frozenset(data.get("acknowledge", ())),
         unused={k: tuple(v) for k, v in ctx.unused.items()},
     )

@@ -77,6 +77,8 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
         t.add_mapping(name, m)
     for name, c in pipeline.conditions.items():
         t.add_condition(name, cfn.value(c))
+    for name, rule in pipeline.rules.items():
+        t.add_rule(name, cfn.value(rule))
     _emit_store(ctx)
 
     source_actions = [_source_action(ctx, s) for s in pipeline.sources]

@@ -165,6 +165,7 @@ class Pipeline:
     overrides: dict[str, Any]
     acknowledge: frozenset[str] = field(default_factory=frozenset)
     depends_on: tuple[str, ...] = ()  # DependsOn of the pipeline resource
+    rules: dict[str, Any] = field(default_factory=dict)  # CloudFormation Rules, as written
     # Declared parameters, conditions and mappings nothing uses (kept, with a warning).
     unused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

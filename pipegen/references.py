@@ -82,11 +82,13 @@ class Checker:
     def run(self) -> None:
         data = self.ctx.data
         for key, value in data.items():
-            if key in ("conditions", "mappings", "resources", "outputs", "parameters"):
+            if key in ("conditions", "mappings", "resources", "outputs", "parameters", "rules"):
                 continue
             self.value(value, (key,), raw=key == "overrides")
         for name, body in self.conditions.items():
             self.condition(name, body, ("conditions", name))
+        for name, body in data.get("rules", {}).items():
+            self.rule(body, ("rules", name))
         self._condition_cycles()
         for name, body in self.resources.items():
             self.resource(name, body, ("resources", name))
@@ -113,6 +115,27 @@ class Checker:
         elif isinstance(v, list):
             for i, x in enumerate(v):
                 self.value(x, path + (i,), raw)
+
+    def rule(self, v: Any, path: tuple) -> None:
+        """A CloudFormation rule: condition functions and the rule functions (Fn::Contains,
+        Fn::EachMemberEquals...) take parameters there; a `!Ref` must name a parameter."""
+        if isinstance(v, dict) and len(v) == 1 and next(iter(v)) == "Ref":
+            arg = v["Ref"]
+            if isinstance(arg, str) and arg not in self.parameters and \
+                    not arg.startswith("AWS::"):
+                self.error("PG306", f"'{arg}' is not a parameter of this spec; a rule "
+                           "checks parameters only", path + ("Ref",),
+                           _did_you_mean(arg, list(self.parameters)) or
+                           "declare it under `parameters:`")
+            elif isinstance(arg, str):
+                self.used_parameters.add(arg)
+            return
+        if isinstance(v, dict):
+            for k, x in v.items():
+                self.rule(x, path + (k,))
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                self.rule(x, path + (i,))
 
     def intrinsic(self, fn: str, arg: Any, path: tuple) -> None:
         inner = path + (fn,)

@@ -546,8 +546,8 @@ def _literal_key(path: tuple) -> str | None:
 
 
 # Sections of CloudFormation's own text, whose keys are the user's names, not spec keys.
-_FREE_FORM = {("mappings",), ("parameters",), ("conditions",), ("tags",), ("variables",),
-              ("outputs",), ("resources",)}
+_FREE_FORM = {("mappings",), ("parameters",), ("conditions",), ("rules",), ("tags",),
+              ("variables",), ("outputs",), ("resources",)}
 
 
 def _literal_hint(key: str, schema: dict) -> str:

@@ -463,3 +463,47 @@ stages:
     assert (code, path) == ("PG208", "stages[0].actions[0].canary_analysis")
     assert "part of the spec language (SPEC.md section 5" in message
     assert "not support it yet" in message
+
+
+# --- class: CloudFormation Rules that check parameters before a stack is made
+
+RULES_TOP = """\
+rules:
+  RepositoryGiven:
+    RuleCondition: !Equals [!Ref Provider, CodeCommit]
+    Assertions:
+      - Assert: !Not [!Equals [!Ref Repo, ""]]
+        AssertDescription: Repo must be specified when Provider is CodeCommit
+"""
+
+
+def test_rules_check_parameters_with_condition_functions(tmp_path, linter):
+    # sam-codepipeline-cd validates its parameters with template Rules
+    r = compile_result(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}}
+""", parameters="  Provider: {type: String, default: CodeCommit}\n  Repo: {type: String}",
+        top="") + RULES_TOP, linter)
+    lint_clean(linter, r)
+    assert r.template["Rules"] == {"RepositoryGiven": {
+        "RuleCondition": {"Fn::Equals": [{"Ref": "Provider"}, "CodeCommit"]},
+        "Assertions": [{"Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Repo"}, ""]}]},
+                        "AssertDescription": "Repo must be specified when Provider is "
+                                             "CodeCommit"}]}}
+    assert not [w for w in r.warnings if w.code == "PG375"]  # the rule uses both parameters
+
+
+def test_a_rule_names_only_parameters(tmp_path):
+    from helpers import error_tuples
+
+    found = error_tuples(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}}
+""", parameters="  Provider: {type: String}\n  Repo: {type: String}") + RULES_TOP.replace(
+        "!Ref Repo", "!Ref Rep"))
+    assert [(f[0], f[1], f[2], f[-1]) for f in found] == [(
+        "PG306", "'Rep' is not a parameter of this spec; a rule checks parameters only",
+        "rules.RepositoryGiven.Assertions[0].Assert.Fn::Not[0].Fn::Equals[0].Ref",
+        "did you mean 'Repo'?")]
