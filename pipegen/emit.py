@@ -7,6 +7,7 @@ phases (lint, graph) can point back at the user's text.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from awacs.aws import (
@@ -428,8 +429,6 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
         kwargs["ArtifactStore"] = store
     if pl.pipeline_name is not None:
         kwargs["Name"] = cfn.value(pl.pipeline_name)
-    if pl.depends_on:
-        kwargs["DependsOn"] = list(pl.depends_on)
     if pl.restart_on_update is not None:
         kwargs["RestartExecutionOnUpdate"] = pl.restart_on_update
     if pl.variables:
@@ -455,12 +454,45 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
                          name=role.name, tags=tags), ("role",))
         kwargs["RoleArn"] = GetAtt(PIPELINE_ROLE, "Arn")
         assume = action_roles.finish(ctx)
-        if assume is not None:
-            # The first run starts when the pipeline is created: the grant must exist then.
-            kwargs["DependsOn"] = [assume]
     else:
         kwargs["RoleArn"] = cfn.value(pl.role.arn)
+        assume = None
+    # The spec's `depends_on`, and the action-role grant (the first run starts when the pipeline
+    # is created: the grant must exist then). A resource the pipeline already references is
+    # waited for anyway; naming it again is what cfn-lint's W3005 refuses, so it is left out.
+    referenced = _referenced(cfn.plain(kwargs))
+    depends = [d for d in dict.fromkeys([*pl.depends_on, *([assume] if assume else [])])
+               if d not in referenced]
+    if depends:
+        kwargs["DependsOn"] = depends
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())
+
+
+def _referenced(value: Any) -> set[str]:
+    """Logical ids a template value names through Ref, Fn::GetAtt or a ${Name} in Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if len(value) == 1:
+            fn, arg = next(iter(value.items()))
+            if fn == "Ref" and isinstance(arg, str):
+                return {arg}
+            if fn == "Fn::GetAtt":
+                target = arg.split(".", 1)[0] if isinstance(arg, str) else (
+                    arg[0] if isinstance(arg, list) and arg else None)
+                return {target} if isinstance(target, str) else set()
+            if fn == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else (
+                    (arg + [{}])[:2] if isinstance(arg, list) else ("", {}))
+                if isinstance(text, str):
+                    found |= {m.split(".", 1)[0] for m in re.findall(r"\$\{([^}!]*)\}", text)
+                              if not isinstance(variables, dict) or m not in variables}
+                return found | _referenced(variables)
+        for v in value.values():
+            found |= _referenced(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= _referenced(v)
+    return found
 
 
 def home_condition(region: Any, index: int = 0) -> str | None:

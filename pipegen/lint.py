@@ -156,7 +156,10 @@ def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[
         where = ".".join(map(str, tpath)) or f"template line {f.line}"
         code = "PG501" if f.severity == "error" else "PG502"
         message, quoted = shorten(f.message)
-        if path[:1] != ("overrides",):
+        if path[:1] == ("resources",) and tpath[:2] == ("Resources", path[1]):
+            # an extra resource is written as the spec has it: the same path inside it
+            path = _deepest(loaded.data, path + tuple(tpath[2:]))
+        elif path[:1] != ("overrides",):
             path = _narrowed(loaded.data, _by_property(loaded.data, path, tpath), quoted)
         span = loaded.key_span(path) if path[:1] == ("overrides",) else loaded.span(path)
         out.append(diag(code, f"cfn-lint {f.rule} at {where}: {message}", span, path,
@@ -186,6 +189,17 @@ def shorten(message: str) -> tuple[str, str | None]:
     tail = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return (f"'{m.group('value')}' is not one of the {len(options)} values allowed here"
             f"{tail}", m.group("value"))
+
+
+def _deepest(data: Any, path: tuple) -> tuple:
+    """The longest prefix of path that exists in the spec."""
+    node = data
+    for i, part in enumerate(path):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return path[:i]
+    return path
 
 
 def _by_property(data: Any, path: tuple, tpath: tuple) -> tuple:

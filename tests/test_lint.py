@@ -88,3 +88,29 @@ def test_a_finding_in_a_project_property_points_at_its_spec_key(tmp_path):
     assert first[0].endswith(".Properties.Description.Fn::Sub: 'Fn::Sub' isn't needed because "
                              "there are no variables")
     assert first[1] == "  (stages[0].actions[0].project.description)"
+
+
+def test_a_finding_in_an_extra_resource_points_inside_it(tmp_path):
+    # stelligent-canonical: a DependsOn that a Ref already enforces (W3005)
+    spec = GITHUB_BUILD + """\
+resources:
+  Topic: {Type: AWS::SNS::Topic}
+  TopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    DependsOn: [Topic]
+    Properties:
+      Topics: [!Ref Topic]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: sns:Publish,
+             Resource: !Ref Topic}
+"""
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    proc = run_cli("compile", "spec.yaml", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 1
+    first = proc.stderr.splitlines()[:2]
+    assert first == [
+        "spec.yaml:18:17: error PG502 cfn-lint W3005 at Resources.TopicPolicy.DependsOn.0: "
+        "'Topic' dependency already enforced by a 'Ref' at "
+        "'Resources/TopicPolicy/Properties/PolicyDocument/Statement/0/Resource'",
+        "  (resources.TopicPolicy.DependsOn[0])"]

@@ -507,3 +507,61 @@ def test_a_rule_names_only_parameters(tmp_path):
         "PG306", "'Rep' is not a parameter of this spec; a rule checks parameters only",
         "rules.RepositoryGiven.Assertions[0].Assert.Fn::Not[0].Fn::Equals[0].Ref",
         "did you mean 'Repo'?")]
+
+
+def test_depends_on_what_the_pipeline_already_references(tmp_path, linter):
+    # stelligent-canonical: the pipeline DependsOn the Lambda function its actions invoke (W3005)
+    text = """\
+pipegen: 1
+name: canonical
+depends_on: [Dummy, Topic]
+sources:
+  - {name: App, provider: codecommit, repository: app, branch: main}
+stages:
+  - name: Commit
+    actions:
+      - {name: Check, type: invoke, provider: lambda, function: !Ref Dummy}
+resources:
+  Topic: {Type: AWS::SNS::Topic}
+  Dummy:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: {ZipFile: "exports.handler = async () => {};"}
+      Handler: index.handler
+      Role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/lambda"
+      Runtime: nodejs22.x
+"""
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    # the invoke names Dummy already: CloudFormation waits for it without DependsOn
+    assert r.template["Resources"]["Pipeline"]["DependsOn"] == ["Topic"]
+
+
+def test_depends_on_kept_beside_the_action_role_grant(tmp_path, linter):
+    # the grant that lets the pipeline assume its action roles used to replace `depends_on`
+    text = """\
+pipegen: 1
+name: deps
+depends_on: [Topic]
+sources:
+  - {name: App, provider: codecommit, repository: app, branch: main}
+stages:
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}, outputs: [Built]}
+  - name: Deploy
+    actions:
+      - name: Stack
+        type: deploy
+        provider: cloudformation
+        stack: app
+        template: Built::t.yml
+        deploy_role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cfn"
+        inputs: [Built]
+resources:
+  Topic: {Type: AWS::SNS::Topic}
+"""
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    assert r.template["Resources"]["Pipeline"]["DependsOn"] == [
+        "Topic", "PipelineAssumesActionRoles"]
