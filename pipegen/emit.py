@@ -88,7 +88,9 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     for stage in pipeline.stages:
         _contribute(ctx, stage)
         actions = [obj for written, steps in _by_written(stage)
-                   for obj in _expansion(ctx, written, steps, stage.when)]
+                   for obj in _under(ctx, written.when or stage.when,
+                                     lambda w=written, st=steps, c=stage.when:
+                                     _expansion(ctx, w, st, c))]
         # Lint findings on an action point at the spec node that wrote it: for an expanded
         # step, its own settings (a change set's `approval:`) within the written action.
         ctx.stage_origins.append((stage.path, [a.path for a in stage.actions]))
@@ -114,7 +116,19 @@ def _contribute(ctx: EmitContext, stage: Stage) -> None:
         use = written.strategy
         entry = table.get((written.provider, use.name)) if use is not None else None
         if entry is not None and entry.emit is not None:
-            entry.emit(written, use, ctx)
+            _under(ctx, written.when or stage.when,
+                   lambda w=written, u=use, e=entry: e.emit(w, u, ctx))
+
+
+def _under(ctx: EmitContext, when: str | None, emit_it):
+    """Emit with the pipeline role's new grants under `when` (a stage's or action's
+    condition): the statements exist only where the action does (conditional.py)."""
+    before = ctx.pipeline_policy.when
+    ctx.pipeline_policy.when = when
+    try:
+        return emit_it()
+    finally:
+        ctx.pipeline_policy.when = before
 
 
 def _emit_parameters(ctx: EmitContext) -> None:

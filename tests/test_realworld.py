@@ -565,3 +565,46 @@ resources:
     lint_clean(linter, r)
     assert r.template["Resources"]["Pipeline"]["DependsOn"] == [
         "Topic", "PipelineAssumesActionRoles"]
+
+
+# --- class: a conditional stage's generated resources exist only under its condition
+
+def test_a_conditional_stage_makes_its_resources_conditional(tmp_path, linter):
+    # trek10-serverless / sam-codepipeline-cd: a production (or test) stage that exists only
+    # for one branch, whose project runs as a role named by a parameter left empty otherwise
+    r = compile_result(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}, outputs: [Built]}
+  - name: Test
+    when: HasTests
+    actions:
+      - name: Integration
+        type: test
+        inputs: [Built]
+        project:
+          buildspec: t.yml
+          service_role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TestRole}"
+      - name: Smoke
+        type: test
+        inputs: [Built]
+        project: {buildspec: smoke.yml}
+""", parameters="  TestRole: {type: String, default: ''}",
+        top="") + "conditions:\n  HasTests: !Not [!Equals [!Ref TestRole, '']]\n", linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    conditions = {k: v.get("Condition") for k, v in res.items()}
+    assert conditions["TestIntegrationProject"] == "HasTests"
+    # the inline project's own role is referenced by its project alone
+    assert conditions["TestSmokeProject"] == conditions["TestSmokeProjectRole"] == "HasTests"
+    assert conditions["BuildPackageProject"] is None
+    assert conditions["BuildPackageProjectRole"] is None
+    # the pipeline role may start the test builds only where the stage exists
+    policy = res["PipelineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    conditional = [s["Fn::If"] for s in policy if "Fn::If" in s]
+    assert [(c[0], c[1]["Action"], c[2]) for c in conditional] == [
+        ("HasTests", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+         {"Ref": "AWS::NoValue"})]
+    assert {json.dumps(x, sort_keys=True) for x in conditional[0][1]["Resource"]} == {
+        json.dumps({"Fn::GetAtt": ["TestIntegrationProject", "Arn"]}, sort_keys=True),
+        json.dumps({"Fn::GetAtt": ["TestSmokeProject", "Arn"]}, sort_keys=True)}

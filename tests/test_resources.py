@@ -135,8 +135,9 @@ def test_lint_findings_in_resources_point_at_the_resource(tmp_path, linter):
         compile_result(tmp_path, text, linter)
     [d] = caught.value.diagnostics
     assert d.code == "PG501"
-    assert d.path == ("resources", "Topic")
-    assert d.span.line == line_of(text, "Type: AWS::SNS::Topic")
+    # the same path inside the resource as in the template (the mistyped property)
+    assert d.path == ("resources", "Topic", "Properties", "DisplayNam")
+    assert d.span.line == line_of(text, "Properties: {DisplayNam: x}")
 
 
 def test_resources_may_use_conditions(tmp_path, linter):
