@@ -104,11 +104,11 @@ def follow_on(d: Diagnostic, units: set, outputs: set[str], data: dict) -> bool:
             except (KeyError, IndexError, TypeError):
                 value = None
                 break
-        # The action (PG303) or the value the finding is about; a refused spec may hold
-        # anything there, so only strings are compared.
-        inputs = value.get("inputs") if isinstance(value, dict) else None
-        named = {i for i in inputs if isinstance(i, str)} if isinstance(inputs, list) else set()
-        if (isinstance(value, str) and value in outputs) or named & outputs:
+        if isinstance(value, str) and value in outputs:
             return True
+        if isinstance(value, dict):
+            inputs = value.get("inputs")
+            if isinstance(inputs, list) and {i for i in inputs if isinstance(i, str)} & outputs:
+                return True
         return any(f"'{o}'" in d.message for o in outputs)
     return False

@@ -135,8 +135,9 @@ def test_lint_findings_in_resources_point_at_the_resource(tmp_path, linter):
         compile_result(tmp_path, text, linter)
     [d] = caught.value.diagnostics
     assert d.code == "PG501"
-    assert d.path == ("resources", "Topic")
-    assert d.span.line == line_of(text, "Type: AWS::SNS::Topic")
+    # the same path inside the resource as in the template (the mistyped property)
+    assert d.path == ("resources", "Topic", "Properties", "DisplayNam")
+    assert d.span.line == line_of(text, "Properties: {DisplayNam: x}")
 
 
 def test_resources_may_use_conditions(tmp_path, linter):
@@ -238,6 +239,17 @@ def test_wildcard_action_in_permissions(tmp_path, where):
         "list the actions the role needs (pipegen's roles are least privilege)")]
 
 
+def test_a_read_only_wildcard_is_pointed_at_a_managed_policy(tmp_path):
+    # ecs-bg-codedeploy's CloudFormation role grants ec2:Describe*: too many to list by hand
+    text = spec_from_parts(
+        "role: {permissions: [{actions: ['ec2:Describe*'], resources: ['*']}]}\n")
+    [found] = error_tuples(tmp_path, text)
+    assert found[0] == "PG383" and found[-1] == (
+        "list the actions the role needs (pipegen's roles are least privilege); to allow every "
+        "one of them, attach the service's AWS managed read-only policy with `managed_policies` "
+        "(each role that takes `permissions` takes it)")
+
+
 def test_transform_for_sam_resources(tmp_path, linter):
     text = spec_from_parts("""\
         transform: AWS::Serverless-2016-10-31
@@ -285,3 +297,14 @@ def test_references_in_overrides_are_checked_and_count_as_uses(tmp_path, linter)
     assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG306", "'Nope' is not a parameter, pseudo parameter or resource of this template",
          "overrides.Resources.Pipeline.Properties.DisableInboundStageTransitions[1].Reason")]
+
+
+@pytest.mark.parametrize("policy", ["AmazonECS_FullAccess", "AWSLambda_FullAccess",
+                                    "AWSCodeDeployFullAccess"])
+def test_full_access_managed_policies_are_flagged(tmp_path, policy):
+    # ecs-bg-codedeploy attaches AmazonECS_FullAccess and AWSLambda_FullAccess (an underscore
+    # before FullAccess) to its CloudFormation role
+    text = spec_from_parts(f"role: {{managed_policies: [arn:aws:iam::aws:policy/{policy}]}}\n")
+    result = compile_result(tmp_path, text)
+    assert [(w.code, w.message) for w in result.warnings if w.code == "PG395"] == [
+        ("PG395", f"the managed policy {policy} gives the role administrator-level access")]

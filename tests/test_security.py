@@ -259,6 +259,10 @@ def test_a_secret_in_a_plain_text_variable_points_at_secrets(tmp_path):
         ("PG331", "stages[0].actions[0].project.environment.SIGNING"),
         ("PG331", "stages[0].actions[0].environment_variables.DB")]
     assert all("`secrets:`" in hint for _, _, hint in errors)
+    # a no_echo parameter may be no secret at all (sagemaker-codestar's project name)
+    assert [hint.endswith("; or, if 'DbPassword' is not a secret (a name that also names a "
+                          "pipeline, project or bucket is visible anyway), drop its `no_echo`")
+            for _, _, hint in errors] == [False, True]
 
 
 def test_secrets_where_no_slot_exists_warn(write_spec):
@@ -575,21 +579,16 @@ def test_a_pull_request_pipeline_that_only_builds_does_not_warn(write_spec):
 
 
 def test_a_pull_request_trigger_with_a_cross_account_source_warns_at_the_trigger(write_spec):
-    text = spec_from_parts("""\
-        sources:
-          - name: App
-            provider: github
-            repository: acme/app
-            branch: main
-            connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
-            trigger: pull-request
-          - name: Config
-            provider: codecommit
-            repository: config
-            branch: main
-            trigger: poll
-            role: arn:aws:iam::333333333333:role/source-reader
-        """, SHARED_KEY, PARTS_BUILD.replace("        project:", "        inputs: [AppSource]\n"
+    source = PR_SOURCE.replace("    filters: {pull_requests: {events: [open]}}\n",
+                               "    trigger: pull-request\n")
+    text = spec_from_parts(source + """\
+  - name: Config
+    provider: codecommit
+    repository: config
+    branch: main
+    trigger: poll
+    role: arn:aws:iam::333333333333:role/source-reader
+""", SHARED_KEY, PARTS_BUILD.replace("        project:", "        inputs: [AppSource]\n"
                                               "        project:"))
     [warning] = _warnings(write_spec, text)
     assert (warning.code, warning.path) == ("PG333", ("sources", 0, "trigger"))
