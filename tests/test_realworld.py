@@ -811,3 +811,23 @@ def test_a_conditional_stage_makes_its_resources_conditional(tmp_path, linter):
     assert {json.dumps(x, sort_keys=True) for x in conditional[0][1]["Resource"]} == {
         json.dumps({"Fn::GetAtt": ["TestIntegrationProject", "Arn"]}, sort_keys=True),
         json.dumps({"Fn::GetAtt": ["TestSmokeProject", "Arn"]}, sort_keys=True)}
+
+
+def test_ecs_and_device_farm_waits_from_parameters(tmp_path):
+    # TerminationWaitTimeInMinutes and JobTimeoutMinutes from a parameter (minutes); the ECS
+    # one crashed (PG901) once the key took intrinsics, as troposphere checks integers.
+    from conftest import SAMPLES
+
+    ecs = (SAMPLES / "deploy-ecs-blue-green.yaml").read_text().replace(
+        "        ready: 1h\n", "        ready: 1h\n        terminate_blue: !Ref KeepMinutes\n"
+    ).replace("sources:\n", "parameters: {KeepMinutes: {type: Number}}\nsources:\n", 1)
+    t = compile_result(tmp_path, ecs).template
+    config = t["Resources"]["DeployApiDeploymentGroup"]["Properties"][
+        "BlueGreenDeploymentConfiguration"]
+    assert config["TerminateBlueInstancesOnDeploymentSuccess"] == {
+        "Action": "TERMINATE", "TerminationWaitTimeInMinutes": {"Ref": "KeepMinutes"}}
+    farm = (SAMPLES / "test-devicefarm.yaml").read_text().replace(
+        "job_timeout: 30m", "job_timeout: !Ref JobMinutes").replace(
+        "sources:\n", "parameters: {JobMinutes: {type: Number}}\nsources:\n", 1)
+    t = compile_result(tmp_path, farm).template
+    assert action(t, "Appium")["Configuration"]["JobTimeoutMinutes"] == {"Ref": "JobMinutes"}

@@ -244,7 +244,7 @@ class EcsDeploy(ActionProvider):
                       "add `alarms: [NAME, ...]` to `auto_rollback`")
         for key in ("terminate_blue", "ready"):
             value = s.get(key)
-            if value not in (None, "continue") and (
+            if value not in (None, "continue") and not cfn.is_intrinsic(value) and (
                     not exact_minutes(value) or minutes(value) > MAX_WAIT):
                 ctx.error("PG433", f"`{key}: {value}` must be whole minutes, at most 2 days "
                           "(CodeDeploy counts minutes, up to 2880)", path + (key,))
@@ -318,7 +318,8 @@ class EcsDeploy(ActionProvider):
                     {"ActionOnTimeout": "STOP_DEPLOYMENT", "WaitTimeInMinutes": minutes(ready)}),
                 "TerminateBlueInstancesOnDeploymentSuccess": {
                     "Action": "TERMINATE",
-                    "TerminationWaitTimeInMinutes": minutes(s.get("terminate_blue", "1h"))}},
+                    "TerminationWaitTimeInMinutes": cfn.value(
+                        minutes(s.get("terminate_blue", "1h")))}},
         }
         if "deployment_group" in s:
             props["DeploymentGroupName"] = cfn.value(s["deployment_group"])
