@@ -753,6 +753,16 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
                          for d in _diagnose(e, loaded)]
                 if found:
                     return found
+    if isinstance(inst, list):
+        # A list: explain against the list alternative, at the entries that are wrong (not
+        # "expected a list, got a list").
+        for i, b in enumerate(branches):
+            if _resolve(b).get("type") == "array":
+                inner = [e for e in error.context if e.relative_schema_path[0] == i]
+                found = [d for e in sorted(inner, key=_error_order)
+                         for d in _diagnose(e, loaded)]
+                if found:
+                    return found
     if cfn.is_intrinsic(inst):
         # An intrinsic with a bad argument: explain against the intrinsic alternative.
         for i, b in enumerate(branches):

@@ -831,3 +831,33 @@ def test_ecs_and_device_farm_waits_from_parameters(tmp_path):
         "sources:\n", "parameters: {JobMinutes: {type: Number}}\nsources:\n", 1)
     t = compile_result(tmp_path, farm).template
     assert action(t, "Appium")["Configuration"]["JobTimeoutMinutes"] == {"Ref": "JobMinutes"}
+
+
+def test_network_ids_are_checked_where_they_are_written(tmp_path):
+    # SPEC.md's own example (`vpc-0abc`, `subnet-1`, `sg-1`) failed only in the lint gate,
+    # located at the project; the ids are checked like other literal shapes, each at its
+    # value, and a wrong entry of a list is named (not "expected a list, got a list").
+    from helpers import error_tuples
+
+    text = spec("""\
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          buildspec: buildspec.yml
+          vpc: {id: vpc-0abc, subnets: [subnet-0abc1234, subnet-1], security_groups: [sg-1]}
+          file_systems: [{id: fs-0abc, mount: /mnt/efs, identifier: efs1}]
+""")
+    found = [(code, message, path, hint) for code, message, path, *_, hint in
+             error_tuples(tmp_path, text)]
+    project = "stages[0].actions[0].project."
+    assert found == [
+        ("PG205", '"vpc-0abc" is not a valid VPC id', project + "vpc.id",
+         "vpc- and 8 or 17 hexadecimal digits, e.g. vpc-0123456789abcdef0"),
+        ("PG205", '"subnet-1" is not a valid subnet id', project + "vpc.subnets[1]",
+         "subnet- and 8 or 17 hexadecimal digits, e.g. subnet-0123456789abcdef0"),
+        ("PG205", '"sg-1" is not a valid security group id', project + "vpc.security_groups[0]",
+         "sg- and 8 or 17 hexadecimal digits, e.g. sg-0123456789abcdef0"),
+        ("PG205", '"fs-0abc" is not a valid EFS file system id', project + "file_systems[0].id",
+         "fs- and 8 or 17 hexadecimal digits, e.g. fs-0123456789abcdef0")]
