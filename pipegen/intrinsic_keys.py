@@ -72,6 +72,12 @@ LITERAL_REASONS: dict[str, str] = {
     "after": "it names actions of the same stage, to compute RunOrder",
     "run_order": "pipegen checks it against `after:` and artifact flow",
     "identifier": "it names the CODEBUILD_<identifier> environment variable",
+    "output_variables": "they name the variables later actions read as #{namespace.NAME}",
+    "actions": "pipegen checks IAM actions for wildcards and administrator grants (least "
+               "privilege) before emitting",
+    "depends_on": "DependsOn names logical ids, which CloudFormation reads as plain text",
+    "description": "it becomes the template's Description, which CloudFormation takes as "
+                   "plain text only",
 }
 
 
