@@ -861,3 +861,27 @@ def test_network_ids_are_checked_where_they_are_written(tmp_path):
          "sg- and 8 or 17 hexadecimal digits, e.g. sg-0123456789abcdef0"),
         ("PG205", '"fs-0abc" is not a valid EFS file system id', project + "file_systems[0].id",
          "fs- and 8 or 17 hexadecimal digits, e.g. fs-0123456789abcdef0")]
+
+
+def test_ecs_files_with_an_intrinsic_path(tmp_path, linter):
+    # SPEC.md: in ARTIFACT::path the path may be an intrinsic. ECS blue/green takes the
+    # artifact and the path apart (TaskDefinitionTemplateArtifact / ...Path): the artifact is
+    # read from the literal head of a !Sub, !Join or !If, the path keeps the intrinsic.
+    from conftest import SAMPLES
+
+    text = (SAMPLES / "deploy-ecs-blue-green.yaml").read_text().replace(
+        "task_definition: AppSource::deploy/taskdef.json",
+        'task_definition: !If [IsProd, AppSource::deploy/taskdef.json, '
+        '!Sub "AppSource::deploy/${Env}/taskdef.json"]').replace(
+        "appspec: AppSource::deploy/appspec.yaml",
+        'appspec: !Join ["::", [AppSource, !Sub "deploy/${Env}/appspec.yaml"]]').replace(
+        "sources:\n", "parameters: {Env: {type: String}}\n"
+        "conditions: {IsProd: !Equals [!Ref Env, prod]}\nsources:\n", 1)
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    config = action(r.template, "Api")["Configuration"]
+    assert config["TaskDefinitionTemplateArtifact"] == "AppSource"
+    assert config["TaskDefinitionTemplatePath"] == {"Fn::If": [
+        "IsProd", "deploy/taskdef.json", {"Fn::Sub": "deploy/${Env}/taskdef.json"}]}
+    assert config["AppSpecTemplateArtifact"] == "AppSource"
+    assert config["AppSpecTemplatePath"] == {"Fn::Sub": "deploy/${Env}/appspec.yaml"}
