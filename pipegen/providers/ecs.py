@@ -129,8 +129,9 @@ class EcsDeploy(ActionProvider):
             if artifact_of(value) is not None or (isinstance(value, str) and "::" in value):
                 check_artifact_path(ctx, action, value, where)
             elif len(action.inputs) > 1:
+                shown = value if isinstance(value, str) else "PATH"
                 ctx.error("PG367", f"the action has several inputs, so `{key}` must name its "
-                          f"artifact: ARTIFACT::{value if isinstance(value, str) else 'PATH'}", where, "inputs: "
+                          f"artifact: ARTIFACT::{shown}", where, "inputs: "
                           + ", ".join(action.inputs), key=key not in s)
         for placeholder, artifact in s.get("images", {}).items():
             if artifact not in action.inputs:
