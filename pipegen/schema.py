@@ -731,8 +731,11 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
     # explained against the form alone, as if the key took no intrinsic.
     forms = [i for i, b in enumerate(branches)
              if not any(map(_is_intrinsic_schema, _alternatives(b)))]
+    # A boolean too: `yes` in a key that takes true, false or an intrinsic is explained as
+    # for a boolean key (YAML 1.2: `yes` is a string).
     if len(branches) == 2 and len(forms) == 1 and not cfn.is_intrinsic(inst) and (
-            "$ref" in branches[forms[0]] or "pattern" in branches[forms[0]]):
+            "$ref" in branches[forms[0]] or "pattern" in branches[forms[0]]
+            or branches[forms[0]].get("type") == "boolean"):
         inner = [e for e in error.context if e.relative_schema_path[0] == forms[0]]
         found = [d for e in sorted(inner, key=_error_order) for d in _diagnose(e, loaded)]
         if found:

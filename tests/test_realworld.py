@@ -885,3 +885,16 @@ def test_ecs_files_with_an_intrinsic_path(tmp_path, linter):
         "IsProd", "deploy/taskdef.json", {"Fn::Sub": "deploy/${Env}/taskdef.json"}]}
     assert config["AppSpecTemplateArtifact"] == "AppSource"
     assert config["AppSpecTemplatePath"] == {"Fn::Sub": "deploy/${Env}/appspec.yaml"}
+
+
+def test_restart_on_update_chosen_by_a_condition(tmp_path):
+    # RestartExecutionOnUpdate is a Boolean CloudFormation takes from !If; `yes` is still
+    # explained as for a boolean key.
+    from helpers import error_tuples
+
+    text = spec(APPROVE, top="restart_on_update: !If [IsProd, false, true]\n").replace(
+        "stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n", 1)
+    props = compile_result(tmp_path, text).template["Resources"]["Pipeline"]["Properties"]
+    assert props["RestartExecutionOnUpdate"] == {"Fn::If": ["IsProd", False, True]}
+    [(code, message, *_)] = error_tuples(tmp_path, spec(APPROVE, top="restart_on_update: yes\n"))
+    assert (code, message) == ("PG203", "expected true or false, got a string")
