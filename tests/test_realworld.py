@@ -898,3 +898,39 @@ def test_restart_on_update_chosen_by_a_condition(tmp_path):
     assert props["RestartExecutionOnUpdate"] == {"Fn::If": ["IsProd", False, True]}
     [(code, message, *_)] = error_tuples(tmp_path, spec(APPROVE, top="restart_on_update: yes\n"))
     assert (code, message) == ("PG203", "expected true or false, got a string")
+
+
+def test_strategy_chosen_by_an_intrinsic_is_one_explained_error(tmp_path):
+    # `strategy: !If [...]` was checked as the strategy's mapping form ("expected a mapping",
+    # "key 'Fn::If' is not one of ..."); a strategy's settings were refused with the generic
+    # reason. Both now say why a strategy is literal, once, where it is written.
+    from helpers import error_tuples
+
+    text = spec("""\
+  - name: Deploy
+    actions:
+      - name: Web
+        type: deploy
+        provider: codedeploy
+        application: web
+        deployment_group: web-bg
+        targets: {autoscaling_groups: [web-asg]}
+        load_balancer: {target_group: web-tg}
+        strategy: !If [IsProd, blue-green, all-at-once]
+      - name: Hosts
+        type: deploy
+        provider: codedeploy
+        application: hosts
+        deployment_group: hosts
+        targets: {ec2_tags: {Role: web}}
+        load_balancer: {target_group: web-tg}
+        strategy: {rolling: {batch: !Ref Env}}
+""").replace("stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n", 1)
+    why = "pipegen reads it to decide the pipeline's structure (which resources and actions " \
+        "to emit) (a strategy may add resources and actions)"
+    found = [(code, message, path) for code, message, path, *_ in error_tuples(tmp_path, text)]
+    assert found == [
+        ("PG207", f"'strategy' must be a literal value, not an intrinsic function: {why}",
+         "stages[0].actions[0].strategy"),
+        ("PG207", f"'batch' must be a literal value, not an intrinsic function: {why}",
+         "stages[0].actions[1].strategy.rolling.batch")]
