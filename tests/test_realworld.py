@@ -934,3 +934,45 @@ def test_strategy_chosen_by_an_intrinsic_is_one_explained_error(tmp_path):
          "stages[0].actions[0].strategy"),
         ("PG207", f"'batch' must be a literal value, not an intrinsic function: {why}",
          "stages[0].actions[1].strategy.rolling.batch")]
+
+
+def test_no_value_leaves_a_key_to_its_default(tmp_path, linter):
+    # CloudFormation leaves out a property whose value is AWS::NoValue: an optional spec key
+    # written so falls back to its default (a generated role, the default image, no such
+    # variable), where it used to reach the template as a missing required property.
+    from helpers import error_tuples
+
+    no = '!Ref "AWS::NoValue"'
+    text = spec(f"""\
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          image: {no}
+          compute: {no}
+          buildspec: buildspec.yml
+          environment: {{STAGE: !Ref Env, EXTRA: {no}}}
+        region: {no}
+""", top=f"role: {no}\nartifacts: {{bucket: {no}, encryption: {no}}}\n")
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    t = r.template
+    assert t["Resources"]["Pipeline"]["Properties"]["RoleArn"] == {
+        "Fn::GetAtt": ["PipelineRole", "Arn"]}
+    env = t["Resources"]["BuildCompileProject"]["Properties"]["Environment"]
+    assert env["Image"] == "aws/codebuild/standard:7.0"
+    assert env["EnvironmentVariables"] == [{"Name": "STAGE", "Type": "PLAINTEXT",
+                                            "Value": {"Ref": "Env"}}]
+    # A required key written so is missing, and said so where it was written.
+    text = spec(f"""\
+  - name: Deploy
+    actions:
+      - name: Stack
+        type: deploy
+        provider: cloudformation
+        stack: {no}
+""")
+    [(code, message, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, message, path) == ("PG202", "missing required key 'stack'",
+                                      "stages[0].actions[0]")
