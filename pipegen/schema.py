@@ -541,9 +541,11 @@ def _literal_only(key: str, path: tuple, span, schema: dict | None) -> Diagnosti
 
     what = f"'{key}' must be a literal value, not an intrinsic function" if key == path[-1] \
         else f"the entries of '{key}' must be literal values, not intrinsic functions"
-    # A strategy's settings are read with it: they decide the steps and resources emitted.
-    reason = literal_reason("strategy") if "strategy" in path[:-1] else \
-        literal_reason(key, schema)
+    # A strategy's settings are read with it: they decide the steps and resources emitted
+    # (said when the setting's own kind gives no more precise reason).
+    reason = literal_reason(key, schema)
+    if "strategy" in path[:-1] and reason == literal_reason(""):
+        reason = literal_reason("strategy")
     return diag("PG207", f"{what}: {reason}", span, path, _literal_hint(key, schema or {}))
 
 

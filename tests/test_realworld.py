@@ -932,8 +932,25 @@ def test_strategy_chosen_by_an_intrinsic_is_one_explained_error(tmp_path):
     assert found == [
         ("PG207", f"'strategy' must be a literal value, not an intrinsic function: {why}",
          "stages[0].actions[0].strategy"),
-        ("PG207", f"'batch' must be a literal value, not an intrinsic function: {why}",
-         "stages[0].actions[1].strategy.rolling.batch")]
+        ("PG207", "'batch' must be a literal value, not an intrinsic function: pipegen checks "
+         "and converts the number before emitting", "stages[0].actions[1].strategy.rolling.batch")]
+    # A setting whose kind says nothing more gives the strategy's reason.
+    split = spec("""\
+  - name: Cutover
+    actions:
+      - name: Dns
+        type: deploy
+        provider: dns
+        hosted_zone: Z0123456789ABC
+        record: api.example.com
+        blue: blue.example.com
+        green: green.example.com
+        strategy: {a-b: {split: !Ref Env}}
+""")
+    [(code, message, path, *_, hint)] = error_tuples(tmp_path, split)
+    assert (code, message) == (
+        "PG207", f"'split' must be a literal value, not an intrinsic function: {why}")
+    assert hint.startswith('write a percentage here')
 
 
 def test_no_value_leaves_a_key_to_its_default(tmp_path, linter):
