@@ -44,6 +44,21 @@ REFUSED = {
     "cfn-templates-static-website": "artifact names are intrinsics",
     "samfarm": "artifact names are intrinsics",
     "sam-codepipeline-cd": "the source stage chooses between two sources with !If",
+    "dingtalk-callback": "artifact names are intrinsics",
+    "identitycenter": "the source stage chooses between CodeCommit and a connection with !If",
+    "ndlib-bendo": "the source action is named by a parameter without a default",
+}
+# Originals pipegen cannot read at all, with the code of the located error and the reason.
+UNREADABLE = {
+    "third-party-git": ("PG103", "the original's IAM policy repeats the key Effect"),
+}
+# Originals whose import is pipegen's fault and not fixed yet: the compile reports these
+# codes; when it stops doing so, the entry goes (and the import joins the corpus).
+KNOWN = {
+    "lambda-docker-images": (
+        "PG501", "the original's artifact bucket is AES256; pipegen's generated bucket is "
+        "encrypted with the generated key, whose policy names a role (artifacts.grant) whose "
+        "policy reads the bucket: a dependency cycle (E3004)"),
 }
 
 sys.path.insert(0, str(CORPUS))
@@ -62,7 +77,8 @@ def _spec_name(pid: str, count: int) -> str:
 def _slugs() -> list[str]:
     if UPDATE and ORIGINALS.is_dir():
         return sorted(p.name.removesuffix(".origin.json") for p in ORIGINALS.glob("*.origin.json")
-                      if p.name.removesuffix(".origin.json") not in REFUSED)
+                      if p.name.removesuffix(".origin.json") not in {**REFUSED, **UNREADABLE,
+                                                                      **KNOWN})
     return sorted(p.parent.name for p in CORPUS.glob("*/import-digest.json"))
 
 
@@ -109,7 +125,8 @@ def test_public_template_imports_and_round_trips(slug, linter, tmp_path):
             continue
         assert result.compiled and errors == [], errors
         assert result.differences == []
-        compiled = structural.digest_pipeline(_compiled_props(spec))
+        compiled = _home_store_as_listed(expected["structural"],
+                                         structural.digest_pipeline(_compiled_props(spec)))
         # Configuration and roles are compared by value above (AWS's defaults filled in, a
         # role pipegen generates for an action counted as none); the rest structurally.
         fields = tuple(f for f in structural.ACTION_FIELDS
@@ -123,6 +140,17 @@ def test_public_template_imports_and_round_trips(slug, linter, tmp_path):
             name = _spec_name(item.logical_id, len(again))
             assert item.text == (CORPUS / slug / name).read_text("utf-8"), \
                 f"re-import of {slug} differs from {name}: regenerate and review"
+
+
+def _home_store_as_listed(original: dict, compiled: dict) -> dict:
+    """pipegen writes the home region's store as `!Ref AWS::Region` and drops, by condition,
+    the listed store of whichever region the stack is deployed in: deployed, the stores are
+    the original's."""
+    a, b = original.get("artifact_store"), compiled.get("artifact_store")
+    if isinstance(a, list) and isinstance(b, list) and structural.INTRINSIC not in a and \
+            [r for r in b if r != structural.INTRINSIC] == a and len(b) == len(a) + 1:
+        return {**compiled, "artifact_store": a}
+    return compiled
 
 
 def _compiled_props(spec: Path) -> dict:
@@ -142,3 +170,33 @@ def test_templates_a_spec_cannot_hold_are_refused_with_a_located_error(slug):
         import_pipelines(load(original))
     assert [d.code for d in e.value.diagnostics] == ["PG706"]
     assert e.value.diagnostics[0].span is not None
+
+
+@pytest.mark.parametrize("slug", sorted(UNREADABLE))
+def test_templates_pipegen_cannot_read_are_refused_with_a_located_error(slug):
+    original = _original(slug)
+    if original is None:
+        pytest.skip("the public originals are not on this machine")
+    from pipegen.errors import SpecError
+
+    code, _ = UNREADABLE[slug]
+    with pytest.raises(SpecError) as e:
+        import_pipelines(load(original))
+    assert [d.code for d in e.value.diagnostics] == [code]
+    assert e.value.diagnostics[0].span is not None
+
+
+@pytest.mark.parametrize("slug", sorted(KNOWN))
+def test_known_import_failures_still_fail_as_listed(slug, tmp_path, linter):
+    """A listed failure that no longer happens fails this test: move the slug to the corpus."""
+    original = _original(slug)
+    if original is None:
+        pytest.skip("the public originals are not on this machine")
+    code, _ = KNOWN[slug]
+    codes = set()
+    for item in import_pipelines(load(original), stem=slug):
+        spec = tmp_path / f"{item.logical_id}.yaml"
+        spec.write_text(item.text, "utf-8")
+        result = check(item, spec, linter)
+        codes |= {d.code for d in result.diagnostics if d.is_error}
+    assert code in codes

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipegen.errors import Diagnostic, SpecError, diag
-from pipegen.importer import roundtrip
+from pipegen.importer import names, roundtrip
 from pipegen.importer import spec as spec_module
 from pipegen.importer import template as template_module
 from pipegen.importer.context import KINDS, ImportContext, Note
@@ -100,7 +100,10 @@ def import_pipelines(t: template_module.Template, only: str | None = None,
 
 def import_one(t: template_module.Template, pid: str, stem: str,
                others: list[str]) -> Imported:
+    resolved = names.resolve(t.data, pid)
     ctx = ImportContext(t, pid)
+    for subject, detail in resolved:
+        ctx.note("changed", subject, detail)
     try:
         spec = spec_module.build(ctx, stem, others)
     except spec_module.Unsupported as e:

@@ -46,6 +46,8 @@ def build(ctx: ImportContext, stem: str, others: list[str]) -> dict:
     try:
         shape.check(ctx.pipeline.get("Properties"), base)
     except shape.ShapeError as e:
+        if e.hint is not None:
+            raise Unsupported(str(e), e.path, e.hint) from None
         raise Unsupported(f"{e}, as an AWS::CodePipeline::Pipeline needs", e.path,
                           "fix the template (CloudFormation would refuse it too)") from None
     props = ctx.props
@@ -789,10 +791,49 @@ def _removals(ctx: ImportContext) -> None:
 def _resources(ctx: ImportContext) -> dict:
     _removals(ctx)
     out = {}
+    gone = {r for r in ctx.removed if r not in ctx.renames}
     for rid, body in ctx.resources.items():
         if rid == ctx.pipeline_id or rid in ctx.removed:
             continue
-        out[rid] = body
+        out[rid] = _pruned(ctx, rid, body, gone)
+    return out
+
+
+def _pruned(ctx: ImportContext, rid: str, body: Any, gone: set[str]) -> Any:
+    """A kept resource without the list entries that read left-out resources.
+
+    A resource two pipelines share (the events role allowed to start both) keeps what this
+    pipeline uses: the other pipeline's ARN in its policy's Resource list, its DependsOn
+    entry, go. A reference outside a list stays, for the compile to report where (PG306).
+    """
+    dropped: list[str] = []
+
+    def walk(v: Any, key: str | None) -> Any:
+        if isinstance(v, dict) and not cfn.is_intrinsic(v):
+            return {k: walk(x, k) for k, x in v.items()}
+        if isinstance(v, list) and not (key or "").startswith("Fn::"):
+            kept = []
+            for x in v:
+                x = walk(x, None)
+                # The innermost entry that still reads one goes (an ARN, a target), not
+                # the policy around it.
+                dead = sorted(({x} if key == "DependsOn" and isinstance(x, str) else
+                               refs(x)) & gone)
+                if dead:
+                    dropped.extend(d for d in dead if d not in dropped)
+                else:
+                    kept.append(x)
+            return kept
+        return v
+
+    if not isinstance(body, dict) or not (resource_refs(body) & gone):
+        return body
+    out = walk(body, None)
+    if out.get("DependsOn") == []:
+        del out["DependsOn"]
+    if dropped:
+        ctx.note("changed", rid, "list entries that read " + ", ".join(dropped) + " (left "
+                 "out) are dropped; the rest is kept as written")
     return out
 
 
@@ -871,6 +912,8 @@ def _parameters(ctx: ImportContext, used: set[str]) -> dict:
                 continue
             if key == "NoEcho":
                 value = value is True or str(value).lower() == "true"
+            elif typed in NUMERIC_BOUNDS:
+                value = _number(value)
             spec[typed] = value
         if spec.get("no_echo") and "default" in spec:
             del spec["default"]
@@ -884,6 +927,22 @@ def _parameters(ctx: ImportContext, used: set[str]) -> dict:
                      "shows its value")
         out[name] = spec
     return out
+
+
+# CloudFormation reads a parameter's bounds from strings too ("MinLength": "1" in JSON
+# templates); the spec types them as numbers.
+NUMERIC_BOUNDS = ("min_length", "max_length", "min_value", "max_value")
+
+
+def _number(value: Any) -> Any:
+    """"1" -> 1, "0.5" -> 0.5; anything else as written (the compile reports it)."""
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() else number
+    return value
 
 
 def _was_used(ctx: ImportContext, name: str) -> bool:

@@ -1,0 +1,166 @@
+"""`pipegen import` on template shapes met in the public corpus (tests/corpus/README.md).
+
+Each case is the smallest template with one shape a public pipeline has: parameter bounds
+written as strings, stage and action names written with intrinsics, a role two pipelines of
+one template share, a CodeCommit source that spells out the default artifact format. What is
+asserted is what users see: the spec's values, the header, the round trip, the error.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from pipegen.errors import SpecError
+from pipegen.importer import check, import_pipelines, load
+
+HEAD = 'AWSTemplateFormatVersion: "2010-09-09"\n'
+SOURCE = """\
+        - Name: Source
+          Actions:
+            - Name: App
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+              Configuration: {RepositoryName: orders, BranchName: main}
+              OutputArtifacts: [{Name: AppSource}]
+"""
+BUILD = """\
+        - Name: Build
+          Actions:
+            - Name: Compile
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: orders-build}
+              InputArtifacts: [{Name: AppSource}]
+"""
+
+
+def pipeline(pid: str = "Pipeline", source: str = SOURCE, stages: str = BUILD) -> str:
+    return f"""\
+  {pid}:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: arn:aws:iam::111111111111:role/pipeline
+      ArtifactStore: {{Type: S3, Location: artifacts-111111111111}}
+      Stages:
+{source}{stages}"""
+
+
+def imported(tmp_path, text: str, linter=None):
+    path = tmp_path / "template.yaml"
+    path.write_text(text, encoding="utf-8")
+    items = import_pipelines(load(path))
+    results = []
+    for item in items:
+        spec = tmp_path / f"{item.logical_id}.yaml"
+        spec.write_text(item.text, encoding="utf-8")
+        results.append((item, check(item, spec, linter)))
+    return results
+
+
+def test_parameter_bounds_written_as_strings_become_numbers(tmp_path, linter):
+    # JSON-era templates quote them ("MinLength": "1"); CloudFormation reads them as numbers.
+    text = HEAD + """Parameters:
+  Name: {Type: String, Default: orders, MinLength: "1", MaxLength: "64"}
+  Count: {Type: Number, Default: 2, MinValue: "1", MaxValue: "2.5"}
+Resources:
+""" + pipeline().replace("ProjectName: orders-build",
+                         "ProjectName: !Sub '${Name}-build-${Count}'")
+    ((item, result),) = imported(tmp_path, text, linter)
+    assert item.spec["parameters"]["Name"] == {"type": "String", "default": "orders",
+                                               "min_length": 1, "max_length": 64}
+    assert item.spec["parameters"]["Count"]["min_value"] == 1
+    assert item.spec["parameters"]["Count"]["max_value"] == 2.5
+    assert result.same and result.clean, [d.message for d in result.diagnostics]
+
+
+def test_a_name_looked_up_in_a_mapping_with_literal_keys_is_written_out(tmp_path):
+    text = HEAD + """Mappings:
+  Constants:
+    Pipeline: {SourceStage: Checkout, BuildAction: Compile}
+Resources:
+""" + pipeline(source=SOURCE.replace("- Name: Source",
+                                     "- Name: !FindInMap [Constants, Pipeline, SourceStage]"),
+               stages=BUILD.replace("- Name: Compile",
+                                    "- Name: !FindInMap [Constants, Pipeline, BuildAction]"))
+    ((item, result),) = imported(tmp_path, text)
+    assert item.spec["source_stage"] == "Checkout"
+    assert item.spec["stages"][0]["actions"][0]["name"] == "Compile"
+    # Nothing changes: CloudFormation gives the pipeline the same names.
+    assert not [n for n in item.notes if n.kind == "changed" and "names it" in n.detail]
+    assert result.same
+
+
+def test_a_name_read_from_a_parameter_takes_its_default_and_says_so(tmp_path):
+    text = HEAD + """Parameters:
+  ServiceName: {Type: String, Default: nginx-website}
+  Repo: {Type: String, Default: orders}
+Resources:
+""" + pipeline(source=SOURCE.replace("- Name: App", "- Name: !Sub '${Repo}-source'"),
+               stages=BUILD.replace("- Name: Compile", "- Name: !Ref ServiceName"))
+    ((item, result),) = imported(tmp_path, text)
+    assert item.spec["sources"][0]["name"] == "orders-source"
+    assert item.spec["stages"][0]["actions"][0]["name"] == "nginx-website"
+    assert "action nginx-website: the template names it !Ref ServiceName" in item.text.replace(
+        "\n# ", " ").replace("  ", " ")
+    assert result.same
+
+
+def test_a_name_read_from_a_parameter_without_default_is_refused_where_it_is(tmp_path):
+    text = HEAD + """Parameters:
+  RepoName: {Type: String}
+Resources:
+""" + pipeline(source=SOURCE.replace("- Name: App", "- Name: !Ref RepoName"))
+    path = tmp_path / "template.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        import_pipelines(load(path))
+    (d,) = e.value.diagnostics
+    assert d.code == "PG706" and d.span.line == text.splitlines().index(
+        "            - Name: !Ref RepoName") + 1
+    assert "an action's Name is an intrinsic with no value known before deploy" in d.message
+    assert "give the parameter it reads a Default" in d.hint
+    assert "CloudFormation would refuse" not in d.hint
+
+
+def test_a_role_two_pipelines_share_keeps_only_this_pipelines_entries(tmp_path, linter):
+    # An events role allowed to start both pipelines of the template.
+    shared = """\
+  StartRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: start
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: codepipeline:StartPipelineExecution
+                Resource:
+                  - !Sub arn:aws:codepipeline:${AWS::Region}:${AWS::AccountId}:${First}
+                  - !Sub arn:aws:codepipeline:${AWS::Region}:${AWS::AccountId}:${Second}
+"""
+    text = HEAD + "Resources:\n" + pipeline("First") + pipeline("Second") + shared
+    results = imported(tmp_path, text, linter)
+    for (item, result), other in zip(results, ("Second", "First"), strict=True):
+        kept = item.spec["resources"]["StartRole"]["Properties"]["Policies"][0]
+        (resource,) = kept["PolicyDocument"]["Statement"][0]["Resource"]
+        assert resource == {"Fn::Sub": "arn:aws:codepipeline:${AWS::Region}:"
+                                       "${AWS::AccountId}:${Pipeline}"}
+        assert f"list entries that read {other} (left out) are dropped" in " ".join(
+            n.detail for n in item.notes)
+        assert result.same and result.clean, [d.message for d in result.diagnostics]
+
+
+@pytest.mark.parametrize("provider,config", [
+    ("CodeCommit", "{RepositoryName: orders, BranchName: main, OutputArtifactFormat: CODE_ZIP}"),
+    ("CodeStarSourceConnection", "{ConnectionArn: arn:aws:codestar-connections:us-east-1:"
+     "111111111111:connection/abc, FullRepositoryId: acme/orders, BranchName: main, "
+     "OutputArtifactFormat: CODE_ZIP}"),
+])
+def test_the_default_artifact_format_written_out_round_trips(tmp_path, provider, config):
+    source = SOURCE.replace("Provider: CodeCommit", f"Provider: {provider}").replace(
+        "{RepositoryName: orders, BranchName: main}", config)
+    ((item, result),) = imported(tmp_path, HEAD + "Resources:\n" + pipeline(source=source))
+    assert "OutputArtifactFormat" not in yaml.safe_dump(item.spec)
+    assert result.differences == [] and result.same
