@@ -130,6 +130,10 @@ def _emit_parameters(ctx: EmitContext) -> None:
                                        for v in kwargs["AllowedValues"]]
         if "NoEcho" in kwargs:
             kwargs["NoEcho"] = bool(kwargs["NoEcho"])
+        for key in ("MinLength", "MaxLength", "MinValue", "MaxValue"):
+            if isinstance(kwargs.get(key), str):  # "1", as CloudFormation also reads it
+                number = float(kwargs[key])
+                kwargs[key] = int(number) if number.is_integer() else number
         ctx.template.add_parameter(Parameter(name, **kwargs))
 
 

@@ -139,7 +139,11 @@ def spec_path(template_path: tuple, origins: dict[str, tuple],
                 if j is not None and j < len(action_paths):
                     return action_paths[j]
             return stage_path
-    return origins.get(logical, ())
+    origin = origins.get(logical, ())
+    if origin == ("resources", logical):
+        # A `resources:` entry is copied as written: the finding's own key is in the spec.
+        return origin + tuple(template_path[2:])
+    return origin
 
 
 def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[str, tuple],

@@ -420,7 +420,8 @@ class Checker:
                     self.error("PG374", f"`{key}` applies to {wanted} parameters, and '{name}' "
                                f"is {kind}", path + (key,), f"remove `{key}`", key=True)
             for lo, hi in (("min_length", "max_length"), ("min_value", "max_value")):
-                if lo in p and hi in p and p[lo] > p[hi]:
+                # Bounds may be written as CloudFormation reads them, "1" as well as 1.
+                if lo in p and hi in p and float(p[lo]) > float(p[hi]):
                     self.error("PG374", f"`{lo}` ({p[lo]}) is greater than `{hi}` ({p[hi]})",
                                path + (lo,))
             if "default" in p:
@@ -462,18 +463,18 @@ class Checker:
                 self.error("PG374", f"the default {json.dumps(text)} of parameter '{name}' does "
                            f"not match its allowed_pattern {pattern}", path)
         if kind == "String":
-            if "min_length" in p and len(text) < p["min_length"]:
+            if "min_length" in p and len(text) < int(p["min_length"]):
                 self.error("PG374", f"the default of parameter '{name}' is shorter than "
                            f"min_length {p['min_length']}", path)
-            if "max_length" in p and len(text) > p["max_length"]:
+            if "max_length" in p and len(text) > int(p["max_length"]):
                 self.error("PG374", f"the default of parameter '{name}' is longer than "
                            f"max_length {p['max_length']}", path)
         if kind == "Number":
             n = float(d)
-            if "min_value" in p and n < p["min_value"]:
+            if "min_value" in p and n < float(p["min_value"]):
                 self.error("PG374", f"the default of parameter '{name}' is below min_value "
                            f"{p['min_value']}", path)
-            if "max_value" in p and n > p["max_value"]:
+            if "max_value" in p and n > float(p["max_value"]):
                 self.error("PG374", f"the default of parameter '{name}' is above max_value "
                            f"{p['max_value']}", path)
 

@@ -48,3 +48,25 @@ def test_pipeline_findings_map_to_the_action():
     assert spec_path(conditional, {}, stage_origins, {}) == ("stages", 0, "actions", 0)
     assert spec_path(("Resources", "BuildProject", "Properties"), {"BuildProject": ("x",)},
                      stage_origins, {}) == ("x",)
+
+
+def test_a_finding_in_a_raw_resource_points_at_the_key_the_spec_wrote(tmp_path):
+    # `resources:` are copied as written, so the finding's own key is in the spec.
+    spec = GITHUB_BUILD + """\
+resources:
+  Cleanup:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Handler: index.handler
+      Role: arn:aws:iam::111111111111:role/cleanup
+      Runtime: python3.7
+"""
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    proc = run_cli("compile", "spec.yaml", "-o", "out", cwd=tmp_path)
+    line = spec.splitlines().index("      Runtime: python3.7") + 1
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(
+        f"spec.yaml:{line}:16: error PG501 cfn-lint E2531 at Resources.Cleanup.Properties."
+        "Runtime: Runtime 'python3.7' was deprecated")
+    assert "  (resources.Cleanup.Properties.Runtime)\n" in proc.stderr

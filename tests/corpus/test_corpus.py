@@ -35,6 +35,17 @@ GAPS: dict[str, dict[str, str]] = {
             "shape with separate change-set-create and change-set-execute actions)",
         "stage Production action DeployProduction: 1 inputs != 0": "as above",
     },
+    "multi-region-symphonia": {
+        "pipeline 0: artifact_store ['us-east-1', 'us-west-2'] != ['<intrinsic>', "
+        "'us-east-1', 'us-west-2']":
+            "pipegen writes the home region's store as `!Ref AWS::Region` and drops, by "
+            "condition, the listed store of the region the stack is deployed in: deployed, "
+            "the stores are the original's",
+    },
+    "cross-region-codedeploy": {
+        "pipeline 0: artifact_store ['ap-southeast-2', 'us-east-1', 'us-west-2'] != "
+        "['<intrinsic>', 'ap-southeast-2', 'us-east-1', 'us-west-2']": "as multi-region-symphonia",
+    },
 }
 
 
