@@ -164,3 +164,54 @@ def test_the_default_artifact_format_written_out_round_trips(tmp_path, provider,
     ((item, result),) = imported(tmp_path, HEAD + "Resources:\n" + pipeline(source=source))
     assert "OutputArtifactFormat" not in yaml.safe_dump(item.spec)
     assert result.differences == [] and result.same
+
+
+def test_a_project_the_pipeline_runs_by_name_is_kept(tmp_path):
+    # ProjectName reads the same parameter as the project's Name: the pipeline runs it,
+    # although only the replaced pipeline role's policy references its logical id.
+    text = HEAD + """Parameters:
+  ProjectName: {Type: String, Default: orders-build}
+Resources:
+  PipelineServiceRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: codepipeline.amazonaws.com}
+            Action: sts:AssumeRole
+  PipelineServicePolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: pipeline
+      Roles: [!Ref PipelineServiceRole]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: [codebuild:StartBuild, codebuild:BatchGetBuilds],
+             Resource: !GetAtt BuildProject.Arn}
+  BuildProject:
+    Type: AWS::CodeBuild::Project
+    Properties:
+      Name: !Ref ProjectName
+      ServiceRole: arn:aws:iam::111111111111:role/build
+      Artifacts: {Type: CODEPIPELINE}
+      Source: {Type: CODEPIPELINE}
+      Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL,
+                    Image: aws/codebuild/standard:7.0}
+""" + pipeline().replace("RoleArn: arn:aws:iam::111111111111:role/pipeline",
+                         "RoleArn: !GetAtt PipelineServiceRole.Arn").replace(
+        "ProjectName: orders-build", "ProjectName: !Ref ProjectName")
+    ((item, result),) = imported(tmp_path, text)
+    assert "BuildProject" in item.spec["resources"]
+    assert not [n for n in item.notes if n.subject == "BuildProject"]
+    assert result.same
+
+
+@pytest.mark.parametrize("written,typed", [("false", False), ("'true'", True)])
+def test_batch_enabled_written_out_becomes_the_typed_key(tmp_path, written, typed):
+    text = HEAD + "Resources:\n" + pipeline(stages=BUILD.replace(
+        "{ProjectName: orders-build}", f"{{ProjectName: orders-build, BatchEnabled: {written}}}"))
+    ((item, result),) = imported(tmp_path, text)
+    compile_action = item.spec["stages"][0]["actions"][0]
+    assert compile_action["batch"] is typed and "configuration" not in compile_action
+    assert result.same

@@ -764,11 +764,12 @@ def _depends_on(ctx: ImportContext, value: Any) -> Any:
 
 def _removals(ctx: ImportContext) -> None:
     """Resources only removed things use (the other pipelines' projects, roles...)."""
+    by_name = _named_by_pipeline(ctx)
     changed = True
     while changed:
         changed = False
         for rid, body in ctx.resources.items():
-            if rid in ctx.removed or rid == ctx.pipeline_id:
+            if rid in ctx.removed or rid == ctx.pipeline_id or rid in by_name:
                 continue
             mine = resource_refs(body)
             users = ctx.users(rid)
@@ -786,6 +787,30 @@ def _removals(ctx: ImportContext) -> None:
                 ctx.removed[rid] = why
                 ctx.note("dropped", rid, f"left out: {why}")
                 changed = True
+
+
+def _named_by_pipeline(ctx: ImportContext) -> set[str]:
+    """Resources the pipeline uses by name, not by logical id.
+
+    `ProjectName: !Ref CodeBuildProjectName` runs the project whose `Name` is that same
+    parameter: the pipeline needs it although it never references its logical id, so it is
+    never left out as "only the replaced role's policy used it".
+    """
+    values = set()
+    for stage in ctx.props.get("Stages") or []:
+        for action in (stage.get("Actions") or []) if isinstance(stage, dict) else []:
+            config = action.get("Configuration") if isinstance(action, dict) else None
+            for v in (config or {}).values() if isinstance(config, dict) else []:
+                if not isinstance(v, (bool, int, float)):
+                    values.add(json.dumps(v, sort_keys=True))
+    found = set()
+    for rid, body in ctx.resources.items():
+        props = body.get("Properties") if isinstance(body, dict) else None
+        if isinstance(props, dict) and any(
+                isinstance(k, str) and k.endswith("Name") and
+                json.dumps(v, sort_keys=True) in values for k, v in props.items()):
+            found.add(rid)
+    return found
 
 
 def _resources(ctx: ImportContext) -> dict:
