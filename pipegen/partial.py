@@ -104,8 +104,11 @@ def follow_on(d: Diagnostic, units: set, outputs: set[str], data: dict) -> bool:
             except (KeyError, IndexError, TypeError):
                 value = None
                 break
-        if value in outputs or (isinstance(value, dict) and set(value.get("inputs", ())) &
-                                outputs):
+        if isinstance(value, str) and value in outputs:
             return True
+        if isinstance(value, dict):
+            inputs = value.get("inputs")
+            if isinstance(inputs, list) and {i for i in inputs if isinstance(i, str)} & outputs:
+                return True
         return any(f"'{o}'" in d.message for o in outputs)
     return False

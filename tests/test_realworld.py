@@ -417,6 +417,28 @@ stages:
                      ("PG301", "stages[1].actions[1].name")]
 
 
+def test_a_refused_source_beside_its_copy_is_reported_not_crashed_on(tmp_path):
+    # Found by mutation fuzzing: the partial check looked the action (a mapping, not hashable)
+    # up among artifact names, and crashed (PG901).
+    from helpers import error_tuples
+
+    text = """\
+pipegen: 1
+name: waves
+sources:
+  - {name: Ledger, provider: codecommit, repository: ledger, branch: {a: 1}}
+  - {name: Ledger, provider: codecommit, repository: ledger, branch: {a: 1}}
+stages:
+  - name: Build
+    actions:
+      - {name: Compile, type: build, project: checker}
+"""
+    found = [(f[0], f[2]) for f in error_tuples(tmp_path, text)]
+    assert ("PG203", "sources[0].branch") in found
+    assert ("PG203", "sources[1].branch") in found
+    assert ("PG303", "stages[0].actions[0]") in found
+
+
 def test_errors_outside_sources_and_actions_still_stop_at_the_schema(tmp_path):
     from helpers import error_tuples
 

@@ -69,8 +69,8 @@ WEBHOOK_HINT = ("webhooks exist for github-v1 sources only; connection sources d
 
 
 @pytest.mark.parametrize("provider,extra,allowed", [
-    ("github", "connection: generated", "push, none"),
-    ("gitlab", "connection: generated", "push, none"),
+    ("github", "connection: generated", "push, pull-request, none"),
+    ("gitlab", "connection: generated", "push, pull-request, none"),
     ("codecommit", "", "events, poll, none"),
 ])
 def test_webhook_only_on_github_v1(write_spec, provider, extra, allowed):

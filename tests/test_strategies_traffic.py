@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from tests.helpers import (
+from helpers import (
     HEAD,
     compile_stages,
     error_report,
@@ -370,3 +369,21 @@ def test_dns_test_reads_source_outputs_like_any_action(write_spec):
           inputs: [Nowhere]
 """)
     assert "error PG302 input 'Nowhere' is not produced by any earlier action" in text
+
+
+@pytest.mark.parametrize(("sample", "action", "what"), [
+    ("deploy-dns-all-at-once", "Switch", "the record's traffic"),
+    ("deploy-appconfig-all-at-once", "Toggles", "the configuration"),
+    ("deploy-beanstalk-all-at-once", "Web", "to every instance of the environment"),
+])
+def test_all_at_once_warns_on_traffic_providers_too(write_spec, sample, action, what):
+    from conftest import SAMPLES
+
+    from pipegen.compiler import compile_spec
+
+    text = (SAMPLES / f"{sample}.yaml").read_text(encoding="utf-8")
+    assert "acknowledge: [PG420]\n" in text
+    result = compile_spec(write_spec(text.replace("acknowledge: [PG420]\n", "")))
+    assert [(w.code, w.message.split(":")[0], w.path[-1]) for w in result.warnings] == [
+        ("PG420", f"'{action}' deploys {what} all at once", "strategy")]
+    assert compile_spec(write_spec(text)).warnings == []

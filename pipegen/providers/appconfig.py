@@ -22,6 +22,7 @@ from pipegen import cfn
 from pipegen.naming import logical_id
 from pipegen.providers.base import ActionProvider, Emitted, Strategy
 from pipegen.providers.deploy_common import acts, arn
+from pipegen.providers.strategy_common import warn_all_at_once
 from pipegen.providers.strategyutil import PERCENT, percent, seconds, whole_minutes
 
 MAX_MINUTES = 1440  # DeploymentDurationInMinutes and FinalBakeTimeInMinutes: 0 to 24 hours
@@ -45,6 +46,10 @@ def rollout(use) -> dict[str, Any] | None:
     return {"GrowthType": "LINEAR", "GrowthFactor": step,
             "DeploymentDurationInMinutes": -(-every * 100 // (step * 60)),
             "FinalBakeTimeInMinutes": 0}
+
+
+def _check_all_at_once(action, use, ctx) -> None:
+    warn_all_at_once(action, ctx, "the configuration")
 
 
 def check_rollout(action, use, ctx) -> None:
@@ -92,8 +97,9 @@ class AppConfigDeploy(ActionProvider):
     schema = "actions/appconfig.json"
     inputs = (1, 1)
     strategies = (
-        Strategy("all-at-once", _unexpanded, summary="AWS::AppConfig::DeploymentStrategy: "
-                 "growth 100%, no duration, no bake"),
+        Strategy("all-at-once", _unexpanded, check=_check_all_at_once,
+                 summary="AWS::AppConfig::DeploymentStrategy: growth 100%, no duration, "
+                 "no bake"),
         Strategy("linear", _unexpanded, check=check_rollout, settings={
             "type": "object", "additionalProperties": False, "required": ["step", "every"],
             "description": "Equal steps.", "properties": {

@@ -22,6 +22,7 @@ from troposphere import Sub
 from pipegen import cfn
 from pipegen.providers.base import ActionProvider, Emitted, Strategy
 from pipegen.providers.deploy_common import acts
+from pipegen.providers.strategy_common import warn_all_at_once
 from pipegen.providers.strategyutil import PERCENT, percent, whole_minutes
 
 MANAGED_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess-AWSElasticBeanstalk"
@@ -95,6 +96,8 @@ def check_policy(action, use, ctx) -> None:
     """The environment is declared here, and the policy fits it (Beanstalk's limits)."""
     name, body = use.name, use.settings
     where = use.path if use.bare else use.path + (use.written,)
+    if name == "all-at-once":
+        warn_all_at_once(action, ctx, "to every instance of the environment")
     env = declared_environment(action.get("environment"), ctx.resources)
     if env is None:
         ctx.error("PG449", "pipegen sets a deployment policy only on an environment "

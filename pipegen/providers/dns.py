@@ -34,6 +34,7 @@ from troposphere import GetAtt, route53, stepfunctions
 from pipegen import cfn, iam, providers
 from pipegen.naming import logical_id
 from pipegen.providers.base import ActionProvider, Emitted, Strategy, minutes
+from pipegen.providers.strategy_common import warn_all_at_once
 from pipegen.providers.strategyutil import PERCENT, percent, seconds
 
 DEFAULT_TTL = 60
@@ -196,6 +197,7 @@ def check_split(action, use, ctx) -> None:
 
 
 def check_all_at_once(action, use, ctx) -> None:
+    warn_all_at_once(action, ctx, "the record's traffic")
     for key in ("test", "approve"):
         if action.get(key):
             ctx.error("PG443", f"all-at-once moves all traffic at once, without `{key}`",
