@@ -38,13 +38,12 @@ BROKEN = {
                                "there (CodePipeline needs ArtifactStores for a cross-region "
                                "action)",
     "ecs-bg-codedeploy": "the original writes !Ref AWS::REGION, which is no pseudo parameter",
+    "samfarm": "the original's resources carry a Description key, which CloudFormation "
+               "refuses (E3001)",
 }
 # Originals a spec cannot hold (PG706), with the reason.
 REFUSED = {
-    "cfn-templates-static-website": "artifact names are intrinsics",
-    "samfarm": "artifact names are intrinsics",
     "sam-codepipeline-cd": "the source stage chooses between two sources with !If",
-    "dingtalk-callback": "artifact names are intrinsics",
     "identitycenter": "the source stage chooses between CodeCommit and a connection with !If",
     "ndlib-bendo": "the source action is named by a parameter without a default",
 }

@@ -215,3 +215,40 @@ def test_batch_enabled_written_out_becomes_the_typed_key(tmp_path, written, type
     compile_action = item.spec["stages"][0]["actions"][0]
     assert compile_action["batch"] is typed and "configuration" not in compile_action
     assert result.same
+
+
+def test_intrinsic_artifact_names_get_literal_ones_and_paths_follow(tmp_path, linter):
+    # Artifact names are internal to the pipeline; the template's !Sub of a parameter and
+    # !Ref AWS::StackName become literal names, and the ARTIFACT::path that reads one follows.
+    deploy = """\
+        - Name: Deploy
+          Actions:
+            - Name: Stack
+              ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CloudFormation, Version: "1"}
+              InputArtifacts: [{Name: !Sub "${App}-Built"}]
+              Configuration:
+                ActionMode: CREATE_UPDATE
+                StackName: !Sub "${App}-stack"
+                RoleArn: arn:aws:iam::111111111111:role/cfn
+                TemplatePath: !Sub "${App}-Built::${TemplateFile}"
+                TemplateConfiguration: !Sub "${App}-Built::config.json"
+"""
+    text = HEAD + """Parameters:
+  App: {Type: String}
+  TemplateFile: {Type: String, Default: packaged.yaml}
+Resources:
+""" + pipeline(
+        source=SOURCE.replace("[{Name: AppSource}]", "[{Name: !Ref 'AWS::StackName'}]"),
+        stages=BUILD.replace("[{Name: AppSource}]", "[{Name: !Ref 'AWS::StackName'}]")
+        + '              OutputArtifacts: [{Name: !Sub "${App}-Built"}]\n' + deploy)
+    ((item, result),) = imported(tmp_path, text, linter)
+    assert item.spec["sources"][0]["output"] == "StackName"
+    build, deploy_action = (s["actions"][0] for s in item.spec["stages"])
+    assert build["outputs"] == ["Built"] and deploy_action["inputs"] == ["Built"]
+    assert deploy_action["template"] == {"Fn::Sub": "Built::${TemplateFile}"}
+    assert deploy_action["template_configuration"] == "Built::config.json"
+    assert 'artifact Built: the template names it !Sub "${App}-Built"; artifact names are' \
+        in " ".join(item.text.replace("\n# ", " ").split())
+    assert [n.subject for n in item.notes if n.kind == "changed" and "artifact" in
+            n.subject] == ["artifact StackName", "artifact Built"]
+    assert result.same and result.clean, [d.message for d in result.diagnostics]

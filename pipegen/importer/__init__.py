@@ -100,7 +100,7 @@ def import_pipelines(t: template_module.Template, only: str | None = None,
 
 def import_one(t: template_module.Template, pid: str, stem: str,
                others: list[str]) -> Imported:
-    resolved = names.resolve(t.data, pid)
+    resolved = names.resolve(t.data, pid) + names.artifacts(t.data, pid)
     ctx = ImportContext(t, pid)
     for subject, detail in resolved:
         ctx.note("changed", subject, detail)

@@ -1,4 +1,4 @@
-"""Stage and action names a template writes with an intrinsic, resolved before import reads them.
+"""Names a template writes with an intrinsic, resolved before import reads them.
 
 CloudFormation resolves `Name: !FindInMap [Constants, Pipeline, SourceStageName]` before
 CodePipeline sees it, so the pipeline has a literal name; a spec names stages and actions
@@ -9,6 +9,12 @@ replaced by that value, silently: nothing changes. A name read from a parameter
 name the pipeline gets unless the deploy passes another value; the header says so. A name
 with no such value (a parameter without a default, a resource attribute) is left as written
 and import says where (PG706).
+
+Artifact names are internal to the pipeline (nothing outside it reads them), so an intrinsic
+artifact name (`!Sub "${AppName}-BuildArtifact"`, `!Ref AWS::StackName`) always gets a literal
+one: its value when it has one regardless of the deploy, else the literal text it holds
+("BuildArtifact"), and every `!Sub "${AppName}-BuildArtifact::path"` of the pipeline's
+Configuration follows it. pipegen checks artifact flow by name, so the spec's are literal.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 from pipegen import cfn
 
 VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+ARTIFACT = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 
 def resolve(data: dict, pipeline_id: str) -> list[tuple[str, str]]:
@@ -33,6 +40,93 @@ def resolve(data: dict, pipeline_id: str) -> list[tuple[str, str]]:
         for action in _entries(stage.get("Actions")):
             _name(data, action, "action", notes)
     return notes
+
+
+def artifacts(data: dict, pipeline_id: str) -> list[tuple[str, str]]:
+    """Give the pipeline's intrinsic artifact names literal ones, in place; notes per name."""
+    props = ((data.get("Resources") or {}).get(pipeline_id) or {}).get("Properties")
+    if not isinstance(props, dict):
+        return []
+    actions = [a for stage in _entries(props.get("Stages"))
+               for a in _entries(stage.get("Actions"))]
+    entries = [e for a in actions for key in ("InputArtifacts", "OutputArtifacts")
+               for e in _entries(a.get(key))]
+    taken = {e["Name"] for e in entries if isinstance(e.get("Name"), str)}
+    chosen: dict[str, str] = {}  # json of the intrinsic -> its literal name
+    notes: list[tuple[str, str]] = []
+    for e in entries:
+        written = e.get("Name")
+        if not cfn.is_intrinsic(written):
+            continue
+        key = json.dumps(written, sort_keys=True)
+        if key not in chosen:
+            chosen[key] = _unique(_literal_name(data, written), taken)
+            taken.add(chosen[key])
+            notes.append((f"artifact {chosen[key]}", f"the template names it {_shown(written)}; "
+                          "artifact names are internal to the pipeline and pipegen checks the "
+                          "flow by name, so the spec names it literally"))
+        e["Name"] = chosen[key]
+    if chosen:
+        prefixes = {_text_of(json.loads(k)): v for k, v in chosen.items()}
+        prefixes.pop(None, None)
+        for a in actions:
+            if isinstance(a.get("Configuration"), dict):
+                a["Configuration"] = _repath(a["Configuration"], prefixes)
+    return notes
+
+
+def _text_of(value: Any) -> str | None:
+    """The !Sub text an artifact name stands for: "${AppName}-Built", or "${X}" for !Ref X."""
+    fn, arg = next(iter(value.items()))
+    if fn == "Fn::Sub":
+        return arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg and \
+            isinstance(arg[0], str) else None
+    if fn == "Ref" and isinstance(arg, str):
+        return "${" + arg + "}"
+    return None
+
+
+def _repath(v: Any, prefixes: dict[str, str]) -> Any:
+    """`!Sub "${AppName}-Built::t.yaml"` -> "Built::t.yaml" (or a !Sub if variables remain)."""
+    if isinstance(v, dict):
+        if set(v) == {"Fn::Sub"}:
+            arg = v["Fn::Sub"]
+            text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg \
+                else None
+            for old, new in prefixes.items():
+                if isinstance(text, str) and text.startswith(old + "::"):
+                    rest = new + text[len(old):]
+                    if isinstance(arg, list):
+                        return {"Fn::Sub": [rest, *arg[1:]]}
+                    return {"Fn::Sub": rest} if "${" in rest else rest
+            return v
+        return {k: _repath(x, prefixes) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_repath(x, prefixes) for x in v]
+    return v
+
+
+def _literal_name(data: dict, value: dict) -> str:
+    found = evaluate(data, value)
+    if found is not None and not found[1] and ARTIFACT.fullmatch(found[0]):
+        return found[0]
+    text = _text_of(value) or ""
+    plain = re.sub(r"[^A-Za-z0-9_-]+", "-", VARIABLE.sub("", text).replace("AWS::", ""))
+    plain = plain.strip("-_")[:100]
+    if not plain:
+        # `!Ref AWS::StackName`: the variable's own name says what it was.
+        inner = VARIABLE.findall(text)
+        plain = re.sub(r"[^A-Za-z0-9]", "", inner[0].split("::")[-1]) if inner else ""
+    return plain or "Artifact"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name}{n}" in taken:
+        n += 1
+    return f"{name}{n}"
 
 
 def _entries(items: Any) -> list[dict]:
