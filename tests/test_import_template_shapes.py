@@ -252,3 +252,49 @@ Resources:
     assert [n.subject for n in item.notes if n.kind == "changed" and "artifact" in
             n.subject] == ["artifact StackName", "artifact Built"]
     assert result.same and result.clean, [d.message for d in result.diagnostics]
+
+
+def test_a_key_policy_naming_this_templates_roles_grants_them_through_iam(tmp_path, linter):
+    # The key policy names the build role, whose policy reads the artifact bucket: granted in
+    # pipegen's key policy, ArtifactBucket -> ArtifactKey -> BuildRole -> bucket is a cycle.
+    text = HEAD + """Parameters:
+  Deployer: {Type: String, Default: "arn:aws:iam::222222222222:role/deployer"}
+Resources:
+  Artifacts:
+    Type: AWS::S3::Bucket
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}
+            Action: kms:*
+            Resource: "*"
+          - Effect: Allow
+            Principal: {AWS: [!GetAtt BuildRole.Arn, !Ref Deployer]}
+            Action: [kms:Decrypt, kms:DescribeKey]
+            Resource: "*"
+  BuildRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: codebuild.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: artifacts
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: [s3:GetObject, kms:Decrypt]
+                Resource: [!Sub "arn:aws:s3:::${Artifacts}/*", !GetAtt Key.Arn]
+""" + pipeline().replace(
+        "ArtifactStore: {Type: S3, Location: artifacts-111111111111}",
+        "ArtifactStore: {Type: S3, Location: !Ref Artifacts, EncryptionKey: {Id: !Ref Key, "
+        "Type: KMS}}")
+    ((item, result),) = imported(tmp_path, text, linter)
+    assert item.spec["artifacts"]["encryption"] == "generated"
+    assert item.spec["artifacts"]["grant"] == [{"Ref": "Deployer"}]
+    assert "the original key policy also named this template's BuildRole" in " ".join(
+        n.detail for n in item.notes)
+    assert result.same and result.clean, [d.message for d in result.diagnostics]

@@ -305,6 +305,18 @@ def _store(ctx: ImportContext, store: dict) -> dict:
             not set(kbody) - {"Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy"}:
         out["encryption"] = "generated"
         grant = _key_grants(kbody)
+        own = [p for p in grant if refs(p) & set(ctx.resources)]
+        if own:
+            # Roles made in this template are this account's: pipegen's key policy lets the
+            # account's IAM policies grant the key (a key policy naming them, on a key the
+            # bucket is encrypted with, also makes a dependency cycle when they read the
+            # bucket).
+            grant = [p for p in grant if p not in own]
+            names = sorted({r for p in own for r in refs(p) & set(ctx.resources)})
+            ctx.note("changed", kid, "the original key policy also named this template's "
+                     f"{', '.join(names)}; pipegen's key policy lets the account's IAM "
+                     "policies grant the key, so a kept role needs kms:Decrypt (and "
+                     "kms:GenerateDataKey to write) on ArtifactKey in its own policy")
         if grant and out.get("bucket") is not None and not isinstance(out["bucket"], dict):
             ctx.note("changed", kid, "the original key policy names other principals, and "
                      "the bucket is kept with its own policy: they are not granted in the "
@@ -378,7 +390,7 @@ def _bucket_kept(body: dict) -> str | None:
 
 @tolerant([])
 def _key_grants(body: dict) -> list:
-    """Roles of other accounts that the original key policy lets use the key."""
+    """Roles that the original key policy lets use the key (the account's own aside)."""
     doc = props_of(body).get("KeyPolicy") or {}
     statements = doc.get("Statement") if isinstance(doc, dict) else None
     out: list = []
