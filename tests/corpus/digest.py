@@ -164,7 +164,8 @@ def compare(original: dict, compiled: dict, *, names: bool = True,
     """Differences between two digests, one readable line each (empty when they match).
 
     `keys=False` leaves Configuration keys to a caller that compares them by value (with
-    AWS's defaults filled in). `names` compares stage and action names; `artifacts` compares artifact names (otherwise
+    AWS's defaults filled in). `names` compares stage and action names; `artifacts`
+    compares artifact names (otherwise
     only how many inputs/outputs each action has). Configuration keys: every key of the
     original must be written (pipegen may add keys, such as an explicit
     PollForSourceChanges). Roles: an action the original runs as its own role must have one
