@@ -24,6 +24,18 @@ sources:
 
 # name: (text replaced in GOOD, replacement, the exact report)
 CASES = {
+    # Templates name artifacts `!Sub "${App}-Built"`; the entry of a literal-only list says
+    # why it is literal, like the key itself would, and offers the literal part.
+    "intrinsic-artifact-name-in-a-list": (
+        "        outputs: [Built]", '        outputs: [!Sub "${AWS::StackName}-Built"]', """\
+spec.yaml:14:19: error PG207 an entry of 'outputs' must be a literal value, not an intrinsic \
+function: artifact names are checked for flow before anything is emitted
+  (stages[0].actions[0].outputs[0])
+             outputs: [!Sub "${AWS::StackName}-Built"]
+                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  hint: write an artifact name such as `Built`: artifact names stay inside the pipeline, so \
+they need not vary per stack
+"""),
     # The explicit store forms of `secrets`, written where CodeBuild's own list would take
     # them (a spec copied from a template's EnvironmentVariables with PARAMETER_STORE).
     "store-value-in-environment-variables": (
