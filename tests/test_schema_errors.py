@@ -24,6 +24,17 @@ sources:
 
 # name: (text replaced in GOOD, replacement, the exact report)
 CASES = {
+    # Templates choose their source provider per stack with !If; a spec's sources are fixed.
+    "when-on-a-source": (
+        "    branch: main\n", "    branch: main\n    when: UseGitHub\n", """\
+spec.yaml:7:5: error PG201 unknown key 'when'
+  (sources[0].when)
+         when: UseGitHub
+         ^^^^
+  hint: sources are not conditional: every source runs in every stack; a parameter may \
+choose the repository or branch, and a different provider needs a spec of its own (compile \
+one spec per choice)
+"""),
     # Templates name artifacts `!Sub "${App}-Built"`; the entry of a literal-only list says
     # why it is literal, like the key itself would, and offers the literal part.
     "intrinsic-artifact-name-in-a-list": (
