@@ -254,8 +254,12 @@ def _build_actions(ctx: BuildContext, stage: str, specs: list[dict], path: tuple
         p = d.pop("p")
         # RunOrder is the expand phase's: it orders the expanded plan (pipegen.flow).
         action = Action(run_order=0, after=_after(ctx, d, names), **d)
-        p.check(action, ctx)
         entry = strategies.check(action, ctx)
+        if entry is None and action.strategy is not None:
+            # Refused (and reported): later checks and phases see the action without it, so
+            # none of them reads settings the strategy does not have.
+            action = dataclasses.replace(action, strategy=None)
+        p.check(action, ctx)
         if entry is not None and entry.check is not None:
             entry.check(action, action.strategy, ctx)
         actions.append(action)

@@ -575,21 +575,16 @@ def test_a_pull_request_pipeline_that_only_builds_does_not_warn(write_spec):
 
 
 def test_a_pull_request_trigger_with_a_cross_account_source_warns_at_the_trigger(write_spec):
-    text = spec_from_parts("""\
-        sources:
-          - name: App
-            provider: github
-            repository: acme/app
-            branch: main
-            connection: arn:aws:codeconnections:us-east-1:111111111111:connection/abc
-            trigger: pull-request
-          - name: Config
-            provider: codecommit
-            repository: config
-            branch: main
-            trigger: poll
-            role: arn:aws:iam::333333333333:role/source-reader
-        """, SHARED_KEY, PARTS_BUILD.replace("        project:", "        inputs: [AppSource]\n"
+    source = PR_SOURCE.replace("    filters: {pull_requests: {events: [open]}}\n",
+                               "    trigger: pull-request\n")
+    text = spec_from_parts(source + """\
+  - name: Config
+    provider: codecommit
+    repository: config
+    branch: main
+    trigger: poll
+    role: arn:aws:iam::333333333333:role/source-reader
+""", SHARED_KEY, PARTS_BUILD.replace("        project:", "        inputs: [AppSource]\n"
                                               "        project:"))
     [warning] = _warnings(write_spec, text)
     assert (warning.code, warning.path) == ("PG333", ("sources", 0, "trigger"))

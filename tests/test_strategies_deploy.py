@@ -568,6 +568,19 @@ def test_every_strategy_provider_has_a_base_action():
     assert set(_deploy_providers()) - set(BASE_ACTIONS) == set()
 
 
+def _base_deploy(provider: str, strategy: str) -> str:
+    """A spec whose one deploy action is the provider's base action with `strategy`."""
+    body = "".join(f"        {line}\n" for line in BASE_ACTIONS[provider].splitlines())
+    return HEAD + f"""\
+  - name: Deploy
+    actions:
+      - name: Target
+        type: deploy
+        provider: {provider}
+{body}        strategy: {strategy}
+"""
+
+
 UNSUPPORTED = [(provider, spelling) for provider in _deploy_providers() if provider in BASE_ACTIONS
                for spelling in strategies.aliases()
                if (provider, strategies.aliases()[spelling]) not in strategies.table()]
@@ -575,16 +588,8 @@ UNSUPPORTED = [(provider, spelling) for provider in _deploy_providers() if provi
 
 @pytest.mark.parametrize("provider, strategy", UNSUPPORTED)
 def test_unsupported_pair_is_a_located_error_naming_the_providers(tmp_path, provider, strategy):
-    body = "".join(f"        {line}\n" for line in BASE_ACTIONS[provider].splitlines())
     value = _strategy_value(strategy)
-    spec = HEAD + f"""\
-  - name: Deploy
-    actions:
-      - name: Target
-        type: deploy
-        provider: {provider}
-{body}        strategy: {value}
-"""
+    spec = _base_deploy(provider, value)
     found = error_tuples(tmp_path, spec)
     # The provider's own checks may report other things about this minimal action first.
     code, message, path, line, col, hint = next(f for f in found if f[0] == "PG410")
@@ -594,6 +599,42 @@ def test_unsupported_pair_is_a_located_error_naming_the_providers(tmp_path, prov
     assert f"strategy '{strategy}' is not available for {provider}" in message
     if others:
         assert "deploy providers that run it: " + ", ".join(others) in hint
+
+
+NEEDS_SETTINGS = [(provider, name) for (provider, name), entry in sorted(strategies.table().items())
+                  if provider in BASE_ACTIONS and not strategies.takes_bare_name(entry)]
+
+
+@pytest.mark.parametrize("provider, strategy", NEEDS_SETTINGS)
+def test_a_bare_name_that_needs_settings_is_one_located_error(tmp_path, provider, strategy):
+    # Found by mutation fuzzing: the provider's own check read the missing settings (PG901).
+    found = error_tuples(tmp_path, _base_deploy(provider, strategy))
+    assert ("PG411", f"strategy '{strategy}' needs settings",
+            "stages[0].actions[0].strategy") in [f[:3] for f in found]
+
+
+def test_a_refused_strategy_is_not_read_by_pipeline_wide_checks(tmp_path):
+    # Found by mutation fuzzing: Beanstalk's one-policy-per-environment check looked the
+    # refused strategy up among the policies (PG901).
+    found = error_tuples(tmp_path, HEAD + """\
+  - name: Deploy
+    actions:
+      - name: Web
+        type: deploy
+        provider: beanstalk
+        application: !Ref WebApplication
+        environment: !Ref WebEnvironment
+        strategy: blue-green
+resources:
+  WebApplication:
+    Type: AWS::ElasticBeanstalk::Application
+  WebEnvironment:
+    Type: AWS::ElasticBeanstalk::Environment
+    Properties:
+      ApplicationName: !Ref WebApplication
+      SolutionStackName: 64bit Amazon Linux 2023 v6.1.0 running Node.js 20
+""")
+    assert [f[0] for f in found] == ["PG410"]
 
 
 def test_ecs_min_in_service_says_why(tmp_path):
