@@ -124,7 +124,7 @@ def test_resource_errors(tmp_path, body, code, message, where):
     assert [f[:3] for f in error_tuples(tmp_path, text)] == [(code, message, where)]
 
 
-def test_lint_findings_in_resources_point_at_the_resource(tmp_path, linter):
+def test_lint_findings_in_resources_point_at_the_key_the_spec_wrote(tmp_path, linter):
     text = spec_from_parts("""\
         resources:
           Topic:
@@ -135,8 +135,9 @@ def test_lint_findings_in_resources_point_at_the_resource(tmp_path, linter):
         compile_result(tmp_path, text, linter)
     [d] = caught.value.diagnostics
     assert d.code == "PG501"
-    assert d.path == ("resources", "Topic")
-    assert d.span.line == line_of(text, "Type: AWS::SNS::Topic")
+    # `resources:` are copied as written: the finding's own key is in the spec.
+    assert d.path == ("resources", "Topic", "Properties", "DisplayNam")
+    assert d.span.line == line_of(text, "Properties: {DisplayNam: x}")
 
 
 def test_resources_may_use_conditions(tmp_path, linter):
