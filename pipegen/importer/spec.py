@@ -818,6 +818,10 @@ def _named_by_pipeline(ctx: ImportContext) -> set[str]:
     found = set()
     for rid, body in ctx.resources.items():
         props = body.get("Properties") if isinstance(body, dict) else None
+        kind = str(body.get("Type")) if isinstance(body, dict) else ""
+        if kind.startswith("AWS::IAM::") or kind in ("AWS::Events::Rule",
+                                                      "AWS::CodePipeline::Webhook"):
+            continue  # what starts or permits a pipeline is no target it runs
         if isinstance(props, dict) and any(
                 isinstance(k, str) and k.endswith("Name") and
                 json.dumps(v, sort_keys=True) in values for k, v in props.items()):
