@@ -45,7 +45,6 @@ BROKEN = {
 REFUSED = {
     "sam-codepipeline-cd": "the source stage chooses between two sources with !If",
     "identitycenter": "the source stage chooses between CodeCommit and a connection with !If",
-    "ndlib-bendo": "the source action is named by a parameter without a default",
 }
 # Originals pipegen cannot read at all, with the code of the located error and the reason.
 UNREADABLE = {

@@ -104,21 +104,35 @@ Resources:
     assert result.same
 
 
-def test_a_name_read_from_a_parameter_without_default_is_refused_where_it_is(tmp_path):
+def test_a_name_read_from_a_parameter_without_default_is_named_after_it(tmp_path):
     text = HEAD + """Parameters:
   RepoName: {Type: String}
 Resources:
-""" + pipeline(source=SOURCE.replace("- Name: App", "- Name: !Ref RepoName"))
+""" + pipeline(source=SOURCE.replace("- Name: App", "- Name: !Ref RepoName"),
+               stages=BUILD.replace("- Name: Compile", "- Name: !Sub '${RepoName}-build'"))
+    ((item, result),) = imported(tmp_path, text)
+    assert item.spec["sources"][0]["name"] == "RepoName"
+    assert item.spec["stages"][0]["actions"][0]["name"] == "RepoName-build"
+    assert "action RepoName: the template names it !Ref RepoName, which has no value before " \
+        "deploy" in " ".join(item.text.replace("\n# ", " ").split())
+    assert result.same
+
+
+def test_a_name_read_from_a_resource_attribute_is_refused_where_it_is(tmp_path):
+    text = HEAD + """Resources:
+  Repo:
+    Type: AWS::CodeCommit::Repository
+    Properties: {RepositoryName: orders}
+""" + pipeline(source=SOURCE.replace("- Name: App", "- Name: !GetAtt Repo.Name"))
     path = tmp_path / "template.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SpecError) as e:
         import_pipelines(load(path))
     (d,) = e.value.diagnostics
     assert d.code == "PG706" and d.span.line == text.splitlines().index(
-        "            - Name: !Ref RepoName") + 1
+        "            - Name: !GetAtt Repo.Name") + 1
     assert "an action's Name is an intrinsic with no value known before deploy" in d.message
-    assert "give the parameter it reads a Default" in d.hint
-    assert "CloudFormation would refuse" not in d.hint
+    assert d.hint == "write the name out: a resource attribute has no value before deploy"
 
 
 def test_a_role_two_pipelines_share_keeps_only_this_pipelines_entries(tmp_path, linter):

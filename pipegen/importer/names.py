@@ -6,9 +6,10 @@ literally (they are what `after:`, `when:` and the report refer to). An intrinsi
 value whatever the deploy passes (!FindInMap with literal keys, !Sub without variables) is
 replaced by that value, silently: nothing changes. A name read from a parameter
 (`!Ref EcsServiceName`, `!Sub "${Repo}-source"`) takes the parameter's default, which is the
-name the pipeline gets unless the deploy passes another value; the header says so. A name
-with no such value (a parameter without a default, a resource attribute) is left as written
-and import says where (PG706).
+name the pipeline gets unless the deploy passes another value; a parameter without a default
+(or a pseudo parameter) names it after itself (`!Ref GitHubRepoName` -> GitHubRepoName): a
+stage or action name is a label. The header says so. A name read from a resource attribute is
+left as written and import says where (PG706).
 
 Artifact names are internal to the pipeline (nothing outside it reads them), so an intrinsic
 artifact name (`!Sub "${AppName}-BuildArtifact"`, `!Ref AWS::StackName`) always gets a literal
@@ -26,6 +27,7 @@ from typing import Any
 from pipegen import cfn
 
 VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+NAME = re.compile(r"[A-Za-z0-9.@_-]{1,100}")
 ARTIFACT = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 
@@ -149,24 +151,42 @@ def _name(data: dict, entry: dict, what: str, notes: list[tuple[str, str]]) -> N
         return
     found = evaluate(data, written)
     if found is None:
+        # A parameter without a default (or a pseudo parameter): the name is a label, so it
+        # is named after what it reads.
+        found = evaluate(data, written, by_name=True)
+        if found is None or not NAME.fullmatch(found[0]):
+            return
+        entry["Name"] = found[0]
+        _add(notes, (f"{what} {found[0]}", f"the template names it {_shown(written)}, which "
+                      "has no value before deploy; a spec names stages and actions literally, "
+                      "so it is named after what it reads (deploys named it after the value)"))
         return
     value, from_parameters = found
     entry["Name"] = value
     if from_parameters:
-        notes.append((f"{what} {value}", f"the template names it {_shown(written)}; a spec "
+        _add(notes, (f"{what} {value}", f"the template names it {_shown(written)}; a spec "
                       "names stages and actions literally, so it takes the parameter's "
                       "default (deploys that pass another value used to get another name)"))
 
 
-def evaluate(data: dict, value: Any) -> tuple[str, bool] | None:
-    """(the string value, whether a parameter's default decided it), or None if it has none."""
+def _add(notes: list[tuple[str, str]], note: tuple[str, str]) -> None:
+    if note not in notes:  # one note for a name two stages share
+        notes.append(note)
+
+
+def evaluate(data: dict, value: Any, by_name: bool = False) -> tuple[str, bool] | None:
+    """(the string value, whether a parameter decided it), or None if it has none.
+
+    `by_name` reads a parameter without a default, or a pseudo parameter, as its own name
+    (`!Ref GitHubRepoName` -> "GitHubRepoName", `${AWS::StackName}` -> "StackName").
+    """
     if isinstance(value, str):
         return value, False
     if not cfn.is_intrinsic(value):
         return None
     fn, arg = next(iter(value.items()))
     if fn == "Ref" and isinstance(arg, str):
-        default = _default(data, arg)
+        default = _default(data, arg, by_name)
         return (default, True) if default is not None else None
     if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) == 3:
         keys = [evaluate(data, k) for k in arg]
@@ -183,7 +203,7 @@ def evaluate(data: dict, value: Any) -> tuple[str, bool] | None:
         parts = []
         last = 0
         for m in VARIABLE.finditer(arg):
-            default = _default(data, m.group(1))
+            default = _default(data, m.group(1), by_name)
             if default is None:
                 return None
             parts += [arg[last:m.start()], default]
@@ -193,8 +213,11 @@ def evaluate(data: dict, value: Any) -> tuple[str, bool] | None:
     return None
 
 
-def _default(data: dict, name: str) -> str | None:
+def _default(data: dict, name: str, by_name: bool = False) -> str | None:
     param = (data.get("Parameters") or {}).get(name)
+    if by_name and (name.startswith("AWS::") or isinstance(param, dict) and
+                    "Default" not in param):
+        return name.removeprefix("AWS::")
     if not isinstance(param, dict) or "Default" not in param:
         return None
     default = param["Default"]

@@ -53,8 +53,7 @@ def _literal(v: Any, path: tuple, what: str) -> None:
         # CloudFormation resolves it; a spec cannot (names.py resolved those with one value).
         _fail(f"{what} is an intrinsic with no value known before deploy; a spec names "
               "stages, actions and variables literally", path,
-              "write the name out, or give the parameter it reads a Default (import then "
-              "uses the default)")
+              "write the name out: a resource attribute has no value before deploy")
     if not isinstance(v, str) or not v:
         _fail(f"{what} is not a literal name", path)
 
