@@ -84,6 +84,9 @@ class Checker:
         for key, value in data.items():
             if key in ("conditions", "mappings", "resources", "outputs", "parameters"):
                 continue
+            if key == "overrides" and isinstance(value, dict):
+                self._overrides(value)
+                continue
             self.value(value, (key,), raw=key == "overrides")
         for name, body in self.conditions.items():
             self.condition(name, body, ("conditions", name))
@@ -99,6 +102,16 @@ class Checker:
         self._conditional_emptiness()
         self._parameter_clashes()
         self._unused()
+
+    def _overrides(self, overrides: dict) -> None:
+        for key, value in overrides.items():
+            if key == "Rules" or str(key).startswith("Rules."):
+                # CloudFormation's Rules are written with condition functions (and rule
+                # functions such as Fn::Contains): cfn-lint checks them; here they only use
+                # parameters.
+                self.used_parameters |= _refs(value)
+                continue
+            self.value(value, ("overrides", key), raw=True)
 
     # --- values in the spec, in extra resources, outputs and overrides
     def value(self, v: Any, path: tuple, raw: bool = False) -> None:
@@ -446,12 +459,14 @@ class Checker:
         allowed = p.get("allowed_values")
         if kind == "Number":  # 1.0 and "1" are the allowed value 1
             listed = any(_is_number(x) and float(x) == float(d) for x in allowed or [])
-        else:
-            listed = text in [str(x) for x in allowed or []]
+        else:  # true in allowed_values is the string "true", as CloudFormation reads it
+            listed = text in [str(x).lower() if isinstance(x, bool) else str(x)
+                              for x in allowed or []]
         if allowed and kind != "CommaDelimitedList" and not listed:
             self.error("PG374", f"the default {json.dumps(text)} of parameter '{name}' is not "
                        "one of its allowed_values", path,
-                       _did_you_mean(text, [str(x) for x in allowed])
+                       _did_you_mean(text, [str(x).lower() if isinstance(x, bool) else str(x)
+                                            for x in allowed])
                        or "allowed: " + ", ".join(map(str, allowed)))
         pattern = p.get("allowed_pattern")
         if pattern and kind == "String":
@@ -661,3 +676,14 @@ def check_generated(ctx: EmitContext) -> None:
 
 def same_json(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _refs(v: Any) -> set[str]:
+    """The names `{Ref: X}` reads anywhere in v."""
+    if isinstance(v, dict):
+        if set(v) == {"Ref"} and isinstance(v["Ref"], str):
+            return {v["Ref"]}
+        return set().union(*(_refs(x) for x in v.values())) if v else set()
+    if isinstance(v, list):
+        return set().union(*(_refs(x) for x in v)) if v else set()
+    return set()

@@ -312,3 +312,65 @@ Resources:
     assert "the original key policy also named this template's BuildRole" in " ".join(
         n.detail for n in item.notes)
     assert result.same and result.clean, [d.message for d in result.diagnostics]
+
+
+PICKED_SOURCE = HEAD + """Parameters:
+  SourceType: {Type: String, AllowedValues: [CodeCommit, Connection], Default: Connection}
+Conditions:
+  UseCodeCommit: !Equals [!Ref SourceType, CodeCommit]
+Resources:
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: arn:aws:iam::111111111111:role/pipeline
+      ArtifactStore: {Type: S3, Location: artifacts-111111111111}
+      Stages:
+        - Name: Source
+          Actions:
+            - !If
+              - UseCodeCommit
+              - Name: App
+                ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+                Configuration: {RepositoryName: orders, BranchName: main}
+                OutputArtifacts: [{Name: AppSource}]
+              - Name: App
+                ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeStarSourceConnection,
+                               Version: "1"}
+                Configuration:
+                  ConnectionArn: arn:aws:codestar-connections:us-east-1:111111111111:connection/a
+                  FullRepositoryId: acme/orders
+                  BranchName: main
+                OutputArtifacts: [{Name: AppSource}]
+""" + BUILD
+
+
+@pytest.mark.parametrize("value,provider", [(True, "codecommit"), (False, "github")])
+def test_choose_imports_one_spec_per_branch_of_a_source_stage_if(tmp_path, value, provider):
+    path = tmp_path / "template.yaml"
+    path.write_text(PICKED_SOURCE, encoding="utf-8")
+    with pytest.raises(SpecError) as e:  # without a choice: where, and how to choose
+        import_pipelines(load(path))
+    assert "`pipegen import --choose UseCodeCommit=true`, then `--choose UseCodeCommit=false`" \
+        in e.value.diagnostics[0].hint
+    (item,) = import_pipelines(load(path), choose={"UseCodeCommit": value})
+    assert item.spec["sources"][0]["provider"] == provider
+    assert f"condition UseCodeCommit: --choose UseCodeCommit={str(value).lower()}: every !If " \
+        "on it takes its" in " ".join(item.text.replace("\n# ", " ").split())
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(item.text, encoding="utf-8")
+    assert check(item, spec).same
+
+
+@pytest.mark.parametrize("argument,message", [
+    ("UseCodeCommit=yes", "--choose UseCodeCommit=yes: write CONDITION=true or CONDITION=false"),
+    ("UseGitLab=true", "--choose UseGitLab=true: the template declares no condition UseGitLab"),
+])
+def test_choose_names_a_declared_condition_and_a_boolean(tmp_path, argument, message):
+    from pipegen.importer import choices
+
+    path = tmp_path / "template.yaml"
+    path.write_text(PICKED_SOURCE, encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        choices.parse((argument,), load(path))
+    (d,) = e.value.diagnostics
+    assert (d.code, d.message, d.span.line) == ("PG709", message, 4)

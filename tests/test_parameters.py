@@ -475,3 +475,19 @@ def test_a_number_default_of_a_string_parameter_becomes_a_string(tmp_path, linte
                            stages(A="!Ref Port"))
     result = compile_result(tmp_path, text, linter)
     assert result.template["Parameters"]["Port"] == {"Type": "String", "Default": "8080"}
+
+
+def test_boolean_allowed_values_are_the_strings_cloudformation_reads(tmp_path, linter):
+    # A template's `AllowedValues: [true, false]` with `Default: false`, copied as it is.
+    text = spec_from_parts("""\
+        parameters:
+          Publish: {type: String, allowed_values: [true, false], default: false}
+        """, stages(A="!Ref Publish"))
+    result = compile_result(tmp_path, text, linter)
+    assert result.template["Parameters"]["Publish"] == {
+        "Type": "String", "AllowedValues": ["true", "false"], "Default": "false"}
+    lint_clean(linter, result)
+    wrong = text.replace("default: false", "default: maybe")
+    assert [f[:3] for f in error_tuples(tmp_path, wrong)] == [
+        ("PG374", "the default \"maybe\" of parameter 'Publish' is not one of its allowed_values",
+         "parameters.Publish.default")]

@@ -480,10 +480,12 @@ def _sources(ctx: ImportContext, stage: Any) -> tuple[list, str]:
     for i, action in enumerate(stage["Actions"]):
         apath = path + ("Actions", i)
         if isinstance(action, dict) and "Fn::If" in action:
+            args = action["Fn::If"]
+            cond = args[0] if isinstance(args, list) and args and isinstance(args[0], str) \
+                else "CONDITION"
             raise Unsupported("the source stage chooses its sources with !If; a spec's sources "
-                              "are fixed", apath, "import one spec per choice: write the "
-                              "template once per branch of the !If, or choose the source by "
-                              "parameters of one provider")
+                              "are fixed", apath, "import one spec per choice: `pipegen import "
+                              f"--choose {cond}=true`, then `--choose {cond}=false`")
         if not isinstance(action, dict) or (action.get("ActionTypeId") or {}).get(
                 "Category") != "Source":
             raise Unsupported("the first stage holds an action that is not a source", apath,
@@ -937,7 +939,9 @@ def _parameters(ctx: ImportContext, used: set[str]) -> dict:
     conditions = ctx.template.data.get("Conditions") or {}
     cond_refs = set()
     for name, c in conditions.items():
-        if name in used:
+        # The conditions the spec keeps (_declared): used ones, and declared-only ones (a
+        # condition `--choose` decided is declared-only now) keep their parameters.
+        if name in used or not _was_in_use(ctx, "Conditions", name):
             cond_refs |= refs(c)
     for name, body in params.items():
         if name not in used and name not in cond_refs and _was_used(ctx, name):
