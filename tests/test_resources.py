@@ -286,3 +286,24 @@ def test_references_in_overrides_are_checked_and_count_as_uses(tmp_path, linter)
     assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG306", "'Nope' is not a parameter, pseudo parameter or resource of this template",
          "overrides.Resources.Pipeline.Properties.DisableInboundStageTransitions[1].Reason")]
+
+
+def test_template_rules_in_overrides_take_condition_functions(tmp_path, linter):
+    # CloudFormation's Rules are written with !Equals, !Not...; an imported template keeps
+    # its own in `overrides`, and the parameters they read count as used.
+    text = spec_from_parts("""\
+        parameters:
+          SourceType: {type: String, default: CodeCommit, allowed_values: [CodeCommit, GitHub]}
+          Token: {type: String, default: ''}
+        overrides:
+          Rules:
+            ValidateGitHub:
+              RuleCondition: !Equals [!Ref SourceType, GitHub]
+              Assertions:
+                - Assert: !Not [!Equals [!Ref Token, '']]
+                  AssertDescription: GitHub needs a token
+        """)
+    result = compile_result(tmp_path, text, linter)
+    assert result.template["Rules"]["ValidateGitHub"]["RuleCondition"] == {
+        "Fn::Equals": [{"Ref": "SourceType"}, "GitHub"]}
+    assert [w.code for w in result.warnings if w.code == "PG375"] == []
