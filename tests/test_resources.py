@@ -307,3 +307,20 @@ def test_template_rules_in_overrides_take_condition_functions(tmp_path, linter):
     assert result.template["Rules"]["ValidateGitHub"]["RuleCondition"] == {
         "Fn::Equals": [{"Ref": "SourceType"}, "GitHub"]}
     assert [w.code for w in result.warnings if w.code == "PG375"] == []
+
+
+def test_a_metadata_override_keeps_the_waiver_of_kept_declarations(tmp_path, linter):
+    # An imported template's own Metadata goes in `overrides`; the unused parameter the spec
+    # keeps (PG375) stays waived for cfn-lint.
+    text = spec_from_parts("""\
+        parameters:
+          Unused: {type: String, default: x}
+        overrides:
+          Metadata:
+            AWS::CloudFormation::Interface:
+              ParameterGroups: [{Label: {default: Kept}, Parameters: [Unused]}]
+        """)
+    result = compile_result(tmp_path, text, linter)  # the lint gate passes
+    metadata = result.template["Metadata"]
+    assert metadata["cfn-lint"] == {"config": {"ignore_checks": ["W2001"]}}
+    assert "AWS::CloudFormation::Interface" in metadata
