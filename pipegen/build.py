@@ -80,6 +80,7 @@ def build_written(ctx: BuildContext) -> Pipeline:
         outputs=data.get("outputs", {}),
         overrides=data.get("overrides", {}),
         depends_on=tuple(data.get("depends_on", ())),
+        rules=data.get("rules", {}),
         acknowledge=frozenset(data.get("acknowledge", ())),
         unused={k: tuple(v) for k, v in ctx.unused.items()},
     )
@@ -107,10 +108,11 @@ def _build_role(role: Any) -> PipelineRole:
 
 def _build_artifacts(spec: dict) -> ArtifactStore:
     bucket = spec.get("bucket", "generated")
-    bucket_name, retain, expire, logs = None, True, None, None
+    bucket_name, retain, expire, logs, policy = None, True, None, None, ()
     if isinstance(bucket, dict) and not cfn.is_intrinsic(bucket):
         bucket_name = bucket.get("name")
         logs = bucket.get("access_logs")
+        policy = tuple(bucket.get("policy", ()))
         retain = bucket.get("retain", True)
         if cfn.is_intrinsic(bucket.get("expire_after")):
             expire = bucket["expire_after"]  # in days, the property's own unit (SPEC.md)
@@ -127,7 +129,7 @@ def _build_artifacts(spec: dict) -> ArtifactStore:
                          expire_days=expire, encryption=kind, key=key,
                          grant=tuple(unique([r for _, r, _ in entries])),
                          grant_write=tuple(r for _, r, write in entries if write),
-                         regions=spec.get("regions", {}), access_logs=logs)
+                         regions=spec.get("regions", {}), access_logs=logs, policy=policy)
 
 
 def _build_sources(ctx: BuildContext):
@@ -318,8 +320,9 @@ def _check_regions(ctx: BuildContext, stages) -> None:
                 continue
             ctx.error("PG356", f"action '{a.name}' runs in {a.region}, which has no artifact "
                       "store", a.path + ("region",), f"add `artifacts: {{regions: {{{a.region}: "
-                      f"{{bucket: ...}}}}}}` (regions with a store: {listed}); use `!Ref "
-                      "AWS::Region` for the pipeline's own region")
+                      f"{{bucket: ...}}}}}}` (regions with a store: {listed}); if {a.region} "
+                      "is where the pipeline itself is deployed (its home region, which a "
+                      "template cannot know), write `region: !Ref AWS::Region` instead")
 
 
 def _shown(region: Any) -> str:

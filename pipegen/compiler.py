@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from pipegen import (
     build,
+    conditional,
     emit,
     loader,
     overrides,
@@ -29,6 +30,7 @@ from pipegen import (
     secrets,
 )
 from pipegen.cfn import plain
+from pipegen.contexts import PIPELINE
 from pipegen.errors import Diagnostic, SpecError
 from pipegen.lint import Finding, Linter, to_diagnostics
 
@@ -113,6 +115,7 @@ def _compile(path: Path, loaded, fmt: str, linter: Linter | None) -> Compiled:
         raise SpecError(refused)
     warnings += [w for w in cautions if w.code not in pipeline.acknowledge]
     overrides.apply(doc, pipeline.overrides, loaded)
+    conditional.apply(doc, keep=frozenset(pipeline.resources) | {PIPELINE})
     json_text = render.render(doc, "json")
     result = Compiled(path, json_text if fmt == "json" else render.render(doc, fmt), doc,
                       warnings, json_text,

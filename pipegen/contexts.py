@@ -217,8 +217,7 @@ class EmitContext:
             self.problems.append(diag(
                 "PG401", f"{what} '{title}' has the logical id pipegen generates for "
                 f"{_describe_origin(origin)}", self.loaded.key_span(path), path,
-                f"rename the {what}; to use the generated resource instead, reference "
-                f"!Ref {title} (docs/logical-ids.md lists the generated ids)"))
+                _clash_hint(what, title, resource)))
             return resource
         if resource.title in self.origins:
             self.problems.append(diag(
@@ -338,3 +337,13 @@ def _describe_origin(origin: tuple) -> str:
     if origin[0] == "role":
         return "the pipeline role"
     return format_path(origin)
+
+
+def _clash_hint(what: str, title: str, resource: AWSObject) -> str:
+    if resource.resource_type == "AWS::S3::BucketPolicy":
+        # a bucket has one policy: a renamed second one would replace pipegen's at deploy time
+        return ("the artifact bucket has one policy, and pipegen writes it: move this "
+                "resource's statements under `artifacts.bucket.policy` (with a generated "
+                "bucket), and remove the resource")
+    return (f"rename the {what}; to use the generated resource instead, reference "
+            f"!Ref {title} (docs/logical-ids.md lists the generated ids)")

@@ -7,6 +7,7 @@ phases (lint, graph) can point back at the user's text.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from awacs.aws import (
@@ -77,6 +78,8 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
         t.add_mapping(name, m)
     for name, c in pipeline.conditions.items():
         t.add_condition(name, cfn.value(c))
+    for name, rule in pipeline.rules.items():
+        t.add_rule(name, cfn.value(rule))
     _emit_store(ctx)
 
     source_actions = [_source_action(ctx, s) for s in pipeline.sources]
@@ -85,7 +88,9 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
     for stage in pipeline.stages:
         _contribute(ctx, stage)
         actions = [obj for written, steps in _by_written(stage)
-                   for obj in _expansion(ctx, written, steps, stage.when)]
+                   for obj in _under(ctx, written.when or stage.when,
+                                     lambda w=written, st=steps, c=stage.when:
+                                     _expansion(ctx, w, st, c))]
         # Lint findings on an action point at the spec node that wrote it: for an expanded
         # step, its own settings (a change set's `approval:`) within the written action.
         ctx.stage_origins.append((stage.path, [a.path for a in stage.actions]))
@@ -111,7 +116,19 @@ def _contribute(ctx: EmitContext, stage: Stage) -> None:
         use = written.strategy
         entry = table.get((written.provider, use.name)) if use is not None else None
         if entry is not None and entry.emit is not None:
-            entry.emit(written, use, ctx)
+            _under(ctx, written.when or stage.when,
+                   lambda w=written, u=use, e=entry: e.emit(w, u, ctx))
+
+
+def _under(ctx: EmitContext, when: str | None, emit_it):
+    """Emit with the pipeline role's new grants under `when` (a stage's or action's
+    condition): the statements exist only where the action does (conditional.py)."""
+    before = ctx.pipeline_policy.when
+    ctx.pipeline_policy.when = when
+    try:
+        return emit_it()
+    finally:
+        ctx.pipeline_policy.when = before
 
 
 def _emit_parameters(ctx: EmitContext) -> None:
@@ -249,9 +266,29 @@ def _emit_store(ctx: EmitContext) -> None:
     ctx.add(s3.Bucket(ARTIFACT_BUCKET, **kwargs), origin)
     statements = [_deny_insecure(ctx), *store_rules.bucket_statements(
         grant, ctx.bucket_arn(), ctx.objects_arn(), writers)]
+    document: Any = PolicyDocument(Version=iam.POLICY_VERSION, Statement=statements)
+    if store.policy:  # the spec's own statements (artifacts.bucket.policy), after pipegen's
+        document = {"Version": iam.POLICY_VERSION,
+                    "Statement": [*statements, *(cfn.value(st) for st in store.policy)]}
     ctx.add(s3.BucketPolicy(ARTIFACT_BUCKET_POLICY, Bucket=Ref(ARTIFACT_BUCKET),
-                            PolicyDocument=PolicyDocument(Version=iam.POLICY_VERSION,
-                                                          Statement=statements)), origin)
+                            PolicyDocument=document), origin)
+    _no_second_bucket_policy(ctx)
+
+
+def _no_second_bucket_policy(ctx: EmitContext) -> None:
+    """A bucket has one policy: another one on the artifact bucket (under `resources`) would
+    replace pipegen's TLS-only policy at deploy time, whichever CloudFormation writes last."""
+    for name, body in ctx.pipeline.resources.items():
+        if name != ARTIFACT_BUCKET_POLICY and isinstance(body, dict) and \
+                body.get("Type") == "AWS::S3::BucketPolicy" and \
+                (body.get("Properties") or {}).get("Bucket") == {"Ref": ARTIFACT_BUCKET}:
+            path = ("resources", name)
+            ctx.problems.append(diag(
+                "PG401", f"resource '{name}' is a second policy for the artifact bucket, whose "
+                "policy pipegen writes (ArtifactBucketPolicy); a bucket has one policy, so "
+                "one would replace the other", ctx.loaded.key_span(path), path,
+                "move its statements under `artifacts.bucket.policy`, and remove the "
+                "resource"))
 
 
 def _deny_insecure(ctx: EmitContext) -> Statement:
@@ -410,8 +447,6 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
         kwargs["ArtifactStore"] = store
     if pl.pipeline_name is not None:
         kwargs["Name"] = cfn.value(pl.pipeline_name)
-    if pl.depends_on:
-        kwargs["DependsOn"] = list(pl.depends_on)
     if pl.restart_on_update is not None:
         kwargs["RestartExecutionOnUpdate"] = pl.restart_on_update
     if pl.variables:
@@ -437,12 +472,45 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
                          name=role.name, tags=tags), ("role",))
         kwargs["RoleArn"] = GetAtt(PIPELINE_ROLE, "Arn")
         assume = action_roles.finish(ctx)
-        if assume is not None:
-            # The first run starts when the pipeline is created: the grant must exist then.
-            kwargs["DependsOn"] = [assume]
     else:
         kwargs["RoleArn"] = cfn.value(pl.role.arn)
+        assume = None
+    # The spec's `depends_on`, and the action-role grant (the first run starts when the pipeline
+    # is created: the grant must exist then). A resource the pipeline already references is
+    # waited for anyway; naming it again is what cfn-lint's W3005 refuses, so it is left out.
+    referenced = _referenced(cfn.plain(kwargs))
+    depends = [d for d in dict.fromkeys([*pl.depends_on, *([assume] if assume else [])])
+               if d not in referenced]
+    if depends:
+        kwargs["DependsOn"] = depends
     ctx.add(codepipeline.Pipeline(PIPELINE, **kwargs), ())
+
+
+def _referenced(value: Any) -> set[str]:
+    """Logical ids a template value names through Ref, Fn::GetAtt or a ${Name} in Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if len(value) == 1:
+            fn, arg = next(iter(value.items()))
+            if fn == "Ref" and isinstance(arg, str):
+                return {arg}
+            if fn == "Fn::GetAtt":
+                target = arg.split(".", 1)[0] if isinstance(arg, str) else (
+                    arg[0] if isinstance(arg, list) and arg else None)
+                return {target} if isinstance(target, str) else set()
+            if fn == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else (
+                    (arg + [{}])[:2] if isinstance(arg, list) else ("", {}))
+                if isinstance(text, str):
+                    found |= {m.split(".", 1)[0] for m in re.findall(r"\$\{([^}!]*)\}", text)
+                              if not isinstance(variables, dict) or m not in variables}
+                return found | _referenced(variables)
+        for v in value.values():
+            found |= _referenced(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= _referenced(v)
+    return found
 
 
 def home_condition(region: Any, index: int = 0) -> str | None:

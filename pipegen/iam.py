@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement
-from troposphere import iam
+from troposphere import If, Ref, iam
 
 from pipegen import cfn
 
@@ -34,6 +34,7 @@ class _Grant:
     actions: list[str]
     resources: list[Any]
     condition: dict | None
+    when: str | None = None  # the CloudFormation condition the statement exists under
 
 
 @dataclass
@@ -41,6 +42,9 @@ class Policy:
     """The statements of one role's inline policy."""
 
     grants: list[_Grant] = field(default_factory=list)
+    # The CloudFormation condition of the stage or action being emitted: its grants exist only
+    # under it (an Fn::If around the statement), like the action itself (conditional.py).
+    when: str | None = None
 
     def allow(self, actions: list[str] | str, resources: list[Any] | Any,
               condition: dict | None = None) -> None:
@@ -51,24 +55,25 @@ class Policy:
         for a in actions:
             if "*" in a or "?" in a:
                 raise ValueError(f"refusing wildcard action {a!r}")
-        akey = (sorted(set(actions)), _key(condition))
+        akey = (sorted(set(actions)), _key(condition), self.when)
         for g in self.grants:
-            if (sorted(set(g.actions)), _key(g.condition)) == akey:
+            if (sorted(set(g.actions)), _key(g.condition), g.when) == akey:
                 seen = {_key(r) for r in g.resources}
                 g.resources.extend(r for r in resources if _key(r) not in seen)
                 return
         # Same resources and condition: fold the actions into one statement.
-        rkey = ([_key(r) for r in resources], _key(condition))
+        rkey = ([_key(r) for r in resources], _key(condition), self.when)
         for g in self.grants:
-            if ([_key(r) for r in g.resources], _key(g.condition)) == rkey:
+            if ([_key(r) for r in g.resources], _key(g.condition), g.when) == rkey:
                 g.actions.extend(a for a in actions if a not in g.actions)
                 return
-        self.grants.append(_Grant(list(dict.fromkeys(actions)), unique(resources), condition))
+        self.grants.append(_Grant(list(dict.fromkeys(actions)), unique(resources), condition,
+                                  self.when))
 
     def __bool__(self) -> bool:
         return bool(self.grants)
 
-    def document(self) -> PolicyDocument:
+    def document(self) -> Any:
         statements = []
         for g in self.grants:
             kwargs: dict[str, Any] = {
@@ -79,7 +84,12 @@ class Policy:
             if g.condition:
                 kwargs["Condition"] = _RawCondition(g.condition)
             statements.append(Statement(**kwargs))
-        return PolicyDocument(Version=POLICY_VERSION, Statement=statements)
+        if not any(g.when for g in self.grants):
+            return PolicyDocument(Version=POLICY_VERSION, Statement=statements)
+        # awacs takes Statement objects only: a conditional statement needs the plain form
+        return {"Version": POLICY_VERSION, "Statement": [
+            If(g.when, st, Ref("AWS::NoValue")) if g.when else st
+            for g, st in zip(self.grants, statements, strict=True)]}
 
 
 def unique(resources: list[Any]) -> list[Any]:

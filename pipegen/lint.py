@@ -10,6 +10,8 @@ line runs Linters in worker processes (lintpool.py) and caches findings (lintcac
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -139,11 +141,7 @@ def spec_path(template_path: tuple, origins: dict[str, tuple],
                 if j is not None and j < len(action_paths):
                     return action_paths[j]
             return stage_path
-    origin = origins.get(logical, ())
-    if origin == ("resources", logical):
-        # A `resources:` entry is copied as written: the finding's own key is in the spec.
-        return origin + tuple(template_path[2:])
-    return origin
+    return origins.get(logical, ())
 
 
 def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[str, tuple],
@@ -157,9 +155,93 @@ def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[
         path = spec_path(tpath, origins, stage_origins, overrides)
         where = ".".join(map(str, tpath)) or f"template line {f.line}"
         code = "PG501" if f.severity == "error" else "PG502"
+        message, quoted = shorten(f.message)
+        if path[:1] == ("resources",) and tpath[:2] == ("Resources", path[1]):
+            # an extra resource is written as the spec has it: the same path inside it
+            path = _deepest(loaded.data, path + tuple(tpath[2:]))
+        elif path[:1] != ("overrides",):
+            path = _narrowed(loaded.data, _by_property(loaded.data, path, tpath), quoted)
         span = loaded.key_span(path) if path[:1] == ("overrides",) else loaded.span(path)
-        out.append(diag(code, f"cfn-lint {f.rule} at {where}: {f.message}", span, path,
+        out.append(diag(code, f"cfn-lint {f.rule} at {where}: {message}", span, path,
                         "the compiled template fails the lint gate; fix the spec value this "
                         "points at (if the spec is right, this is a pipegen bug: please report "
                         "it)"))
     return out
+
+
+# cfn-lint's "'x' is not one of [...]" may list hundreds of values (every S3 action).
+_NOT_ONE_OF = re.compile(r"^'(?P<value>[^']*)' is not one of \[(?P<options>.*)\]$", re.S)
+_QUOTED = re.compile(r"^'(?P<value>[^']+)'")
+_MAX_OPTIONS = 12
+
+
+def shorten(message: str) -> tuple[str, str | None]:
+    """(the message with a long list of allowed values cut to a "did you mean", the value it
+    quotes first, or None)."""
+    quoted = _QUOTED.match(message)
+    m = _NOT_ONE_OF.match(message)
+    if m is None:
+        return message, quoted.group("value") if quoted else None
+    options = re.findall(r"'([^']*)'", m.group("options"))
+    if len(options) <= _MAX_OPTIONS:
+        return message, m.group("value")
+    close = difflib.get_close_matches(m.group("value"), options, n=3, cutoff=0.6)
+    tail = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return (f"'{m.group('value')}' is not one of the {len(options)} values allowed here"
+            f"{tail}", m.group("value"))
+
+
+def _deepest(data: Any, path: tuple) -> tuple:
+    """The longest prefix of path that exists in the spec."""
+    node = data
+    for i, part in enumerate(path):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return path[:i]
+    return path
+
+
+def _by_property(data: Any, path: tuple, tpath: tuple) -> tuple:
+    """The spec key under path named like the template property the finding is in (a
+    project's `description` for Resources.X.Properties.Description), else path."""
+    if len(tpath) < 4 or tpath[0] != "Resources" or tpath[2] != "Properties" or \
+            not isinstance(tpath[3], str):
+        return path
+    key = re.sub(r"(?<!^)(?=[A-Z])", "_", tpath[3]).lower()
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return path
+    return path + (key,) if isinstance(node, dict) and key in node else path
+
+
+def _narrowed(data: Any, path: tuple, quoted: str | None) -> tuple:
+    """The one spec value under path that the finding quotes (a mistyped IAM action in a
+    project's `permissions`), else path itself: cfn-lint names a template place, and a
+    resource's origin is often a whole spec node."""
+    if not quoted:
+        return path
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return path
+    want = quoted.lower()
+    hits = [p for p, v in _scalars(node, path) if isinstance(v, str) and (
+        v.lower() == want or v.lower().rpartition(":")[2] == want)]
+    return hits[0] if len(hits) == 1 else path
+
+
+def _scalars(node: Any, path: tuple):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _scalars(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _scalars(v, path + (i,))
+    else:
+        yield path, node

@@ -110,6 +110,7 @@ class ArtifactStore:
     regions: Any  # {REGION: {bucket, encryption}} or [{region, bucket, encryption}]
     grant_write: tuple[Any, ...] = ()  # the roles among them that may also write
     access_logs: dict[str, Any] | None = None  # {bucket, prefix} for a generated bucket
+    policy: tuple[Any, ...] = ()  # extra bucket-policy statements for a generated bucket
 
     @property
     def generated_bucket(self) -> bool:
@@ -164,6 +165,7 @@ class Pipeline:
     overrides: dict[str, Any]
     acknowledge: frozenset[str] = field(default_factory=frozenset)
     depends_on: tuple[str, ...] = ()  # DependsOn of the pipeline resource
+    rules: dict[str, Any] = field(default_factory=dict)  # CloudFormation Rules, as written
     # Declared parameters, conditions and mappings nothing uses (kept, with a warning).
     unused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 ROLE_GRANTS = ("iam:PassRole", "sts:AssumeRole")
 ADMIN_POLICY = re.compile(r":policy/(?:.*/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess"
-                          r"|[A-Za-z0-9]*FullAccess)$")
+                          r"|[A-Za-z0-9_]*FullAccess)$")
 WAIVERS = ("cfn-lint", "checkov")
 # Template keys whose values are IAM policies, trust policies or their attachments.
 POLICY_KEYS = {"Policies", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy",
@@ -68,8 +68,17 @@ def _wildcard_actions(ctx: BuildContext, statements: list, path: tuple) -> None:
             if isinstance(action, str) and has_wildcard(action):
                 ctx.error("PG383", f"the wildcard action '{action}' would grant every action "
                           "it matches, including those AWS adds later",
-                          path + (i, "actions", j), "list the actions the role needs "
-                          "(pipegen's roles are least privilege)")
+                          path + (i, "actions", j), _wildcard_hint(action))
+
+
+def _wildcard_hint(action: str) -> str:
+    """List the actions; a read-only family too large to list (every ec2:Describe*) is
+    covered by the service's AWS managed read-only policy, which `managed_policies` attaches."""
+    hint = "list the actions the role needs (pipegen's roles are least privilege)"
+    if action.partition(":")[2] in ("Describe*", "Get*", "List*"):
+        hint += ("; to allow every one of them, attach the service's AWS managed read-only "
+                 "policy with `managed_policies` (each role that takes `permissions` takes it)")
+    return hint
 
 
 def _role_grants(ctx: BuildContext, statements: list, path: tuple) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -488,18 +487,16 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
     if path == ("pipegen",):
         return [diag("PG206", f"spec version {json.dumps(inst)} is not supported; this pipegen "
                      "reads version 1", span, path, "write `pipegen: 1`")]
-    # An entry of a literal-only list (`inputs: [!Sub ...]`) is that key's value too.
-    key = last if isinstance(last, str) else path[-2] if (
-        isinstance(last, int) and len(path) >= 2 and path[-2] in LITERAL_KEYS) else None
-    if cfn.is_intrinsic(inst) and key is not None and path[:1] not in _FREE_FORM and not any(
+    key = _literal_key(path)
+    if cfn.is_intrinsic(inst) and key and path[:1] not in _FREE_FORM and not any(
             map(_is_intrinsic_schema, _alternatives(error.schema))):
         # One rule (SPEC.md): the key is literal because pipegen reads it; say why.
         from pipegen.intrinsic_keys import literal_reason
 
-        what = f"'{key}'" if key == last else f"an entry of '{key}'"
-        return [diag("PG207", f"{what} must be a literal value, not an intrinsic function: "
-                     f"{literal_reason(key, error.schema)}", span, path,
-                     _literal_hint(key, error.schema, inst))]
+        what = f"'{key}' must be a literal value, not an intrinsic function" if key == last \
+            else f"the entries of '{key}' must be literal values, not intrinsic functions"
+        return [diag("PG207", f"{what}: {literal_reason(key, error.schema)}", span, path,
+                     _literal_hint(key, error.schema))]
     if v == "oneOf" and not error.context:  # valid against more than one form
         return [diag("PG205", "this value fits more than one of the forms this key takes",
                      span, path, _description(error.schema))]
@@ -538,25 +535,30 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
                  _sentence(error.schema.get("description")))]
 
 
+def _literal_key(path: tuple) -> str | None:
+    """The spec key a value sits under: its own key, or the list's key for a list entry
+    (`outputs: [!Sub ...]` is refused as `outputs`, with the same reason as `output`)."""
+    if path and isinstance(path[-1], str):
+        return path[-1]
+    if len(path) >= 2 and isinstance(path[-1], int) and isinstance(path[-2], str):
+        return path[-2]
+    return None
+
+
 # Sections of CloudFormation's own text, whose keys are the user's names, not spec keys.
-_FREE_FORM = {("mappings",), ("parameters",), ("conditions",), ("tags",), ("variables",),
-              ("outputs",), ("resources",)}
+_FREE_FORM = {("mappings",), ("parameters",), ("conditions",), ("rules",), ("tags",),
+              ("variables",), ("outputs",), ("resources",)}
 
 
-def _literal_hint(key: str, schema: dict, written: Any = None) -> str:
+def _literal_hint(key: str, schema: dict) -> str:
     """What to write instead of an intrinsic in a literal-only key."""
     if key in ("name", "source_stage"):
         return "write the name itself; a name that must vary per stack goes in `pipeline_name`"
-    if key in ("output", "outputs", "inputs"):
-        # Templates often name artifacts `!Sub "${App}-Built"`; the literal part will do.
-        text = written.get("Fn::Sub") if isinstance(written, dict) else None
-        text = text[0] if isinstance(text, list) and text else text
-        plain = re.sub(r"\$\{[^}]*\}", "", text).strip("-_.") if isinstance(text, str) else ""
-        such = f" such as `{plain}`" if re.fullmatch(r"[A-Za-z0-9_-]{1,100}", plain) else ""
-        return (f"write an artifact name{such}: artifact names stay inside the pipeline, so "
-                "they need not vary per stack")
     if key == "when":
         return "declare the condition under `conditions:` and write its name here"
+    if key in ("output", "outputs", "inputs"):
+        return "write a fixed artifact name (such as `Built`): artifact names live inside one " \
+            "pipeline, so every stack deployed from the template can use the same one"
     words = _expected(_alternatives(schema))
     return f"write {words} here; choose between values per stack with `conditions:` and " \
         "`when:` instead" if words else "write a literal value"

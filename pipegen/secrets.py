@@ -125,9 +125,19 @@ def _plain_text(ctx, name: str, value: Any, path: tuple, params: dict) -> None:
     if found:
         ctx.error("PG331", f"environment variable '{name}' is plain text, and its value comes "
                   f"from {found}: the secret would be readable by anyone who can read the "
-                  "project or pipeline", path, HINT_SLOT)
+                  "project or pipeline", path, HINT_SLOT + _not_a_secret(found))
         return
     _looks_secret(ctx, name, value, path, "environment variable", HINT_SLOT)
+
+
+def _not_a_secret(found: str) -> str:
+    """For a no_echo parameter: the other way out, when the value is no secret at all (SageMaker
+    project templates declare the project's name and id no_echo, and name things with them)."""
+    if not found.startswith("the no_echo parameter "):
+        return ""
+    return (f"; or, if {found.removeprefix('the no_echo parameter ')} is not a secret (a name "
+            "that also names a pipeline, project or bucket is visible anyway), drop its "
+            "`no_echo`")
 
 
 def _no_slot(ctx, name: str, value: Any, path: tuple, what: str, params: dict) -> None:

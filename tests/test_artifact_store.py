@@ -66,6 +66,67 @@ def test_generated_bucket_settings(tmp_path, linter):
     lint_clean(linter, result)
 
 
+TRAIL_POLICY = """\
+    artifacts:
+      bucket:
+        policy:
+          - Sid: TrailWrites
+            Effect: Allow
+            Principal: {Service: cloudtrail.amazonaws.com}
+            Action: s3:PutObject
+            Resource: !Sub "${ArtifactBucket.Arn}/AWSLogs/${AWS::AccountId}/*"
+            Condition: {StringEquals: {s3:x-amz-acl: bucket-owner-full-control}}
+    """
+
+
+def test_bucket_policy_statements_follow_pipegens_own(tmp_path, linter):
+    # sagemaker-safe-deploy: a CloudTrail trail logs the S3 source's uploads into the bucket
+    result = compile_result(tmp_path, spec_from_parts(TRAIL_POLICY), linter)
+    document = resources(result)["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]
+    assert [st["Sid"] for st in document["Statement"]] == [
+        "DenyInsecureConnections", "TrailWrites"]
+    assert document["Statement"][1] == {
+        "Sid": "TrailWrites", "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+        "Resource": {"Fn::Sub": "${ArtifactBucket.Arn}/AWSLogs/${AWS::AccountId}/*"},
+        "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
+    lint_clean(linter, result)
+
+
+def test_a_second_policy_on_the_artifact_bucket_is_refused(tmp_path):
+    text = spec_from_parts("""\
+        resources:
+          TrailBucketPolicy:
+            Type: AWS::S3::BucketPolicy
+            Properties:
+              Bucket: !Ref ArtifactBucket
+              PolicyDocument:
+                Statement:
+                  - {Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com},
+                     Action: s3:GetBucketAcl, Resource: !GetAtt ArtifactBucket.Arn}
+        """)
+    assert error_tuples(tmp_path, text) == [(
+        "PG401", "resource 'TrailBucketPolicy' is a second policy for the artifact bucket, "
+        "whose policy pipegen writes (ArtifactBucketPolicy); a bucket has one policy, so one "
+        "would replace the other", "resources.TrailBucketPolicy",
+        line_of(text, "TrailBucketPolicy:"), 3,
+        "move its statements under `artifacts.bucket.policy`, and remove the resource")]
+
+
+def test_the_generated_policy_id_in_resources_points_at_bucket_policy(tmp_path):
+    text = spec_from_parts("""\
+        resources:
+          ArtifactBucketPolicy:
+            Type: AWS::S3::BucketPolicy
+            Properties: {Bucket: !Ref ArtifactBucket, PolicyDocument: {}}
+        """)
+    [found] = error_tuples(tmp_path, text)
+    assert found[0] == "PG401" and found[-1] == (
+        "the artifact bucket has one policy, and pipegen writes it: move this resource's "
+        "statements under `artifacts.bucket.policy` (with a generated bucket), and remove the "
+        "resource")
+
+
 def test_bucket_is_retained_by_default(tmp_path):
     result = compile_result(tmp_path, spec_from_parts(""))
     assert resources(result)["ArtifactBucket"]["DeletionPolicy"] == "Retain"

@@ -485,3 +485,148 @@ stages:
     assert (code, path) == ("PG208", "stages[0].actions[0].canary_analysis")
     assert "part of the spec language (SPEC.md section 5" in message
     assert "not support it yet" in message
+
+
+# --- class: CloudFormation Rules that check parameters before a stack is made
+
+RULES_TOP = """\
+rules:
+  RepositoryGiven:
+    RuleCondition: !Equals [!Ref Provider, CodeCommit]
+    Assertions:
+      - Assert: !Not [!Equals [!Ref Repo, ""]]
+        AssertDescription: Repo must be specified when Provider is CodeCommit
+"""
+
+
+def test_rules_check_parameters_with_condition_functions(tmp_path, linter):
+    # sam-codepipeline-cd validates its parameters with template Rules
+    r = compile_result(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}}
+""", parameters="  Provider: {type: String, default: CodeCommit}\n  Repo: {type: String}",
+        top="") + RULES_TOP, linter)
+    lint_clean(linter, r)
+    assert r.template["Rules"] == {"RepositoryGiven": {
+        "RuleCondition": {"Fn::Equals": [{"Ref": "Provider"}, "CodeCommit"]},
+        "Assertions": [{"Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Repo"}, ""]}]},
+                        "AssertDescription": "Repo must be specified when Provider is "
+                                             "CodeCommit"}]}}
+    assert not [w for w in r.warnings if w.code == "PG375"]  # the rule uses both parameters
+
+
+def test_a_rule_names_only_parameters(tmp_path):
+    from helpers import error_tuples
+
+    found = error_tuples(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}}
+""", parameters="  Provider: {type: String}\n  Repo: {type: String}") + RULES_TOP.replace(
+        "!Ref Repo", "!Ref Rep"))
+    assert [(f[0], f[1], f[2], f[-1]) for f in found] == [(
+        "PG306", "'Rep' is not a parameter of this spec; a rule checks parameters only",
+        "rules.RepositoryGiven.Assertions[0].Assert.Fn::Not[0].Fn::Equals[0].Ref",
+        "did you mean 'Repo'?")]
+
+
+def test_depends_on_what_the_pipeline_already_references(tmp_path, linter):
+    # stelligent-canonical: the pipeline DependsOn the Lambda function its actions invoke (W3005)
+    text = """\
+pipegen: 1
+name: canonical
+depends_on: [Dummy, Topic]
+sources:
+  - {name: App, provider: codecommit, repository: app, branch: main}
+stages:
+  - name: Commit
+    actions:
+      - {name: Check, type: invoke, provider: lambda, function: !Ref Dummy}
+resources:
+  Topic: {Type: AWS::SNS::Topic}
+  Dummy:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: {ZipFile: "exports.handler = async () => {};"}
+      Handler: index.handler
+      Role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/lambda"
+      Runtime: nodejs22.x
+"""
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    # the invoke names Dummy already: CloudFormation waits for it without DependsOn
+    assert r.template["Resources"]["Pipeline"]["DependsOn"] == ["Topic"]
+
+
+def test_depends_on_kept_beside_the_action_role_grant(tmp_path, linter):
+    # the grant that lets the pipeline assume its action roles used to replace `depends_on`
+    text = """\
+pipegen: 1
+name: deps
+depends_on: [Topic]
+sources:
+  - {name: App, provider: codecommit, repository: app, branch: main}
+stages:
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}, outputs: [Built]}
+  - name: Deploy
+    actions:
+      - name: Stack
+        type: deploy
+        provider: cloudformation
+        stack: app
+        template: Built::t.yml
+        deploy_role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cfn"
+        inputs: [Built]
+resources:
+  Topic: {Type: AWS::SNS::Topic}
+"""
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    assert r.template["Resources"]["Pipeline"]["DependsOn"] == [
+        "Topic", "PipelineAssumesActionRoles"]
+
+
+# --- class: a conditional stage's generated resources exist only under its condition
+
+def test_a_conditional_stage_makes_its_resources_conditional(tmp_path, linter):
+    # trek10-serverless / sam-codepipeline-cd: a production (or test) stage that exists only
+    # for one branch, whose project runs as a role named by a parameter left empty otherwise
+    r = compile_result(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}, outputs: [Built]}
+  - name: Test
+    when: HasTests
+    actions:
+      - name: Integration
+        type: test
+        inputs: [Built]
+        project:
+          buildspec: t.yml
+          service_role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TestRole}"
+      - name: Smoke
+        type: test
+        inputs: [Built]
+        project: {buildspec: smoke.yml}
+""", parameters="  TestRole: {type: String, default: ''}",
+        top="") + "conditions:\n  HasTests: !Not [!Equals [!Ref TestRole, '']]\n", linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    conditions = {k: v.get("Condition") for k, v in res.items()}
+    assert conditions["TestIntegrationProject"] == "HasTests"
+    # the inline project's own role is referenced by its project alone
+    assert conditions["TestSmokeProject"] == conditions["TestSmokeProjectRole"] == "HasTests"
+    assert conditions["BuildPackageProject"] is None
+    assert conditions["BuildPackageProjectRole"] is None
+    # the pipeline role may start the test builds only where the stage exists
+    policy = res["PipelineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    conditional = [s["Fn::If"] for s in policy if "Fn::If" in s]
+    assert [(c[0], c[1]["Action"], c[2]) for c in conditional] == [
+        ("HasTests", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+         {"Ref": "AWS::NoValue"})]
+    assert {json.dumps(x, sort_keys=True) for x in conditional[0][1]["Resource"]} == {
+        json.dumps({"Fn::GetAtt": ["TestIntegrationProject", "Arn"]}, sort_keys=True),
+        json.dumps({"Fn::GetAtt": ["TestSmokeProject", "Arn"]}, sort_keys=True)}

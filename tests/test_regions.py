@@ -71,8 +71,9 @@ def test_region_without_a_store_is_an_error(tmp_path):
         "PG356", "action 'D0' runs in eu-central-1, which has no artifact store",
         "stages[0].actions[0].region", 21, 17,
         "add `artifacts: {regions: {eu-central-1: {bucket: ...}}}` (regions with a store: "
-        "eu-west-1, us-west-2, ap-south-1); use `!Ref AWS::Region` for the pipeline's own "
-        "region")]
+        "eu-west-1, us-west-2, ap-south-1); if eu-central-1 is where the pipeline itself is "
+        "deployed (its home region, which a template cannot know), write `region: !Ref "
+        "AWS::Region` instead")]
 
 
 def test_intrinsic_region_needs_a_store_under_the_same_intrinsic(tmp_path):

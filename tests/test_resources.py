@@ -135,7 +135,7 @@ def test_lint_findings_in_resources_point_at_the_key_the_spec_wrote(tmp_path, li
         compile_result(tmp_path, text, linter)
     [d] = caught.value.diagnostics
     assert d.code == "PG501"
-    # `resources:` are copied as written: the finding's own key is in the spec.
+    # the same path inside the resource as in the template (the mistyped property)
     assert d.path == ("resources", "Topic", "Properties", "DisplayNam")
     assert d.span.line == line_of(text, "Properties: {DisplayNam: x}")
 
@@ -239,6 +239,17 @@ def test_wildcard_action_in_permissions(tmp_path, where):
         "list the actions the role needs (pipegen's roles are least privilege)")]
 
 
+def test_a_read_only_wildcard_is_pointed_at_a_managed_policy(tmp_path):
+    # ecs-bg-codedeploy's CloudFormation role grants ec2:Describe*: too many to list by hand
+    text = spec_from_parts(
+        "role: {permissions: [{actions: ['ec2:Describe*'], resources: ['*']}]}\n")
+    [found] = error_tuples(tmp_path, text)
+    assert found[0] == "PG383" and found[-1] == (
+        "list the actions the role needs (pipegen's roles are least privilege); to allow every "
+        "one of them, attach the service's AWS managed read-only policy with `managed_policies` "
+        "(each role that takes `permissions` takes it)")
+
+
 def test_transform_for_sam_resources(tmp_path, linter):
     text = spec_from_parts("""\
         transform: AWS::Serverless-2016-10-31
@@ -324,3 +335,14 @@ def test_a_metadata_override_keeps_the_waiver_of_kept_declarations(tmp_path, lin
     metadata = result.template["Metadata"]
     assert metadata["cfn-lint"] == {"config": {"ignore_checks": ["W2001"]}}
     assert "AWS::CloudFormation::Interface" in metadata
+
+
+@pytest.mark.parametrize("policy", ["AmazonECS_FullAccess", "AWSLambda_FullAccess",
+                                    "AWSCodeDeployFullAccess"])
+def test_full_access_managed_policies_are_flagged(tmp_path, policy):
+    # ecs-bg-codedeploy attaches AmazonECS_FullAccess and AWSLambda_FullAccess (an underscore
+    # before FullAccess) to its CloudFormation role
+    text = spec_from_parts(f"role: {{managed_policies: [arn:aws:iam::aws:policy/{policy}]}}\n")
+    result = compile_result(tmp_path, text)
+    assert [(w.code, w.message) for w in result.warnings if w.code == "PG395"] == [
+        ("PG395", f"the managed policy {policy} gives the role administrator-level access")]

@@ -35,18 +35,6 @@ spec.yaml:7:5: error PG201 unknown key 'when'
 choose the repository or branch, and a different provider needs a spec of its own (compile \
 one spec per choice)
 """),
-    # Templates name artifacts `!Sub "${App}-Built"`; the entry of a literal-only list says
-    # why it is literal, like the key itself would, and offers the literal part.
-    "intrinsic-artifact-name-in-a-list": (
-        "        outputs: [Built]", '        outputs: [!Sub "${AWS::StackName}-Built"]', """\
-spec.yaml:14:19: error PG207 an entry of 'outputs' must be a literal value, not an intrinsic \
-function: artifact names are checked for flow before anything is emitted
-  (stages[0].actions[0].outputs[0])
-             outputs: [!Sub "${AWS::StackName}-Built"]
-                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-  hint: write an artifact name such as `Built`: artifact names stay inside the pipeline, so \
-they need not vary per stack
-"""),
     # The explicit store forms of `secrets`, written where CodeBuild's own list would take
     # them (a spec copied from a template's EnvironmentVariables with PARAMETER_STORE).
     "store-value-in-environment-variables": (
@@ -264,7 +252,7 @@ name or an intrinsic function
        bucket: My_Bucket
                ^^^^^^^^^
   hint: `generated` (default), the name of an existing bucket in the same account and region, \
-or {name, retain, expire_after} for a generated one
+or {name, retain, expire_after, access_logs, policy} for a generated one
 """),
     "bucket-anyof-type": ("name: demo\n", "name: demo\nartifacts:\n  bucket: 3\n", """\
 spec.yaml:4:11: error PG203 expected 'generated', an S3 bucket name, an intrinsic function or a \
@@ -273,7 +261,7 @@ mapping, got an integer
        bucket: 3
                ^
   hint: `generated` (default), the name of an existing bucket in the same account and region, \
-or {name, retain, expire_after} for a generated one
+or {name, retain, expire_after, access_logs, policy} for a generated one
 """),
     "bucket-anyof-mapping": ("name: demo\n",
                              "name: demo\nartifacts:\n  bucket: {name: acme-ci, retian: true}\n",
@@ -359,6 +347,19 @@ selects the action type (or pipeline type), and so which keys apply
                    ^^^^^^^^^^^^^^^
   hint: write one of build, test, approval, invoke, deploy here; choose between values per \
 stack with `conditions:` and `when:` instead
+"""),
+    # cfn-templates-static-website names artifacts by `!Ref AWS::StackName`: a list entry is
+    # refused with the same reason as `output`, not as a malformed name.
+    "intrinsic-artifact-name-in-a-list": (
+        "        outputs: [Built]",
+        "        outputs: [!Join [-, [Built, !Ref AWS::StackName]]]", """\
+spec.yaml:14:19: error PG207 the entries of 'outputs' must be literal values, not intrinsic \
+functions: artifact names are checked for flow before anything is emitted
+  (stages[0].actions[0].outputs[0])
+             outputs: [!Join [-, [Built, !Ref AWS::StackName]]]
+                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  hint: write a fixed artifact name (such as `Built`): artifact names live inside one \
+pipeline, so every stack deployed from the template can use the same one
 """),
     "version": ("pipegen: 1", "pipegen: 2", """\
 spec.yaml:1:10: error PG206 spec version 2 is not supported; this pipegen reads version 1

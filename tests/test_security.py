@@ -259,6 +259,10 @@ def test_a_secret_in_a_plain_text_variable_points_at_secrets(tmp_path):
         ("PG331", "stages[0].actions[0].project.environment.SIGNING"),
         ("PG331", "stages[0].actions[0].environment_variables.DB")]
     assert all("`secrets:`" in hint for _, _, hint in errors)
+    # a no_echo parameter may be no secret at all (sagemaker-codestar's project name)
+    assert [hint.endswith("; or, if 'DbPassword' is not a secret (a name that also names a "
+                          "pipeline, project or bucket is visible anyway), drop its `no_echo`")
+            for _, _, hint in errors] == [False, True]
 
 
 def test_secrets_where_no_slot_exists_warn(write_spec):

@@ -28,6 +28,12 @@ GAPS: dict[str, dict[str, str]] = {
         "stage Production action ExecuteChangeSet: configuration keys not written: "
         "['RoleArn']": "as above",
     },
+    "beanstalk-cross-account": {
+        "stage deploy action deployToBeanstalk: region 'eu-west-2' != '<intrinsic>'":
+            "the original names the region it is deployed in (eu-west-2) on a cross-account "
+            "action; a template cannot know its home region, so a literal region needs a "
+            "store in artifacts.regions (PG356) and the spec writes `!Ref AWS::Region`",
+    },
     "nested-cfn": {
         "stage Production action CreateProdChangeSet: 1 outputs != 0":
             "the steps of `mode: change-set` pass no artifact between them (the original "
@@ -56,7 +62,7 @@ GAPS: dict[str, dict[str, str]] = {
 
 def test_the_corpus_is_large_and_varied():
     repos = {json.loads((HERE / c / "origin.json").read_text())["repo"] for c in CASES}
-    assert len(CASES) >= 15 and len(repos) >= 14
+    assert len(CASES) >= 25 and len(repos) >= 21
     for case in CASES:
         origin = json.loads((HERE / case / "origin.json").read_text())
         assert set(origin) == {"repo", "path", "commit"} and len(origin["commit"]) == 40
