@@ -41,14 +41,14 @@ BROKEN = {
     "samfarm": "the original's resources carry a Description key, which CloudFormation "
                "refuses (E3001)",
 }
-# Originals a spec cannot hold (PG706), with the reason.
-REFUSED = {
-    "sam-codepipeline-cd": "the source stage chooses between two sources with !If",
-}
+# Originals a spec cannot hold (PG706), with the reason (none left: the last two pick their
+# source with !If, and import with --choose, in CHOOSE).
+REFUSED: dict[str, str] = {}
 # Originals whose source stage picks its provider with !If: imported with `--choose` (one spec
 # per choice; the committed one is for this choice).
 CHOOSE = {
     "identitycenter": {"IsCodeConnectionSource": True},
+    "sam-codepipeline-cd": {"UseCodeCommit": False},
 }
 # Originals pipegen cannot read at all, with the code of the located error and the reason.
 UNREADABLE = {
@@ -152,8 +152,9 @@ def _compiled_props(spec: Path) -> dict:
     return compile_spec(spec).template["Resources"]["Pipeline"]["Properties"]
 
 
-@pytest.mark.parametrize("slug", sorted(REFUSED))
+@pytest.mark.parametrize("slug", sorted({**REFUSED, **CHOOSE}))
 def test_templates_a_spec_cannot_hold_are_refused_with_a_located_error(slug):
+    """Refused as they are; a CHOOSE original, without a choice, says how to choose."""
     original = _original(slug)
     if original is None:
         pytest.skip("the public originals are not on this machine")
@@ -163,6 +164,8 @@ def test_templates_a_spec_cannot_hold_are_refused_with_a_located_error(slug):
         import_pipelines(load(original))
     assert [d.code for d in e.value.diagnostics] == ["PG706"]
     assert e.value.diagnostics[0].span is not None
+    for condition in CHOOSE.get(slug, {}):
+        assert f"`pipegen import --choose {condition}=true`" in e.value.diagnostics[0].hint
 
 
 @pytest.mark.parametrize("slug", sorted(UNREADABLE))
