@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipegen import (
     build,
+    cfn,
     conditional,
     emit,
     loader,
@@ -87,10 +88,34 @@ def _validate(loaded: Loaded) -> None:
         raise
 
 
+# CloudFormation's own text, where AWS::NoValue is CloudFormation's to resolve.
+_RAW_SECTIONS = ("resources", "outputs", "overrides", "conditions", "mappings", "parameters")
+
+
+def omit_no_value(data: Any) -> Any:
+    """The spec with every key whose whole value is `!Ref AWS::NoValue` left out, as
+    CloudFormation leaves out such a property: an optional key falls back to its default
+    (`role: !Ref AWS::NoValue` is a generated role), a required one is reported missing.
+    Lists keep their entries (CloudFormation drops them where the list is written), and so
+    do `!If` branches; the raw CloudFormation sections are CloudFormation's."""
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict) and not cfn.is_intrinsic(node):
+            return {k: walk(v) for k, v in node.items() if v != cfn.NO_VALUE}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    if not isinstance(data, dict):
+        return data
+    return {k: v if k in _RAW_SECTIONS else walk(v) for k, v in data.items()
+            if v != cfn.NO_VALUE}
+
+
 def compile_spec(path: Path | str, fmt: str = "json", linter: Linter | None = None) -> Compiled:
     """Compile one spec file; lint it when a linter is given. Raises SpecError."""
     path = Path(path)
     loaded = loader.load_file(path)
+    loaded.data = omit_no_value(loaded.data)
     try:
         result = _compile(path, loaded, fmt, linter)
     except SpecError as e:

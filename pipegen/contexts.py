@@ -121,6 +121,40 @@ def artifact_of(value: Any) -> str | None:
     return None if "${" in artifact else artifact
 
 
+def path_after_artifact(value: Any) -> Any:
+    """The path part of an `ARTIFACT::path` value whose artifact_of() is known, keeping its
+    intrinsic: `!Sub "Built::${Env}/taskdef.json"` -> `!Sub "${Env}/taskdef.json"` (for keys
+    CodePipeline takes as an artifact and a path apart)."""
+    if isinstance(value, str):
+        return value.split("::", 1)[1] if "::" in value else value
+    if not cfn.is_intrinsic(value):
+        return value
+    (fn, arg), = value.items()
+    if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+        return {fn: [arg[0], *(b if b in ("", {"Ref": "AWS::NoValue"}) else
+                               path_after_artifact(b) for b in arg[1:])]}
+    if fn == "Fn::Sub":
+        if isinstance(arg, str):
+            rest = arg.split("::", 1)[1]
+            return {fn: rest} if "${" in rest else rest
+        return {fn: [arg[0].split("::", 1)[1], *arg[1:]]}
+    if fn == "Fn::Join":
+        delimiter, parts = arg
+        flat: list = []
+        for i, part in enumerate(parts):
+            flat += ([delimiter] if i and delimiter else []) + [part]
+        merged: list = []
+        for part in flat:  # adjacent literals as one, so the head holds "ARTIFACT::"
+            if merged and isinstance(part, str) and isinstance(merged[-1], str):
+                merged[-1] += part
+            else:
+                merged.append(part)
+        merged[0] = merged[0].split("::", 1)[1]
+        merged = [p for p in merged if p != ""]
+        return merged[0] if len(merged) == 1 else {fn: ["", merged]}
+    return value
+
+
 def _literal_head(args: Any) -> str | None:
     """The literal text a `Fn::Join` starts with: its leading literal parts, joined, and the
     delimiter after them when an intrinsic part follows (what CloudFormation would write)."""

@@ -448,7 +448,7 @@ def _emit_pipeline(ctx: EmitContext, stages: list) -> None:
     if pl.pipeline_name is not None:
         kwargs["Name"] = cfn.value(pl.pipeline_name)
     if pl.restart_on_update is not None:
-        kwargs["RestartExecutionOnUpdate"] = pl.restart_on_update
+        kwargs["RestartExecutionOnUpdate"] = cfn.value(pl.restart_on_update)
     if pl.variables:
         kwargs["Variables"] = [
             codepipeline.VariableDeclaration(

@@ -260,8 +260,9 @@ CODES: dict[str, Code] = {
                   "of your own under `resources:`.", phase="emit"),
     "PG331": Code("secret in a plain-text variable", "A Secrets Manager dynamic reference or a "
                   "`no_echo` parameter is the value of a plain-text environment variable (a "
-                  "CodeBuild project's `environment`, an action's `environment_variables`): "
-                  "anyone who can read the project or the pipeline reads the secret.",
+                  "CodeBuild project's `environment`, an action's `environment_variables`) or "
+                  "part of a Commands action's command: anyone who can read the project or the "
+                  "pipeline reads the secret.",
                   "environment_variables: {TOKEN: '{{resolve:secretsmanager:ci:SecretString:t}}'}",
                   "Move it under `secrets:` (a Secrets Manager ARN, or `{parameter_store: "
                   "NAME}`): the build reads it at run time."),

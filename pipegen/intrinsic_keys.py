@@ -72,6 +72,12 @@ LITERAL_REASONS: dict[str, str] = {
     "after": "it names actions of the same stage, to compute RunOrder",
     "run_order": "pipegen checks it against `after:` and artifact flow",
     "identifier": "it names the CODEBUILD_<identifier> environment variable",
+    "output_variables": "they name the variables later actions read as #{namespace.NAME}",
+    "actions": "pipegen checks IAM actions for wildcards and administrator grants (least "
+               "privilege) before emitting",
+    "depends_on": "DependsOn names logical ids, which CloudFormation reads as plain text",
+    "description": "it becomes the template's Description, which CloudFormation takes as "
+                   "plain text only",
 }
 
 
@@ -274,7 +280,9 @@ def markdown() -> str:
         "policy resource, pipegen widens that resource to the narrowest pattern that still",
         "matches (each reference becomes `*`) and warns (PG384): a policy never contains `#{`.",
         "Durations given as intrinsics resolve in the CloudFormation property's own unit (days",
-        "for `expire_after`, minutes for timeouts).",
+        "for `expire_after`, minutes for timeouts and waits). pipegen's own words (`generated`,",
+        "`aws-managed`) decide what it creates, so they cannot sit inside an intrinsic (PG240);",
+        "`!Ref AWS::NoValue` in an optional key leaves it to AWS's default.",
         "",
         "| key | intrinsics | `#{ns.var}` | literal because |",
         "|---|---|---|---|",

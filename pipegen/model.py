@@ -148,7 +148,7 @@ class Pipeline:
     description: str | None
     type: str  # v1 | v2
     execution_mode: str
-    restart_on_update: bool | None
+    restart_on_update: Any  # true, false, an intrinsic, or None
     transform: str | None
     tags: dict[str, Any]
     parameters: dict[str, dict[str, Any]]

@@ -287,6 +287,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
                                "use 1 to 100 letters, digits, '-' or '_' (no '.')"),
     "^[A-Za-z0-9@_-]{1,100}$": ("namespace", "use 1 to 100 letters, digits, '@', '_' or '-'"),
     "^[0-9]+(s|m|h|d)$": ("duration", "write a whole number with a unit: 90s, 10m, 2h or 3d"),
+    "^[0-9]{1,3}%$": ("percentage", 'write a whole percentage in quotes, e.g. "25%"'),
     "^BUILD_[A-Z0-9_]+$": ("CodeBuild compute type",
                            "raw compute types start with BUILD_, e.g. BUILD_GENERAL1_SMALL"),
     "^https?://\\S+$": ("web address", "write a full address starting with https:// or http://"),
@@ -480,6 +481,11 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
         short = "!" + intrinsic.removeprefix("Fn::")
         return [diag("PG371", f"{short} takes {usage}", loaded.span(at), at,
                      f"for example: {example}" if example else None)]
+    if at != path and _literal_key(at) and at[:1] not in _FREE_FORM:
+        # A well-formed intrinsic (its arguments passed above) checked as a mapping
+        # (`strategy: !If [...]`): the key takes no intrinsic, so say that, not what the
+        # mapping form wants.
+        return [_literal_only(_literal_key(at), at, loaded.span(at), None)]
     if v in ("unevaluatedProperties", "additionalProperties"):
         return _unknown_keys(error, loaded)
     if v == "required":
@@ -490,13 +496,7 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
     key = _literal_key(path)
     if cfn.is_intrinsic(inst) and key and path[:1] not in _FREE_FORM and not any(
             map(_is_intrinsic_schema, _alternatives(error.schema))):
-        # One rule (SPEC.md): the key is literal because pipegen reads it; say why.
-        from pipegen.intrinsic_keys import literal_reason
-
-        what = f"'{key}' must be a literal value, not an intrinsic function" if key == last \
-            else f"the entries of '{key}' must be literal values, not intrinsic functions"
-        return [diag("PG207", f"{what}: {literal_reason(key, error.schema)}", span, path,
-                     _literal_hint(key, error.schema))]
+        return [_literal_only(key, path, span, error.schema)]
     if v == "oneOf" and not error.context:  # valid against more than one form
         return [diag("PG205", "this value fits more than one of the forms this key takes",
                      span, path, _description(error.schema))]
@@ -535,6 +535,20 @@ def _diagnose(error: jsonschema.ValidationError, loaded: Loaded) -> list[Diagnos
                  _sentence(error.schema.get("description")))]
 
 
+def _literal_only(key: str, path: tuple, span, schema: dict | None) -> Diagnostic:
+    """PG207: one rule (SPEC.md), the key is literal because pipegen reads it; say why."""
+    from pipegen.intrinsic_keys import literal_reason
+
+    what = f"'{key}' must be a literal value, not an intrinsic function" if key == path[-1] \
+        else f"the entries of '{key}' must be literal values, not intrinsic functions"
+    # A strategy's settings are read with it: they decide the steps and resources emitted
+    # (said when the setting's own kind gives no more precise reason).
+    reason = literal_reason(key, schema)
+    if "strategy" in path[:-1] and reason == literal_reason(""):
+        reason = literal_reason("strategy")
+    return diag("PG207", f"{what}: {reason}", span, path, _literal_hint(key, schema or {}))
+
+
 def _literal_key(path: tuple) -> str | None:
     """The spec key a value sits under: its own key, or the list's key for a list entry
     (`outputs: [!Sub ...]` is refused as `outputs`, with the same reason as `output`)."""
@@ -559,6 +573,9 @@ def _literal_hint(key: str, schema: dict) -> str:
     if key in ("output", "outputs", "inputs"):
         return "write a fixed artifact name (such as `Built`): artifact names live inside one " \
             "pipeline, so every stack deployed from the template can use the same one"
+    if key == "strategy":
+        return "write the strategy itself (`blue-green`, `{canary: {...}}`); to deploy one way " \
+            "per stack, write one action per strategy, each with `when:` and its condition"
     words = _expected(_alternatives(schema))
     return f"write {words} here; choose between values per stack with `conditions:` and " \
         "`when:` instead" if words else "write a literal value"
@@ -744,8 +761,11 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
     # explained against the form alone, as if the key took no intrinsic.
     forms = [i for i, b in enumerate(branches)
              if not any(map(_is_intrinsic_schema, _alternatives(b)))]
+    # A boolean too: `yes` in a key that takes true, false or an intrinsic is explained as
+    # for a boolean key (YAML 1.2: `yes` is a string).
     if len(branches) == 2 and len(forms) == 1 and not cfn.is_intrinsic(inst) and (
-            "$ref" in branches[forms[0]] or "pattern" in branches[forms[0]]):
+            "$ref" in branches[forms[0]] or "pattern" in branches[forms[0]]
+            or branches[forms[0]].get("type") == "boolean"):
         inner = [e for e in error.context if e.relative_schema_path[0] == forms[0]]
         found = [d for e in sorted(inner, key=_error_order) for d in _diagnose(e, loaded)]
         if found:
@@ -761,6 +781,16 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
         for i, b in ordered:
             b = _resolve(b)
             if b.get("type") == "object" and not _is_intrinsic_schema(b):
+                inner = [e for e in error.context if e.relative_schema_path[0] == i]
+                found = [d for e in sorted(inner, key=_error_order)
+                         for d in _diagnose(e, loaded)]
+                if found:
+                    return found
+    if isinstance(inst, list):
+        # A list: explain against the list alternative, at the entries that are wrong (not
+        # "expected a list, got a list").
+        for i, b in enumerate(branches):
+            if _resolve(b).get("type") == "array":
                 inner = [e for e in error.context if e.relative_schema_path[0] == i]
                 found = [d for e in sorted(inner, key=_error_order)
                          for d in _diagnose(e, loaded)]

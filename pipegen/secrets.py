@@ -5,8 +5,9 @@ Rules (SPEC.md section 1, docs/iam.md "Secrets"):
 - PG331 (error): a Secrets Manager dynamic reference (`{{resolve:secretsmanager:...}}`,
   `{{resolve:ssm-secure:...}}`) or a `!Ref` to a `no_echo` parameter in a plain-text
   environment variable (a CodeBuild project's `environment`, an action's
-  `environment_variables`): the value would be visible to anyone who can read the project or
-  the pipeline. CodeBuild and the Commands action have a secret slot: `secrets:`.
+  `environment_variables`) or in a Commands action's command: the value would be visible to
+  anyone who can read the project or the pipeline. CodeBuild and the Commands action have a
+  secret slot: `secrets:`.
 - PG397 (warning): the same in `parameter_overrides`, `user_parameters` or pipeline
   `variables`, which have no secret slot: CodePipeline shows them in the console and its API.
   The deployed template or function should resolve the secret itself.
@@ -107,6 +108,9 @@ def check(ctx: BuildContext) -> None:
                          "parameter override", params)
             if "user_parameters" in a:
                 _user_parameters(ctx, a["user_parameters"], path + ("user_parameters",), params)
+            commands = a.get("commands") if a.get("provider") == "commands" else None
+            for i, command in enumerate(commands if isinstance(commands, list) else []):
+                _command(ctx, i, command, path + ("commands", i), params)
     for name, var in (ctx.data.get("variables") or {}).items():
         if isinstance(var, dict) and "default" in var:
             _no_slot(ctx, name, var["default"], ("variables", name, "default"),
@@ -128,6 +132,16 @@ def _plain_text(ctx, name: str, value: Any, path: tuple, params: dict) -> None:
                   "project or pipeline", path, HINT_SLOT + _not_a_secret(found))
         return
     _looks_secret(ctx, name, value, path, "environment variable", HINT_SLOT)
+
+
+def _command(ctx, index: int, command: Any, path: tuple, params: dict) -> None:
+    """A Commands action's command is part of the pipeline's definition, in plain text."""
+    found = secret_ref(command, params)
+    if found:
+        ctx.error("PG331", f"command {index + 1} is plain text in the pipeline's definition, and "
+                  f"it takes a value from {found}: the secret would be readable by anyone who "
+                  "can read the pipeline", path, "name the secret under `secrets:` and let the "
+                  "command read it from the environment (`$TOKEN`)" + _not_a_secret(found))
 
 
 def _not_a_secret(found: str) -> str:

@@ -642,3 +642,36 @@ spec.yaml:20:18: error PG205 'TOKEN' takes at most 1 entry
                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
   hint: name one store: {secrets_manager: X} or {parameter_store: X}
 """
+
+
+def test_commands_built_with_intrinsics(write_spec):
+    # Commands and output files take intrinsics (CloudFormation's Commands is a list of
+    # strings); a secret in one is refused, as in a plain-text variable (PG331).
+    head = with_parameters("Site", head=TWO_SOURCES_HEAD)
+    t = compile_stages(write_spec, """\
+      - name: Build
+        actions:
+          - name: Sync
+            type: build
+            provider: commands
+            inputs: [AppSource]
+            commands: [npm ci, !Sub "aws s3 sync dist s3://${Site}/"]
+            outputs: [Dist]
+            files: [!Sub "dist/${Site}/**"]
+    """, head)
+    sync = action(t, "Sync")
+    assert sync["Commands"] == ["npm ci", {"Fn::Sub": "aws s3 sync dist s3://${Site}/"}]
+    assert sync["OutputArtifacts"] == [{"Files": [{"Fn::Sub": "dist/${Site}/**"}],
+                                        "Name": "Dist"}]
+    head = head.replace("  Site: {type: String}\n", "  Site: {type: String, no_echo: true}\n")
+    text = error_report(write_spec, """\
+      - name: Build
+        actions:
+          - name: Sync
+            type: build
+            provider: commands
+            inputs: [AppSource]
+            commands: [npm ci, !Sub "deploy --token ${Site}"]
+    """, head)
+    assert "error PG331 command 2 is plain text in the pipeline's definition, and it takes a " \
+        "value from the no_echo parameter 'Site'" in text

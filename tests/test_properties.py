@@ -183,7 +183,7 @@ INTRINSICS = st.one_of(
 )
 
 
-@settings(CI, max_examples=150)
+@settings(CI, max_examples=100)
 @given(valid_specs(), st.data())
 def test_intrinsics_in_any_value_compile_or_are_located(spec, draw):
     # Any value of a valid spec replaced by an intrinsic (of any family, naming what the spec

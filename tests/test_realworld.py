@@ -811,3 +811,185 @@ def test_a_conditional_stage_makes_its_resources_conditional(tmp_path, linter):
     assert {json.dumps(x, sort_keys=True) for x in conditional[0][1]["Resource"]} == {
         json.dumps({"Fn::GetAtt": ["TestIntegrationProject", "Arn"]}, sort_keys=True),
         json.dumps({"Fn::GetAtt": ["TestSmokeProject", "Arn"]}, sort_keys=True)}
+
+
+def test_ecs_and_device_farm_waits_from_parameters(tmp_path):
+    # TerminationWaitTimeInMinutes and JobTimeoutMinutes from a parameter (minutes); the ECS
+    # one crashed (PG901) once the key took intrinsics, as troposphere checks integers.
+    from conftest import SAMPLES
+
+    ecs = (SAMPLES / "deploy-ecs-blue-green.yaml").read_text().replace(
+        "        ready: 1h\n", "        ready: 1h\n        terminate_blue: !Ref KeepMinutes\n"
+    ).replace("sources:\n", "parameters: {KeepMinutes: {type: Number}}\nsources:\n", 1)
+    t = compile_result(tmp_path, ecs).template
+    config = t["Resources"]["DeployApiDeploymentGroup"]["Properties"][
+        "BlueGreenDeploymentConfiguration"]
+    assert config["TerminateBlueInstancesOnDeploymentSuccess"] == {
+        "Action": "TERMINATE", "TerminationWaitTimeInMinutes": {"Ref": "KeepMinutes"}}
+    farm = (SAMPLES / "test-devicefarm.yaml").read_text().replace(
+        "job_timeout: 30m", "job_timeout: !Ref JobMinutes").replace(
+        "sources:\n", "parameters: {JobMinutes: {type: Number}}\nsources:\n", 1)
+    t = compile_result(tmp_path, farm).template
+    assert action(t, "Appium")["Configuration"]["JobTimeoutMinutes"] == {"Ref": "JobMinutes"}
+
+
+def test_network_ids_are_checked_where_they_are_written(tmp_path):
+    # SPEC.md's own example (`vpc-0abc`, `subnet-1`, `sg-1`) failed only in the lint gate,
+    # located at the project; the ids are checked like other literal shapes, each at its
+    # value, and a wrong entry of a list is named (not "expected a list, got a list").
+    from helpers import error_tuples
+
+    text = spec("""\
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          buildspec: buildspec.yml
+          vpc: {id: vpc-0abc, subnets: [subnet-0abc1234, subnet-1], security_groups: [sg-1]}
+          file_systems: [{id: fs-0abc, mount: /mnt/efs, identifier: efs1}]
+""")
+    found = [(code, message, path, hint) for code, message, path, *_, hint in
+             error_tuples(tmp_path, text)]
+    project = "stages[0].actions[0].project."
+    assert found == [
+        ("PG205", '"vpc-0abc" is not a valid VPC id', project + "vpc.id",
+         "vpc- and 8 or 17 hexadecimal digits, e.g. vpc-0123456789abcdef0"),
+        ("PG205", '"subnet-1" is not a valid subnet id', project + "vpc.subnets[1]",
+         "subnet- and 8 or 17 hexadecimal digits, e.g. subnet-0123456789abcdef0"),
+        ("PG205", '"sg-1" is not a valid security group id', project + "vpc.security_groups[0]",
+         "sg- and 8 or 17 hexadecimal digits, e.g. sg-0123456789abcdef0"),
+        ("PG205", '"fs-0abc" is not a valid EFS file system id', project + "file_systems[0].id",
+         "fs- and 8 or 17 hexadecimal digits, e.g. fs-0123456789abcdef0")]
+
+
+def test_ecs_files_with_an_intrinsic_path(tmp_path, linter):
+    # SPEC.md: in ARTIFACT::path the path may be an intrinsic. ECS blue/green takes the
+    # artifact and the path apart (TaskDefinitionTemplateArtifact / ...Path): the artifact is
+    # read from the literal head of a !Sub, !Join or !If, the path keeps the intrinsic.
+    from conftest import SAMPLES
+
+    text = (SAMPLES / "deploy-ecs-blue-green.yaml").read_text().replace(
+        "task_definition: AppSource::deploy/taskdef.json",
+        'task_definition: !If [IsProd, AppSource::deploy/taskdef.json, '
+        '!Sub "AppSource::deploy/${Env}/taskdef.json"]').replace(
+        "appspec: AppSource::deploy/appspec.yaml",
+        'appspec: !Join ["::", [AppSource, !Sub "deploy/${Env}/appspec.yaml"]]').replace(
+        "sources:\n", "parameters: {Env: {type: String}}\n"
+        "conditions: {IsProd: !Equals [!Ref Env, prod]}\nsources:\n", 1)
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    config = action(r.template, "Api")["Configuration"]
+    assert config["TaskDefinitionTemplateArtifact"] == "AppSource"
+    assert config["TaskDefinitionTemplatePath"] == {"Fn::If": [
+        "IsProd", "deploy/taskdef.json", {"Fn::Sub": "deploy/${Env}/taskdef.json"}]}
+    assert config["AppSpecTemplateArtifact"] == "AppSource"
+    assert config["AppSpecTemplatePath"] == {"Fn::Sub": "deploy/${Env}/appspec.yaml"}
+
+
+def test_restart_on_update_chosen_by_a_condition(tmp_path):
+    # RestartExecutionOnUpdate is a Boolean CloudFormation takes from !If; `yes` is still
+    # explained as for a boolean key.
+    from helpers import error_tuples
+
+    text = spec(APPROVE, top="restart_on_update: !If [IsProd, false, true]\n").replace(
+        "stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n", 1)
+    props = compile_result(tmp_path, text).template["Resources"]["Pipeline"]["Properties"]
+    assert props["RestartExecutionOnUpdate"] == {"Fn::If": ["IsProd", False, True]}
+    [(code, message, *_)] = error_tuples(tmp_path, spec(APPROVE, top="restart_on_update: yes\n"))
+    assert (code, message) == ("PG203", "expected true or false, got a string")
+
+
+def test_strategy_chosen_by_an_intrinsic_is_one_explained_error(tmp_path):
+    # `strategy: !If [...]` was checked as the strategy's mapping form ("expected a mapping",
+    # "key 'Fn::If' is not one of ..."); a strategy's settings were refused with the generic
+    # reason. Both now say why a strategy is literal, once, where it is written.
+    from helpers import error_tuples
+
+    text = spec("""\
+  - name: Deploy
+    actions:
+      - name: Web
+        type: deploy
+        provider: codedeploy
+        application: web
+        deployment_group: web-bg
+        targets: {autoscaling_groups: [web-asg]}
+        load_balancer: {target_group: web-tg}
+        strategy: !If [IsProd, blue-green, all-at-once]
+      - name: Hosts
+        type: deploy
+        provider: codedeploy
+        application: hosts
+        deployment_group: hosts
+        targets: {ec2_tags: {Role: web}}
+        load_balancer: {target_group: web-tg}
+        strategy: {rolling: {batch: !Ref Env}}
+""").replace("stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n", 1)
+    why = "pipegen reads it to decide the pipeline's structure (which resources and actions " \
+        "to emit) (a strategy may add resources and actions)"
+    found = [(code, message, path) for code, message, path, *_ in error_tuples(tmp_path, text)]
+    assert found == [
+        ("PG207", f"'strategy' must be a literal value, not an intrinsic function: {why}",
+         "stages[0].actions[0].strategy"),
+        ("PG207", "'batch' must be a literal value, not an intrinsic function: pipegen checks "
+         "and converts the number before emitting", "stages[0].actions[1].strategy.rolling.batch")]
+    # A setting whose kind says nothing more gives the strategy's reason.
+    split = spec("""\
+  - name: Cutover
+    actions:
+      - name: Dns
+        type: deploy
+        provider: dns
+        hosted_zone: Z0123456789ABC
+        record: api.example.com
+        blue: blue.example.com
+        green: green.example.com
+        strategy: {a-b: {split: !Ref Env}}
+""")
+    [(code, message, path, *_, hint)] = error_tuples(tmp_path, split)
+    assert (code, message) == (
+        "PG207", f"'split' must be a literal value, not an intrinsic function: {why}")
+    assert hint.startswith('write a percentage here')
+
+
+def test_no_value_leaves_a_key_to_its_default(tmp_path, linter):
+    # CloudFormation leaves out a property whose value is AWS::NoValue: an optional spec key
+    # written so falls back to its default (a generated role, the default image, no such
+    # variable), where it used to reach the template as a missing required property.
+    from helpers import error_tuples
+
+    no = '!Ref "AWS::NoValue"'
+    text = spec(f"""\
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          image: {no}
+          compute: {no}
+          buildspec: buildspec.yml
+          environment: {{STAGE: !Ref Env, EXTRA: {no}}}
+        region: {no}
+""", top=f"role: {no}\nartifacts: {{bucket: {no}, encryption: {no}}}\n")
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    t = r.template
+    assert t["Resources"]["Pipeline"]["Properties"]["RoleArn"] == {
+        "Fn::GetAtt": ["PipelineRole", "Arn"]}
+    env = t["Resources"]["BuildCompileProject"]["Properties"]["Environment"]
+    assert env["Image"] == "aws/codebuild/standard:7.0"
+    assert env["EnvironmentVariables"] == [{"Name": "STAGE", "Type": "PLAINTEXT",
+                                            "Value": {"Ref": "Env"}}]
+    # A required key written so is missing, and said so where it was written.
+    text = spec(f"""\
+  - name: Deploy
+    actions:
+      - name: Stack
+        type: deploy
+        provider: cloudformation
+        stack: {no}
+""")
+    [(code, message, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, message, path) == ("PG202", "missing required key 'stack'",
+                                      "stages[0].actions[0]")

@@ -34,9 +34,11 @@ from pipegen.contexts import (  # noqa: F401
     BuildContext,
     EmitContext,
     ExpandContext,
+    artifact_of,
     check_artifact_path,
     is_home_region,
     minutes,
+    path_after_artifact,
 )
 
 if TYPE_CHECKING:

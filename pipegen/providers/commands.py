@@ -60,7 +60,7 @@ class CommandsAction(ActionProvider):
         streams = cfn.arn("logs", "log-group:/aws/codepipeline/{name}:*", name=name)
         ctx.policy.allow(LOG_ACTIONS, [group, streams])
 
-        extra: dict = {"Commands": list(action.get("commands"))}
+        extra: dict = {"Commands": [cfn.value(c) for c in action.get("commands")]}
         variables = [codepipeline.EnvironmentVariable(Name=k, Value=cfn.value(v),
                                                       Type="PLAINTEXT")
                      for k, v in action.get("environment_variables", {}).items()]
@@ -77,7 +77,7 @@ class CommandsAction(ActionProvider):
             extra["OutputVariables"] = list(action.get("output_variables"))
         if action.outputs:
             extra["OutputArtifacts"] = [codepipeline.OutputArtifacts(
-                Name=action.outputs[0], Files=list(action.get("files", ())))]
+                Name=action.outputs[0], Files=[cfn.value(f) for f in action.get("files", ())])]
         return [Emitted("Compute", "AWS", "Commands", {}, extra=extra)]
 
 

@@ -76,7 +76,8 @@ class DeviceFarmAction(ActionProvider):
             if key in s.get("fuzz", {}):
                 config[name] = str(s["fuzz"][key])
         if "job_timeout" in s:
-            config["JobTimeoutMinutes"] = str(minutes(s["job_timeout"]))
+            timeout = minutes(s["job_timeout"])
+            config["JobTimeoutMinutes"] = timeout if cfn.is_intrinsic(timeout) else str(timeout)
         if "location" in s:
             config["Latitude"] = str(s["location"]["latitude"])
             config["Longitude"] = str(s["location"]["longitude"])

@@ -17,7 +17,13 @@ from typing import Any
 
 from pipegen import cfn
 from pipegen.providers import codedeploy_groups as groups
-from pipegen.providers.base import ActionProvider, Emitted, check_artifact_path
+from pipegen.providers.base import (
+    ActionProvider,
+    Emitted,
+    artifact_of,
+    check_artifact_path,
+    path_after_artifact,
+)
 from pipegen.providers.codedeploy import grant_deployment, warn_runtime_names
 from pipegen.providers.deploy_common import acts, arn, pass_role
 from pipegen.providers.strategy_common import (
@@ -75,11 +81,12 @@ def _shift(strategy) -> tuple[str, int, int] | None:
     return strategy.name, percent(s["step"]), minutes(wait)
 
 
-def _split(action, value: str) -> tuple[str | None, str]:
-    """'ARTIFACT::path' -> (ARTIFACT, path); a bare path lives in the only input."""
-    if "::" in value:
-        artifact, path = value.split("::", 1)
-        return artifact, path
+def _split(action, value: Any) -> tuple[str | None, Any]:
+    """'ARTIFACT::path' -> (ARTIFACT, path), the path keeping an intrinsic (`!Sub
+    "Image::${Env}/taskdef.json"`); a bare path lives in the only input."""
+    artifact = artifact_of(value)
+    if artifact is not None:
+        return artifact, path_after_artifact(value)
     return (action.inputs[0] if len(action.inputs) == 1 else None), value
 
 
@@ -119,11 +126,12 @@ class EcsDeploy(ActionProvider):
         for key in ("task_definition", "appspec"):
             value = file_of(s, key)
             where = path + ((key,) if key in s else ())
-            if "::" in value:
+            if artifact_of(value) is not None or (isinstance(value, str) and "::" in value):
                 check_artifact_path(ctx, action, value, where)
             elif len(action.inputs) > 1:
+                shown = value if isinstance(value, str) else "PATH"
                 ctx.error("PG367", f"the action has several inputs, so `{key}` must name its "
-                          f"artifact: ARTIFACT::{value}", where, "inputs: "
+                          f"artifact: ARTIFACT::{shown}", where, "inputs: "
                           + ", ".join(action.inputs), key=key not in s)
         for placeholder, artifact in s.get("images", {}).items():
             if artifact not in action.inputs:
@@ -244,7 +252,7 @@ class EcsDeploy(ActionProvider):
                       "add `alarms: [NAME, ...]` to `auto_rollback`")
         for key in ("terminate_blue", "ready"):
             value = s.get(key)
-            if value not in (None, "continue") and (
+            if value not in (None, "continue") and not cfn.is_intrinsic(value) and (
                     not exact_minutes(value) or minutes(value) > MAX_WAIT):
                 ctx.error("PG433", f"`{key}: {value}` must be whole minutes, at most 2 days "
                           "(CodeDeploy counts minutes, up to 2880)", path + (key,))
@@ -318,7 +326,8 @@ class EcsDeploy(ActionProvider):
                     {"ActionOnTimeout": "STOP_DEPLOYMENT", "WaitTimeInMinutes": minutes(ready)}),
                 "TerminateBlueInstancesOnDeploymentSuccess": {
                     "Action": "TERMINATE",
-                    "TerminationWaitTimeInMinutes": minutes(s.get("terminate_blue", "1h"))}},
+                    "TerminationWaitTimeInMinutes": cfn.value(
+                        minutes(s.get("terminate_blue", "1h")))}},
         }
         if "deployment_group" in s:
             props["DeploymentGroupName"] = cfn.value(s["deployment_group"])

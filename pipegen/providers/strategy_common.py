@@ -11,7 +11,7 @@ Not a provider module (no PROVIDERS): the registry skips it.
 
 from __future__ import annotations
 
-from pipegen.providers.base import Strategy
+from pipegen.providers.base import Strategy, minutes  # noqa: F401 (minutes: re-exported)
 
 ALL_AT_ONCE_WARNING = "PG420"
 DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
@@ -77,13 +77,6 @@ def runs(action, provider):
 def percent(text: str) -> int:
     """'25%' -> 25 (the schema has checked the form)."""
     return int(text.rstrip("%"))
-
-
-def minutes(duration: str) -> int:
-    """'90s' -> 2 (rounded up: CodeDeploy and CodePipeline count whole minutes), '2h' -> 120."""
-    n, unit = int(duration[:-1]), duration[-1]
-    total = n * DURATION_MINUTES[unit]
-    return int(total) if total == int(total) else int(total) + 1
 
 
 def exact_minutes(duration: str) -> bool:
