@@ -675,3 +675,34 @@ def test_commands_built_with_intrinsics(write_spec):
     """, head)
     assert "error PG331 command 2 is plain text in the pipeline's definition, and it takes a " \
         "value from the no_echo parameter 'Site'" in text
+
+
+def test_a_secret_named_by_a_parameter_is_granted_by_arn(write_spec):
+    # A bare name as an IAM resource makes the role fail to deploy (lint cannot see it): a
+    # parameter whose default is a name is granted as the secret's ARN; one holding an ARN
+    # (or no default) is the resource itself.
+    t = compile_stages(write_spec, """\
+      - name: Build
+        actions:
+          - name: Compile
+            type: build
+            inputs: [AppSource]
+            project:
+              buildspec: b.yml
+              secrets:
+                DB: {secrets_manager: !Ref DbSecretName}
+                TOKEN: {secrets_manager: !Ref TokenArn}
+          - name: Lint
+            type: build
+            provider: commands
+            inputs: [AppSource]
+            commands: [make lint]
+            secrets: {DB: !Ref DbSecretName}
+    """, TWO_SOURCES_HEAD.replace("sources:\n", "parameters:\n  DbSecretName: {type: String, "
+                                  "default: prod/db}\n  TokenArn: {type: String}\nsources:\n"))
+    named = [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:"
+                         "${AWS::AccountId}:secret:${DbSecretName}" + suffix}
+             for suffix in ("", "-??????")]
+    assert grants(t, "BuildCompileProjectRole")["secretsmanager:GetSecretValue"] == [
+        *named, {"Ref": "TokenArn"}]
+    assert grants(t, "BuildLintActionRole")["secretsmanager:GetSecretValue"] == named

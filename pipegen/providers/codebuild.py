@@ -54,21 +54,29 @@ def secret_store(ref: Any) -> tuple[str | None, Any]:
     return "PARAMETER_STORE", ref
 
 
-def secret_resources(ref: Any) -> list[Any]:
+def secret_resources(ref: Any, parameters: dict | None = None) -> list[Any]:
     """The secret a Secrets Manager reference names, for secretsmanager:GetSecretValue.
 
     A reference may carry `:json-key:stage:version` after the secret; a partial ARN or a name
     lacks the 6-character suffix Secrets Manager appends, hence the `-??????` form beside the
-    exact one.
+    exact one. An intrinsic is taken for the secret's ARN, unless it is a `!Ref` to a
+    parameter whose default is a name: IAM refuses a policy whose resource is a bare name.
     """
     if isinstance(ref, str) and ref.startswith("arn:"):
         base = ":".join(ref.split(":")[:7])
         return [base, base + "-??????"]
-    if isinstance(ref, str):
-        name = ref.split(":")[0]
+    if isinstance(ref, str) or _parameter_holding_a_name(ref, parameters or {}):
+        name = ref.split(":")[0] if isinstance(ref, str) else ref
         return [cfn.arn("secretsmanager", "secret:{name}", name=name),
                 cfn.arn("secretsmanager", "secret:{name}-??????", name=name)]
     return [ref]
+
+
+def _parameter_holding_a_name(ref: Any, parameters: dict) -> bool:
+    if not (isinstance(ref, dict) and list(ref) == ["Ref"] and isinstance(ref["Ref"], str)):
+        return False
+    default = (parameters.get(ref["Ref"]) or {}).get("default")
+    return isinstance(default, str) and not default.startswith("arn:")
 
 
 def parameter_resources(ref: Any) -> list[Any]:
@@ -227,7 +235,8 @@ class CodeBuildAction(ActionProvider):
         for ref in [*spec.get("secrets", {}).values(), *action.get("secrets", {}).values()]:
             store, value = secret_store(ref)
             if store == "SECRETS_MANAGER":
-                policy.allow("secretsmanager:GetSecretValue", secret_resources(value))
+                policy.allow("secretsmanager:GetSecretValue",
+                             secret_resources(value, ctx.pipeline.parameters))
             else:
                 policy.allow("ssm:GetParameters", parameter_resources(value))
 

@@ -70,7 +70,8 @@ class CommandsAction(ActionProvider):
                 ref = ref["secrets_manager"]
             variables.append(codepipeline.EnvironmentVariable(Name=k, Value=cfn.value(ref),
                                                               Type="SECRETS_MANAGER"))
-            ctx.policy.allow("secretsmanager:GetSecretValue", secret_resources(ref))
+            ctx.policy.allow("secretsmanager:GetSecretValue",
+                             secret_resources(ref, ctx.pipeline.parameters))
         if variables:
             extra["EnvironmentVariables"] = variables
         if "output_variables" in action.settings:
