@@ -630,3 +630,71 @@ def test_a_conditional_stage_makes_its_resources_conditional(tmp_path, linter):
     assert {json.dumps(x, sort_keys=True) for x in conditional[0][1]["Resource"]} == {
         json.dumps({"Fn::GetAtt": ["TestIntegrationProject", "Arn"]}, sort_keys=True),
         json.dumps({"Fn::GetAtt": ["TestSmokeProject", "Arn"]}, sort_keys=True)}
+
+
+# --- class: a source chosen by a parameter
+
+CHOSEN_SOURCE = """\
+pipegen: 1
+name: chosen
+parameters:
+  Provider: {type: String, default: GitHub, allowed_values: [GitHub, CodeCommit]}
+  Token: {type: String, no_echo: true}
+conditions:
+  UseCodeCommit: !Equals [!Ref Provider, CodeCommit]
+  UseGitHub: !Equals [!Ref Provider, GitHub]
+sources:
+  - {name: CodeCommitSource, when: UseCodeCommit, provider: codecommit, repository: app,
+     branch: main, output: SourceArtifact}
+  - {name: GitHubSource, when: UseGitHub, provider: github-v1, owner: acme, repository: app,
+     branch: main, oauth_token: !Ref Token, webhook_secret: !Ref Token, output: SourceArtifact}
+stages:
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}, inputs: [SourceArtifact]}
+"""
+
+
+def test_a_source_chosen_by_a_parameter(tmp_path, linter):
+    # sam-codepipeline-cd: `!If [UseCodeCommit, CodeCommit action, GitHub action]`
+    r = compile_result(tmp_path, CHOSEN_SOURCE, linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    [source_stage] = res["Pipeline"]["Properties"]["Stages"][:1]
+    assert [(a["Fn::If"][0], a["Fn::If"][1]["Name"], a["Fn::If"][2])
+            for a in source_stage["Actions"]] == [
+        ("UseCodeCommit", "CodeCommitSource", {"Ref": "AWS::NoValue"}),
+        ("UseGitHub", "GitHubSource", {"Ref": "AWS::NoValue"})]
+    # each trigger exists with its source; the shared events role serves the rule alone
+    assert res["CodeCommitSourceSourceRule"]["Condition"] == "UseCodeCommit"
+    assert res["GitHubSourceWebhook"]["Condition"] == "UseGitHub"
+    assert res["PipelineEventsRole"]["Condition"] == "UseCodeCommit"
+    assert "Condition" not in res["BuildPackageProject"]
+
+
+def test_two_sources_of_one_artifact_need_exclusive_conditions(tmp_path):
+    from helpers import error_tuples
+
+    text = CHOSEN_SOURCE.replace("UseGitHub: !Equals [!Ref Provider, GitHub]",
+                                 "UseGitHub: !Equals [!Ref Token, GitHub]")
+    found = error_tuples(tmp_path, text)
+    assert [(f[0], f[1], f[2]) for f in found] == [(
+        "PG301", "two sources output the artifact 'SourceArtifact'", "sources[1].output")]
+    assert found[0][-1] == (
+        "output artifact names must be unique; sources that replace each other need `when:` "
+        "conditions that exclude each other (`!Equals` on one parameter with different values)")
+
+
+def test_an_artifact_of_a_conditional_source_read_by_an_unconditional_action(tmp_path):
+    from helpers import error_tuples
+
+    single = CHOSEN_SOURCE.replace(
+        "  - {name: GitHubSource", "  - {name: Other, provider: codecommit, repository: o, "
+        "branch: main}\n  - {name: GitHubSource").replace(
+        "     branch: main, oauth_token: !Ref Token, webhook_secret: !Ref Token, "
+        "output: SourceArtifact}", "     branch: main, oauth_token: !Ref Token, webhook_secret: "
+        "!Ref Token, output: GitHubOut}").replace(
+        "inputs: [SourceArtifact]}", "inputs: [GitHubOut]}")
+    assert single.count("GitHubOut") == 2
+    found = error_tuples(tmp_path, single)
+    assert [(f[0], f[2]) for f in found] == [("PG353", "stages[0].actions[0].inputs[0]")]
