@@ -698,3 +698,27 @@ def test_an_artifact_of_a_conditional_source_read_by_an_unconditional_action(tmp
     assert single.count("GitHubOut") == 2
     found = error_tuples(tmp_path, single)
     assert [(f[0], f[2]) for f in found] == [("PG353", "stages[0].actions[0].inputs[0]")]
+
+
+def test_a_projects_environment_type_from_a_parameter(tmp_path, linter):
+    # sam-codepipeline-cd lets the stack choose LINUX_CONTAINER or WINDOWS_CONTAINER
+    r = compile_result(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - name: Package
+        type: build
+        project: {buildspec: b.yml, environment_type: !Ref EnvironmentType}
+      - name: Gpu
+        type: build
+        project: {buildspec: g.yml, environment_type: LINUX_GPU_CONTAINER}
+      - name: Arm
+        type: build
+        project: {buildspec: a.yml, arch: arm64}
+""", parameters="  EnvironmentType: {type: String, default: LINUX_CONTAINER, "
+        "allowed_values: [LINUX_CONTAINER, WINDOWS_CONTAINER]}"), linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    assert res["BuildPackageProject"]["Properties"]["Environment"]["Type"] == {
+        "Ref": "EnvironmentType"}
+    assert res["BuildGpuProject"]["Properties"]["Environment"]["Type"] == "LINUX_GPU_CONTAINER"
+    assert res["BuildArmProject"]["Properties"]["Environment"]["Type"] == "ARM_CONTAINER"
