@@ -722,3 +722,45 @@ def test_a_projects_environment_type_from_a_parameter(tmp_path, linter):
         "Ref": "EnvironmentType"}
     assert res["BuildGpuProject"]["Properties"]["Environment"]["Type"] == "LINUX_GPU_CONTAINER"
     assert res["BuildArmProject"]["Properties"]["Environment"]["Type"] == "ARM_CONTAINER"
+
+
+# --- class: an optional value, `!If [C, value, !Ref AWS::NoValue]`, in a granted place
+
+def test_an_optional_cross_account_role_never_leaves_a_statement_empty(tmp_path, linter):
+    # A role, or a granted reader, that exists only when a parameter is set: without the
+    # condition the statement would have no resource or principal, which IAM, S3 and KMS refuse
+    deployer = '!Sub "arn:aws:iam::${Account}:role/deployer"'
+    r = compile_result(tmp_path, f"""\
+pipegen: 1
+name: optional
+parameters:
+  Account: {{type: String, default: ""}}
+conditions:
+  IsCross: !Not [!Equals [!Ref Account, ""]]
+artifacts:
+  encryption: generated
+  grant: [!If [IsCross, {deployer}, !Ref AWS::NoValue]]
+sources:
+  - {{name: App, provider: codecommit, repository: app, branch: main}}
+stages:
+  - name: Deploy
+    actions:
+      - name: Hosts
+        type: deploy
+        provider: codedeploy
+        application: app
+        deployment_group: hosts
+        role: !If [IsCross, {deployer}, !Ref AWS::NoValue]
+""", linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    arn = {"Fn::Sub": "arn:aws:iam::${Account}:role/deployer"}
+    role = res["PipelineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert {"Fn::If": ["IsCross", {"Action": ["sts:AssumeRole"], "Effect": "Allow",
+                                   "Resource": [arn]}, {"Ref": "AWS::NoValue"}]} in role
+    bucket = res["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    key = res["ArtifactKey"]["Properties"]["KeyPolicy"]["Statement"]
+    for policy in (bucket, key):
+        granted = [st["Fn::If"] for st in policy if "Fn::If" in st]
+        assert granted and all(g[0] == "IsCross" and g[1]["Principal"] == {"AWS": [arn]}
+                               for g in granted)
