@@ -625,6 +625,10 @@ def _unknown_keys(error, loaded: Loaded) -> list[Diagnostic]:
             continue
         hint = KEY_HINTS.get(key) or _suggest(key, allowed) or (
             "allowed keys here: " + ", ".join(sorted(allowed)))
+        if " " in str(key).strip():
+            # no key has spaces: this is the rest of a value cut at a comma inside `{...}`
+            hint = ("in a `{...}` mapping a comma ends the value: quote the value that holds "
+                    "the comma (`description: \"a, b\"`)")
         out.append(diag("PG201", f"unknown key '{key}'", loaded.key_span(path + (key,)),
                         path + (key,), hint))
     return out

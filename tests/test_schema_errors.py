@@ -337,6 +337,17 @@ functions: artifact names are checked for flow before anything is emitted
   hint: write a fixed artifact name (such as `Built`): artifact names live inside one \
 pipeline, so every stack deployed from the template can use the same one
 """),
+    # sam-codepipeline-cd's parameter descriptions hold commas, copied into `{...}` unquoted
+    "comma-in-a-flow-mapping": (
+        "name: demo\n", "name: demo\nparameters:\n  Repo: {type: String, description: the "
+        "name, if any}\n", """\
+spec.yaml:4:47: error PG201 unknown key 'if any'
+  (parameters.Repo.if any)
+       Repo: {type: String, description: the name, if any}
+                                                   ^^^^^^
+  hint: in a `{...}` mapping a comma ends the value: quote the value that holds the comma \
+(`description: "a, b"`)
+"""),
     "version": ("pipegen: 1", "pipegen: 2", """\
 spec.yaml:1:10: error PG206 spec version 2 is not supported; this pipegen reads version 1
   (pipegen)
