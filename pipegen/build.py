@@ -48,6 +48,7 @@ def build_written(ctx: BuildContext) -> Pipeline:
     """The model as written (RunOrder not known yet); problems go to ctx.diagnostics."""
     loaded, data = ctx.loaded, ctx.data
     _check_pipeline(ctx)
+    _check_keywords(ctx)
     source_stage = data.get("source_stage", "Source")
     sources = _order_sources(ctx, list(_build_sources(ctx)), source_stage)
     ctx.sources = list(sources)
@@ -92,6 +93,49 @@ def _check_pipeline(ctx: BuildContext) -> None:
         ctx.v2_only(f"execution_mode: {data['execution_mode']}", ("execution_mode",))
     if data.get("variables"):
         ctx.v2_only("pipeline variables", ("variables",))
+
+
+# Keys where a word of pipegen's own (`generated`, `aws-managed`) decides what pipegen creates.
+_KEYWORDS = {("pipeline_name",): ("generated",), ("role",): ("generated",),
+             ("artifacts", "bucket"): ("generated",),
+             ("artifacts", "encryption"): ("aws-managed", "generated")}
+
+
+def _check_keywords(ctx: BuildContext) -> None:
+    """pipegen's own words are read before CloudFormation runs, so an intrinsic cannot choose
+    them (`!If [C, generated, ARN]` would hand CloudFormation the word itself): PG240."""
+    spots = [(path, words, ctx.data) for path, words in _KEYWORDS.items()]
+    spots += [(("sources", i, "connection"), ("generated",), ctx.data)
+              for i in range(len(ctx.data.get("sources", ())))]
+    for path, words, data in spots:
+        value = data
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else \
+                value[part] if isinstance(value, list) and part < len(value) else None
+        if not cfn.is_intrinsic(value):
+            continue
+        found = _word_in(value, words, path)
+        if found is not None:
+            key = ".".join(str(p) for p in path if not isinstance(p, int) and p != "sources")
+            ctx.error("PG240", f"`{found[0]}` in an intrinsic: pipegen reads `{key}` to decide "
+                      "what it creates before CloudFormation resolves the intrinsic, so the "
+                      "word would reach the template as a value", found[1],
+                      f"write `{key}: {found[0]}` on its own, or give every branch a real "
+                      "value (an ARN or name); to create something only under a condition, "
+                      "declare it under `resources:` with that condition")
+
+
+def _word_in(value: Any, words: tuple, path: tuple) -> tuple[str, tuple] | None:
+    """The first of `words` found as a whole string inside value, and its path."""
+    if isinstance(value, str):
+        return (value, path) if value in words else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, list) else ()
+    for k, v in items:
+        found = _word_in(v, words, path + (k,))
+        if found is not None:
+            return found
+    return None
 
 
 def _build_role(role: Any) -> PipelineRole:

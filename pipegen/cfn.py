@@ -28,6 +28,25 @@ def is_intrinsic(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in INTRINSIC_KEYS
 
 
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def or_default(value: Any, default: Any) -> Any:
+    """value, with `default` where AWS::NoValue stands (on its own or as a branch of an !If).
+
+    AWS::NoValue in an optional key means "as if omitted": the property falls back to AWS's
+    default. A copy of the value that pipegen writes elsewhere (an event pattern's list, which
+    must not become empty) takes that default explicitly.
+    """
+    if value == NO_VALUE:
+        return default
+    if is_intrinsic(value) and "Fn::If" in value and isinstance(value["Fn::If"], list) \
+            and len(value["Fn::If"]) == 3:
+        condition, yes, no = value["Fn::If"]
+        return {"Fn::If": [condition, or_default(yes, default), or_default(no, default)]}
+    return value
+
+
 class Raw(AWSHelperFn):
     """An already-CloudFormation value (an intrinsic from the spec) that troposphere passes on."""
 

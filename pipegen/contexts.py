@@ -40,8 +40,11 @@ ARTIFACT_FOLDER_LENGTH = 20  # characters of the pipeline name CodePipeline's fo
 
 DURATION_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}
 
-def minutes(duration: str) -> int:
-    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120."""
+def minutes(duration: Any) -> Any:
+    """'90s' -> 2 (rounded up), '10m' -> 10, '2h' -> 120; an intrinsic is returned as it is
+    (SPEC.md: an intrinsic in a duration key resolves in the property's own unit, minutes)."""
+    if cfn.is_intrinsic(duration):
+        return duration
     n, unit = int(duration[:-1]), duration[-1]
     total = n * DURATION_MINUTES[unit]
     return int(total) if total == int(total) else int(total) + 1
@@ -97,14 +100,17 @@ class BuildContext:
 
 
 def artifact_of(value: Any) -> str | None:
-    """The literal ARTIFACT of an `ARTIFACT::path` value, a plain string or a `!Sub` whose text
-    starts with it (`!Sub "Built::stack-${Env}.yaml"`); None when there is none to read."""
+    """The literal ARTIFACT of an `ARTIFACT::path` value, a plain string or a `!Sub` or
+    `!Join` whose text starts with it (`!Sub "Built::stack-${Env}.yaml"`,
+    `!Join ["::", [Built, !Ref File]]`); None when there is none to read."""
     if cfn.is_intrinsic(value) and "Fn::If" in value:
         # !If [Cond, "A::x", ""]: every branch that names a file names the same artifact.
         branches = value["Fn::If"][1:] if isinstance(value["Fn::If"], list) else []
         found = {artifact_of(b) for b in branches
                  if b not in ("", {"Ref": "AWS::NoValue"})}
         return found.pop() if len(found) == 1 else None
+    if cfn.is_intrinsic(value) and "Fn::Join" in value:
+        value = _literal_head(value["Fn::Join"])
     if cfn.is_intrinsic(value) and "Fn::Sub" in value:
         body = value["Fn::Sub"]
         value = body if isinstance(body, str) else body[0] if isinstance(body, list) and \
@@ -113,6 +119,21 @@ def artifact_of(value: Any) -> str | None:
         return None
     artifact = value.split("::", 1)[0]
     return None if "${" in artifact else artifact
+
+
+def _literal_head(args: Any) -> str | None:
+    """The literal text a `Fn::Join` starts with: its leading literal parts, joined, and the
+    delimiter after them when an intrinsic part follows (what CloudFormation would write)."""
+    if not (isinstance(args, list) and len(args) == 2 and isinstance(args[0], str)
+            and isinstance(args[1], list)):
+        return None
+    delimiter, parts = args
+    head = []
+    for part in parts:
+        if not isinstance(part, str):
+            return delimiter.join(head) + delimiter if head else None
+        head.append(part)
+    return delimiter.join(head)
 
 
 def check_artifact_path(ctx: BuildContext, action: Action, value: Any, path: tuple) -> None:

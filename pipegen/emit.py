@@ -410,7 +410,7 @@ def _action(ctx: EmitContext, action: Action, e: Emitted, stage_when: str | None
     elif own_role is not None:
         kwargs["RoleArn"] = own_role
     if action.timeout_minutes is not None:
-        kwargs["TimeoutInMinutes"] = action.timeout_minutes
+        kwargs["TimeoutInMinutes"] = cfn.value(action.timeout_minutes)
     kwargs.update(e.extra)
     obj = codepipeline.Actions(**kwargs)
     # Under its stage's own condition the action needs no Fn::If of its own (a nested,

@@ -152,6 +152,13 @@ CODES: dict[str, Code] = {
     "PG207": Code("intrinsic not allowed here", "A key that pipegen reads to decide structure "
                   "must be a literal.", "provider: !Ref P", "Write a literal value."),
     # --- semantic
+    "PG240": Code("pipegen keyword in an intrinsic", "A word pipegen reads itself "
+                  "(`generated`, `aws-managed`) appears inside an intrinsic function, which "
+                  "CloudFormation resolves only after pipegen decided what to create.",
+                  "connection: !If [HasArn, !Ref ConnectionArn, generated]",
+                  "Write the word as the whole value, or give every branch a real ARN or name; "
+                  "declare a conditionally created thing under `resources:` with `Condition`.",
+                  phase="build"),
     "PG301": Code("duplicate name", "Two stages, actions, sources or artifacts share a name.",
                   "stages:\n  - {name: Build, actions: [...]}\n  - {name: Build, actions: "
                   "[...]}", "Rename one of them."),

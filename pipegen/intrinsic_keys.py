@@ -29,6 +29,9 @@ from typing import Any
 # link, a role, a function or state machine ARN) are not listed: their literal check would
 # refuse the reference.
 VARIABLE_KEYS: dict[str, frozenset[str]] = {
+    # A stage's variable check reads a variable (the rule's Configuration, resolved at run time).
+    "": frozenset(f"{c}.rules[].variable_check.variable"
+                  for c in ("on_failure", "on_success", "before_entry")),
     "actions/codebuild.json": frozenset({"project", "environment_variables.*"}),
     "actions/cloudformation.json": frozenset({
         "stack", "change_set", "template", "template_configuration", "parameter_overrides.*",
@@ -128,7 +131,8 @@ def table() -> tuple[Key, ...]:
     _walk(schema, "", None, "", out, defs, skip)
     _walk(defs["source"], "sources[]", None, "", out, defs, set())
     for name, p in sorted(providers.sources().items()):
-        _walk(_read(p.schema), f"sources[{name}]", p.schema, "", out, defs, set())
+        _walk(_read(p.schema), f"sources[{name}]", p.schema, "", out, defs, set(),
+              set(p.not_applicable))
     _walk(defs["stage"], "stages[]", None, "", out, defs, {"actions"})
     _walk(defs["action"], "stages[].actions[]", None, "", out, defs, {"configuration"})
     seen: set[str] = set()
@@ -136,9 +140,14 @@ def table() -> tuple[Key, ...]:
         if p.schema in seen:
             continue
         seen.add(p.schema)
-        kinds = "|".join(f"{k}/{n}" for k, n in sorted(providers.actions()) if
-                         providers.actions()[(k, n)].schema == p.schema)
-        _walk(_read(p.schema), f"stages[].actions[{kinds}]", p.schema, "", out, defs, set())
+        sharing = [k for k in sorted(providers.actions()) if
+                   providers.actions()[k].schema == p.schema]
+        kinds = "|".join(f"{k}/{n}" for k, n in sharing)
+        # A key is left out when every provider of the fragment refuses it.
+        refused = set.intersection(*(set(providers.actions()[k].not_applicable)
+                                     for k in sharing))
+        _walk(_read(p.schema), f"stages[].actions[{kinds}]", p.schema, "", out, defs, set(),
+              refused)
     return tuple(out)
 
 
@@ -198,15 +207,18 @@ def _scalar(node: dict, defs: dict) -> bool:
 
 
 def _walk(node: dict, prefix: str, fragment: str | None, inner: str, out: list[Key],
-          defs: dict, skip: set) -> None:
+          defs: dict, skip: set, refused: set = frozenset()) -> None:
+    """Keys under `node`; `skip` names keys of this level to leave out, `refused` dotted
+    keys (at any depth) that the provider refuses (Provider.not_applicable)."""
     if inner.count(".") > 6:
         return
     for form in _objects(node, defs):
         for key, sub in form.get("properties", {}).items():
-            if key in skip or any(k.path == _join(prefix, inner, key) for k in out):
-                continue
             dotted = f"{inner}.{key}" if inner else key
-            _entry(sub, prefix, fragment, dotted, out, defs)
+            if key in skip or dotted in refused or any(
+                    k.path == _join(prefix, inner, key) for k in out):
+                continue
+            _entry(sub, prefix, fragment, dotted, out, defs, refused)
 
 
 def _join(prefix: str, inner: str, key: str) -> str:
@@ -215,7 +227,7 @@ def _join(prefix: str, inner: str, key: str) -> str:
 
 
 def _entry(sub: dict, prefix: str, fragment: str | None, dotted: str, out: list[Key],
-           defs: dict) -> None:
+           defs: dict, refused: set = frozenset()) -> None:
     resolved = _resolve(sub, defs)
     intrinsic = _is_intrinsic(sub, defs)
     path = f"{prefix}.{dotted}" if prefix else dotted
@@ -232,7 +244,7 @@ def _entry(sub: dict, prefix: str, fragment: str | None, dotted: str, out: list[
                            None if item_intrinsic else literal_reason(last, _resolve(items,
                                                                                      defs))))
         else:
-            _walk(items, prefix, fragment, dotted + "[]", out, defs, set())
+            _walk(items, prefix, fragment, dotted + "[]", out, defs, set(), refused)
     if isinstance(resolved, dict) and isinstance(resolved.get("additionalProperties"), dict):
         values = resolved["additionalProperties"]
         if _is_intrinsic(values, defs) or _scalar(values, defs):
@@ -242,7 +254,7 @@ def _entry(sub: dict, prefix: str, fragment: str | None, dotted: str, out: list[
                            None if star else literal_reason(last)))
     for form in _objects(sub, defs):
         if form is not resolved or "properties" in resolved:
-            _walk(form, prefix, fragment, dotted, out, defs, set())
+            _walk(form, prefix, fragment, dotted, out, defs, set(), refused)
 
 
 def markdown() -> str:

@@ -47,7 +47,7 @@ class Action:
     when: str | None
     region: Any
     role: Any
-    timeout_minutes: int | None
+    timeout_minutes: Any  # int, an intrinsic (in minutes), or None
     configuration: dict[str, Any]
     settings: dict[str, Any]
     path: Path  # where the action's settings are written (checks report under it)

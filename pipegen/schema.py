@@ -743,8 +743,13 @@ def _diagnose_alternatives(error, loaded: Loaded) -> list[Diagnostic]:
             return found
 
     if isinstance(inst, dict) and not cfn.is_intrinsic(inst):
-        # A mapping: explain against the mapping alternative, with every problem in it.
-        for i, b in enumerate(branches):
+        # A mapping: explain against the mapping alternative, with every problem in it; of
+        # several, first the ones whose fixed keys (`type: local`) the mapping matches.
+        def fits(b: dict) -> bool:
+            return all(inst.get(k) == v["const"] for k, v in b.get("properties", {}).items()
+                       if isinstance(v, dict) and "const" in v and k in inst)
+        ordered = sorted(enumerate(branches), key=lambda ib: not fits(_resolve(ib[1])))
+        for i, b in ordered:
             b = _resolve(b)
             if b.get("type") == "object" and not _is_intrinsic_schema(b):
                 inner = [e for e in error.context if e.relative_schema_path[0] == i]

@@ -180,7 +180,9 @@ def secret_paths(data: dict) -> dict[tuple, Any]:
     for name, p in params.items():
         if isinstance(p, dict) and p.get("no_echo") is True and "default" in p:
             out[("parameters", name, "default")] = p["default"]
-    for i, s in enumerate(data.get("sources") or []):
+    # Redaction runs on specs the schema refused too: `sources` may be anything.
+    sources = data.get("sources")
+    for i, s in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(s, dict):
             for key in SOURCE_SECRETS:
                 if key in s:

@@ -164,7 +164,8 @@ def _rule(rule: dict, index: int, ctx: EmitContext) -> codepipeline.RuleDeclarat
         config["AlarmName"] = rule["alarm"]
         if "wait" in rule:
             from pipegen.contexts import minutes
-            config["WaitTime"] = str(minutes(rule["wait"]))
+            wait = minutes(rule["wait"])
+            config["WaitTime"] = wait if cfn.is_intrinsic(wait) else str(wait)
         # The rule reads the alarm's state through the pipeline role. DescribeAlarms scoped to
         # the alarm covers metric alarms; CloudWatch shows composite alarms only to a "*"
         # grant, which a spec can add with role.extra_policies.

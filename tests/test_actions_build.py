@@ -493,6 +493,30 @@ def test_commands_action(write_spec, linter):
         "arn:aws:secretsmanager:us-east-1:111111111111:secret:ci/token-??????"]
 
 
+def test_commands_secret_in_codebuild_form(write_spec):
+    # `{secrets_manager: X}` is how CodeBuild secrets name an intrinsic's store; users who
+    # learnt it there write it here too, and it says the same as X (it was PG203).
+    t = compile_stages(write_spec, """\
+      - name: Build
+        actions:
+          - name: Make
+            type: build
+            provider: commands
+            inputs: [AppSource]
+            commands: [make]
+            secrets:
+              TOKEN: {secrets_manager: !Sub "arn:${AWS::Partition}:secretsmanager:\\
+                ${AWS::Region}:${AWS::AccountId}:secret:ci"}
+              NAMED: {secrets_manager: ci/named}
+    """, TWO_SOURCES_HEAD)
+    sub = {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:"
+                      "${AWS::AccountId}:secret:ci"}
+    assert action(t, "Make")["EnvironmentVariables"] == [
+        {"Name": "TOKEN", "Type": "SECRETS_MANAGER", "Value": sub},
+        {"Name": "NAMED", "Type": "SECRETS_MANAGER", "Value": "ci/named"}]
+    assert grants(t, "BuildMakeActionRole")["secretsmanager:GetSecretValue"][0] == sub
+
+
 def test_commands_log_group_follows_pipeline_name(write_spec):
     head = TWO_SOURCES_HEAD.replace(
         "name: t\n", "name: t\npipeline_name: !Sub '${AWS::StackName}-p'\n")

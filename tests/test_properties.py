@@ -23,6 +23,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+import yaml
+from helpers import DEMO_SPEC
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import data, scalars, to_yaml, valid_specs
@@ -142,6 +145,59 @@ def _paths(value, path=()):
 @settings(CI, max_examples=200)
 @given(mutated_specs())
 def test_mutated_valid_specs_never_crash(spec):
+    assert_compiles_or_is_located(to_yaml(spec))
+
+
+SHAPES = (12, True, None, "text", [], ["a", 1], {}, {"a": 1}, {"Ref": "AWS::Region"})
+
+
+@pytest.mark.parametrize("key", sorted(composed()["properties"]))
+def test_every_top_level_section_of_any_shape_never_crashes(key):
+    # `sources: 12` crashed the redaction of the schema's own report (PG901): every phase
+    # that runs on a refused spec must read it without trusting its shape. Every section,
+    # every shape (a few milliseconds each: the schema refuses most).
+    spec = yaml.safe_load(DEMO_SPEC)
+    for shape in SHAPES:
+        spec[key] = shape
+        assert_compiles_or_is_located(to_yaml(spec))
+
+
+# Well-formed intrinsics of every family, as CloudFormation users write them where a value
+# goes: names the spec declares (the condition and mapping below), pseudo parameters,
+# generated resources, AWS::NoValue and pipegen's own words inside an !If.
+_REF = st.sampled_from([{"Ref": "AWS::Region"}, {"Ref": "AWS::AccountId"},
+                        {"Ref": "AWS::StackName"}, {"Ref": "PgEnv"}, {"Ref": "ArtifactBucket"}])
+_LEAF = st.one_of(_REF, st.sampled_from(["probe", "generated", "10m", "#{SourceVars.CommitId}",
+                                         {"Ref": "AWS::NoValue"}]))
+INTRINSICS = st.one_of(
+    _REF,
+    st.builds(lambda r: {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + r},
+              st.sampled_from(["a", "${PgEnv}"])),
+    st.builds(lambda a, b: {"Fn::If": ["PgOn", a, b]}, _LEAF, _LEAF),
+    st.just({"Fn::GetAtt": ["PipelineRole", "Arn"]}),
+    st.builds(lambda r: {"Fn::ImportValue": r},
+              st.sampled_from(["shared", {"Fn::Sub": "${PgEnv}-x"}])),
+    st.just({"Fn::FindInMap": ["PgMap", {"Ref": "PgEnv"}, "value"]}),
+    st.builds(lambda r: {"Fn::Join": ["-", [r, "x"]]}, _REF),
+    st.builds(lambda r: {"Fn::Select": [0, {"Fn::Split": [",", r]}]}, _REF),
+)
+
+
+@settings(CI, max_examples=150)
+@given(valid_specs(), st.data())
+def test_intrinsics_in_any_value_compile_or_are_located(spec, draw):
+    # Any value of a valid spec replaced by an intrinsic (of any family, naming what the spec
+    # declares): it compiles, or the error is located; never a crash.
+    spec.setdefault("parameters", {})["PgEnv"] = {"type": "String", "default": "dev"}
+    spec.setdefault("conditions", {})["PgOn"] = {"Fn::Equals": [{"Ref": "PgEnv"}, "prod"]}
+    spec.setdefault("mappings", {})["PgMap"] = {"dev": {"value": "probe"}}
+    paths = [p for p in _paths(spec) if p[0] in ("sources", "stages", "artifacts", "role",
+                                                 "pipeline_name")]
+    path = draw.draw(st.sampled_from(paths))
+    parent = spec
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = draw.draw(INTRINSICS)
     assert_compiles_or_is_located(to_yaml(spec))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import action, compile_result, grants, lint_clean, statements
 
 from pipegen.errors import format_path
@@ -486,6 +487,186 @@ stages:
     assert "part of the spec language (SPEC.md section 5" in message
     assert "not support it yet" in message
 
+
+# --- probes (tests/test_intrinsics_table.py found these; each is the general rule's test)
+
+def test_artifact_path_built_with_join(tmp_path):
+    # !Join is as much CloudFormation's way to build a path as !Sub: its literal head names
+    # the artifact, whether the join's delimiter is "::" or the head ends with it.
+    text = spec(CHANGE_SET.replace(
+        'template: !Sub "Built::stack-${Env}.yaml"',
+        'template: !Join ["::", [Built, !Sub "stack-${Env}.yaml"]]').replace(
+        'template_configuration: !Sub "Built::config-${Env}.json"',
+        'template_configuration: !Join ["", ["Built::", !ImportValue config-path]]'))
+    create = action(compile_result(tmp_path, text).template,
+                    "Stack-CreateChangeSet")["Configuration"]
+    assert create["TemplatePath"] == {"Fn::Join": ["::", ["Built", {"Fn::Sub":
+                                                                    "stack-${Env}.yaml"}]]}
+    assert create["TemplateConfiguration"] == {
+        "Fn::Join": ["", ["Built::", {"Fn::ImportValue": "config-path"}]]}
+
+
+def test_artifact_path_join_must_start_with_the_artifact(tmp_path):
+    from helpers import error_tuples
+
+    text = spec(CHANGE_SET.replace('template: !Sub "Built::stack-${Env}.yaml"',
+                                   'template: !Join ["::", [!Ref Env, stack.yaml]]'))
+    [(code, _, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG207", "stages[1].actions[0].template")
+    text = spec(CHANGE_SET.replace('template: !Sub "Built::stack-${Env}.yaml"',
+                                   'template: !Join ["::", [Other, !Ref Env]]'))
+    [(code, message, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG309", "stages[1].actions[0].template")
+    assert "'Other'" in message
+
+
+KEYWORD_SPOTS = [
+    ("pipeline_name: !If [IsProd, generated, orders]", "pipeline_name.Fn::If[1]", "generated"),
+    ("role: !If [IsProd, arn:aws:iam::111111111111:role/p, generated]", "role.Fn::If[2]",
+     "generated"),
+    ("artifacts: {bucket: !If [IsProd, my-artifacts, generated]}",
+     "artifacts.bucket.Fn::If[2]", "generated"),
+    ("artifacts: {encryption: !If [IsProd, aws-managed, generated]}",
+     "artifacts.encryption.Fn::If[1]", "aws-managed"),
+]
+APPROVE = """\
+  - name: Release
+    actions:
+      - name: Approve
+        type: approval
+"""
+
+
+@pytest.mark.parametrize(("top", "where", "word"), KEYWORD_SPOTS)
+def test_pipegen_words_inside_an_intrinsic_are_refused(tmp_path, top, where, word):
+    # `generated` inside an !If reached the template as a literal ARN or name (a lint error
+    # located nowhere); pipegen decides what to create before CloudFormation resolves the
+    # !If, so the word is refused where it is written (PG240).
+    from helpers import error_tuples
+
+    text = spec(APPROVE, top=top + "\n").replace(
+        "stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n", 1)
+    [(code, message, path, *_, hint)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG240", where)
+    assert message.startswith(f"`{word}` in an intrinsic: pipegen reads `{where.split('.Fn')[0]}`")
+    assert "on its own" in hint
+
+
+def test_cache_mode_intrinsic_is_refused_at_the_mode(tmp_path):
+    # Of the cache's two forms, the error is explained against the one whose `type` the
+    # mapping names (local), at the value written: modes pipegen maps to CodeBuild's names.
+    from helpers import error_tuples
+
+    text = spec("""\
+  - name: Build
+    actions:
+      - name: Compile
+        type: build
+        project:
+          buildspec: buildspec.yml
+          cache: {type: local, modes: [!Ref Env]}
+""")
+    [(code, message, path, *_)] = error_tuples(tmp_path, text)
+    assert (code, path) == ("PG207", "stages[0].actions[0].project.cache.modes[0]")
+    assert message.endswith("an enumerated choice that pipegen maps to CloudFormation's own "
+                            "value")
+
+
+def test_durations_from_parameters_resolve_in_minutes(tmp_path, linter):
+    # SPEC.md: an intrinsic in a duration key resolves in the property's own unit. Approval
+    # timeouts and an alarm rule's wait were literal-only (PG207), though CloudFormation takes
+    # TimeoutInMinutes and WaitTime from a parameter.
+    text = spec("""\
+  - name: Release
+    on_success:
+      rules: [{alarm: !Sub "orders-${Env}-5xx", wait: !Ref WatchMinutes}]
+    before_entry:
+      rules: [{deployment_window: {cron: !Ref Window, timezone: !Ref Zone}}]
+    actions:
+      - name: Approve
+        type: approval
+        timeout: !Ref ApprovalMinutes
+      - name: Stack
+        type: deploy
+        provider: cloudformation
+        mode: change-set
+        approve: true
+        approval: {timeout: !If [IsProd, !Ref ApprovalMinutes, 60]}
+        stack: orders
+        template: AppSource::stack.yaml
+        deploy_role: arn:aws:iam::111111111111:role/cfn-deployer
+        after: [Approve]
+""", parameters="  Env: {type: String, default: dev}\n"
+                "  ApprovalMinutes: {type: Number, default: 1440}\n"
+                "  WatchMinutes: {type: Number, default: 10}\n"
+                "  Window: {type: String, default: '0 9-17 ? * MON-FRI *'}\n"
+                "  Zone: {type: String, default: UTC}")
+    text = text.replace("stages:\n", "conditions:\n  IsProd: !Equals [!Ref Env, prod]\nstages:\n",
+                        1)
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    t = r.template
+    assert action(t, "Approve")["TimeoutInMinutes"] == {"Ref": "ApprovalMinutes"}
+    assert action(t, "Stack-Approve")["TimeoutInMinutes"] == {
+        "Fn::If": ["IsProd", {"Ref": "ApprovalMinutes"}, 60]}
+    release = [s for s in t["Resources"]["Pipeline"]["Properties"]["Stages"]
+               if s["Name"] == "Release"][0]
+    [alarm] = release["OnSuccess"]["Conditions"][0]["Rules"]
+    assert alarm["Configuration"]["WaitTime"] == {"Ref": "WatchMinutes"}
+    [window] = release["BeforeEntry"]["Conditions"][0]["Rules"]
+    assert window["Configuration"] == {"Cron": {"Ref": "Window"}, "TimeZone": {"Ref": "Zone"}}
+
+
+def test_action_files_named_by_intrinsics(tmp_path, linter):
+    # Configuration values CloudFormation takes as intrinsics: an ECS image definitions file,
+    # a Step Functions input file and execution name prefix (#{ns.var} too).
+    text = spec("""\
+  - name: Release
+    actions:
+      - name: Rolling
+        type: deploy
+        provider: ecs
+        cluster: orders
+        service: orders-api
+        image_definitions: !Sub "images-${Env}.json"
+      - name: Migrate
+        type: invoke
+        provider: step-functions
+        state_machine: arn:aws:states:us-east-1:111111111111:stateMachine:migrate
+        inputs: [AppSource]
+        input_file: !Sub "migrations/${Env}.json"
+        execution_name_prefix: "#{SourceVars.CommitId}"
+""")
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    assert action(r.template, "Rolling")["Configuration"]["FileName"] == {
+        "Fn::Sub": "images-${Env}.json"}
+    migrate = action(r.template, "Migrate")["Configuration"]
+    assert migrate["Input"] == {"Fn::Sub": "migrations/${Env}.json"}
+    assert migrate["ExecutionNamePrefix"] == "#{SourceVars.CommitId}"
+
+
+def test_ecr_tag_left_to_its_default_by_no_value(tmp_path, linter):
+    # `tag: !If [C, x, !Ref AWS::NoValue]` leaves ImageTag to AWS's default (latest); the
+    # start rule's pattern names that default instead of an empty list (which EventBridge
+    # refuses at deploy time).
+    text = spec(APPROVE).replace("""\
+    namespace: SourceVars
+""", """\
+    namespace: SourceVars
+  - name: Image
+    provider: ecr
+    repository: orders
+    tag: !If [Pinned, !Ref Env, !Ref "AWS::NoValue"]
+""").replace("stages:\n", "conditions:\n  Pinned: !Not [!Equals [!Ref Env, dev]]\nstages:\n",
+             1)
+    r = compile_result(tmp_path, text, linter)
+    lint_clean(linter, r)
+    t = r.template
+    assert action(t, "Image")["Configuration"]["ImageTag"] == {
+        "Fn::If": ["Pinned", {"Ref": "Env"}, {"Ref": "AWS::NoValue"}]}
+    pattern = t["Resources"]["ImageSourceRule"]["Properties"]["EventPattern"]
+    assert pattern["detail"]["image-tag"] == [{"Fn::If": ["Pinned", {"Ref": "Env"}, "latest"]}]
 
 # --- class: CloudFormation Rules that check parameters before a stack is made
 

@@ -64,6 +64,9 @@ class SourceProvider:
     default_name: ClassVar[str]
     vcs: ClassVar[bool] = False  # needs exactly one branch
     clone_ref: ClassVar[bool] = False  # supports `format: clone-ref`
+    # Dotted keys of the schema fragment that this provider refuses with an error of its own
+    # (a fragment shared by several providers): the intrinsics table leaves them out.
+    not_applicable: tuple[str, ...] = ()
 
     def check(self, source: Source, ctx: BuildContext) -> None:
         """Report semantic problems with ctx.error(); the schema has already passed."""
@@ -92,6 +95,9 @@ class ActionProvider:
     # (quoted by the unsupported-pair error). Both feed pipegen.strategies.
     strategies: ClassVar[tuple[Strategy, ...]] = ()
     unsupported: ClassVar[dict[str, str]] = {}
+    # Dotted keys of the schema fragment that this provider always refuses with an error of
+    # its own (`test.region` of a traffic shift): the intrinsics table leaves them out.
+    not_applicable: ClassVar[tuple[str, ...]] = ()
 
     def expand(self, action: Action, ctx: ExpandContext) -> list[Action] | None:
         """The ordinary actions this written action stands for, or None when it is itself one.

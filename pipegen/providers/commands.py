@@ -65,6 +65,9 @@ class CommandsAction(ActionProvider):
                                                       Type="PLAINTEXT")
                      for k, v in action.get("environment_variables", {}).items()]
         for k, ref in action.get("secrets", {}).items():
+            # {secrets_manager: X}, the form CodeBuild secrets take, says the same as X.
+            if isinstance(ref, dict) and not cfn.is_intrinsic(ref):
+                ref = ref["secrets_manager"]
             variables.append(codepipeline.EnvironmentVariable(Name=k, Value=cfn.value(ref),
                                                               Type="SECRETS_MANAGER"))
             ctx.policy.allow("secretsmanager:GetSecretValue", secret_resources(ref))

@@ -38,6 +38,7 @@ class ConnectionSource(SourceProvider):
     def __init__(self, provider: str, default_name: str):
         self.provider = provider
         self.default_name = default_name
+        self.not_applicable = () if provider in HOSTED else ("host",)  # PG324
 
     @property
     def connection_id(self) -> str:

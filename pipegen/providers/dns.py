@@ -317,6 +317,8 @@ def _policy(settings: dict, record_type: str) -> iam.Policy:
 
 
 WITH_TEST = ("blue-green", "canary", "a-b")
+# Keys of an action that its place as the test of a traffic shift rules out (PG453).
+TEST_RULED_OUT = ("after", "run_order", "when", "region", "role")
 
 
 class DnsTrafficShift(ActionProvider):
@@ -324,6 +326,8 @@ class DnsTrafficShift(ActionProvider):
     schema = "actions/dns.json"
     inputs = (0, 0)
     consumes_revision = False
+    # The test is a build, test or invoke action: an approval's `timeout` never applies (PG340).
+    not_applicable = tuple(f"test.{k}" for k in TEST_RULED_OUT) + ("test.timeout",)
     strategies = (
         Strategy("all-at-once", expand, check=check_all_at_once, emit=contribute,
                  summary="weights 0/100 in one step, no test"),
@@ -400,7 +404,7 @@ class DnsTrafficShift(ActionProvider):
                       "write the test as `type: test` (or build, invoke); the approval is "
                       "`approve: true`")
             return
-        for key in ("after", "run_order", "when", "region", "role"):
+        for key in TEST_RULED_OUT:
             if key in spec:
                 ctx.error("PG453", "the test runs first in this action's expansion, under its "
                           "condition, in the pipeline's account and region: "

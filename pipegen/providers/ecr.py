@@ -31,7 +31,9 @@ class EcrSource(SourceProvider):
                 "source": ["aws.ecr"],
                 "detail-type": ["ECR Image Action"],
                 "detail": {"action-type": ["PUSH"], "result": ["SUCCESS"],
-                           "repository-name": [s["repository"]], "image-tag": [tag]},
+                           "repository-name": [s["repository"]],
+                           # ImageTag without a value is AWS's default, latest.
+                           "image-tag": [cfn.or_default(tag, "latest")]},
             }
             source_rules.start_rule(source, ctx, pattern,
                                     "Start the pipeline when the watched image tag is pushed")

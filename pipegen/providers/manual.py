@@ -26,7 +26,7 @@ class ManualApproval(ActionProvider):
 
     def check(self, action, ctx) -> None:
         minutes = action.timeout_minutes
-        if minutes is not None and not 5 <= minutes <= 86400:
+        if isinstance(minutes, int) and not 5 <= minutes <= 86400:
             ctx.error("PG205", f"an approval waits 5m to 60d; {action.get('timeout')} is "
                       "outside that", action.path + ("timeout",))
         notify = action.get("notify")
