@@ -344,6 +344,18 @@ def _check_regions(ctx: BuildContext, stages) -> None:
             if a.in_home_region or store.region_store(regions, a.region) is not None:
                 continue
             listed = ", ".join(_shown(e["region"]) for e in entries) or "none"
+            candidates = store.region_candidates(a.region, ctx.data.get("mappings"))
+            if candidates is not None:
+                # A lookup: each region it can name has its own store (emit lists them all).
+                missing = [c for c in candidates if store.region_store(regions, c) is None]
+                if missing:
+                    ctx.error("PG356", f"action '{a.name}' runs in the region "
+                              f"{_shown(a.region)}, which can be {', '.join(candidates)}; "
+                              f"{', '.join(missing)} has no artifact store",
+                              a.path + ("region",), "add `artifacts: {regions: {"
+                              + ", ".join(f"{m}: {{bucket: ...}}" for m in missing)
+                              + "}}` (regions with a store: " + listed + ")")
+                continue
             if cfn.is_intrinsic(a.region):
                 ctx.error("PG356", f"action '{a.name}' runs in the region {_shown(a.region)}, "
                           "which has no artifact store", a.path + ("region",),

@@ -442,11 +442,15 @@ def init_cmd(source, deploy, name, out):
 @click.option("--no-check", is_flag=True, help="Do not compile the spec to compare it with "
               "the original.")
 @click.option("--no-lint", is_flag=True, help="Check without the cfn-lint gate (faster).")
-def import_cmd(template, out, pipeline, report_fmt, no_check, no_lint):
+@click.option("--choose", "choose", multiple=True, metavar="CONDITION=true|false",
+              help="Fix a condition of the template: every !If on it takes the chosen "
+              "branch (import once per value for a template that picks its source with !If). "
+              "Repeatable.")
+def import_cmd(template, out, pipeline, report_fmt, no_check, no_lint, choose):
     """Turn a CloudFormation template's CodePipeline pipeline(s) into spec(s)."""
     from pipegen.importer.command import run
 
-    sys.exit(run(template, out, pipeline, report_fmt, not no_check, not no_lint))
+    sys.exit(run(template, out, pipeline, report_fmt, not no_check, not no_lint, choose))
 
 
 @cli.command("schema")

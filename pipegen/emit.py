@@ -147,6 +147,10 @@ def _emit_parameters(ctx: EmitContext) -> None:
                                        for v in kwargs["AllowedValues"]]
         if "NoEcho" in kwargs:
             kwargs["NoEcho"] = bool(kwargs["NoEcho"])
+        for key in ("MinLength", "MaxLength", "MinValue", "MaxValue"):
+            if isinstance(kwargs.get(key), str):  # "1", as CloudFormation also reads it
+                number = float(kwargs[key])
+                kwargs[key] = int(number) if number.is_integer() else number
         ctx.template.add_parameter(Parameter(name, **kwargs))
 
 
@@ -563,9 +567,12 @@ def _regional_stores(ctx: EmitContext) -> list:
     pl = ctx.pipeline
     used = []
     for a in pl.actions():
-        if a.region is not None and a.region != {"Ref": "AWS::Region"} and not any(
-                references.same_json(a.region, u) for u in used):
-            used.append(a.region)
+        if a.region is None or a.region == {"Ref": "AWS::Region"}:
+            continue
+        # A !FindInMap region needs the store of every region it can name (build checked).
+        for region in store_rules.region_candidates(a.region, pl.mappings) or [a.region]:
+            if not any(references.same_json(region, u) for u in used):
+                used.append(region)
     out = []
     literal = sorted(u for u in used if isinstance(u, str))
     intrinsic = [u for u in used if not isinstance(u, str)]

@@ -769,6 +769,11 @@ CODES: dict[str, Code] = {
                   "a missing directory, a full disk).",
                   "pipegen import t.yaml -o /read-only/x.yaml",
                   "Check the output path and its permissions."),
+    "PG709": Code("bad --choose", "`pipegen import --choose` takes CONDITION=true or "
+                  "CONDITION=false, for a condition the template declares.",
+                  "pipegen import t.yaml --choose IsCodeCommit=yes",
+                  "Name one of the template's conditions (the hint lists them) and true or "
+                  "false."),
     # --- internal
     "PG901": Code("internal error", "pipegen itself failed. This is a bug, never a "
                   "problem with the spec: pipegen exits with status 3 and prints a trace.",

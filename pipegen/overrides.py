@@ -50,7 +50,10 @@ def apply(template: dict[str, Any], overrides: dict[str, Any], loaded: Loaded) -
                 else:
                     node[i] = cfn.plain(value)
             elif isinstance(node, dict):
-                node[last] = cfn.plain(value)
+                new = cfn.plain(value)
+                if dotted == "Metadata" and isinstance(new, dict):
+                    new = _keep_waivers(node.get("Metadata"), new)
+                node[last] = new
             else:
                 problems.append(diag(
                     "PG402", f"override path '{dotted}': '{'.'.join(walked)}' is a value, not "
@@ -58,6 +61,28 @@ def apply(template: dict[str, Any], overrides: dict[str, Any], loaded: Loaded) -
                     ("overrides", dotted)))
     if problems:
         raise SpecError(problems)
+
+
+def _keep_waivers(current: Any, new: dict) -> dict:
+    """A whole-`Metadata` override (an imported template's own) keeps pipegen's waivers.
+
+    pipegen waives cfn-lint's unused-declaration rules for the declarations a spec keeps
+    (PG375 says so); replacing the section must not bring the findings back.
+    """
+    if not isinstance(current, dict):
+        return new
+    out = dict(new)
+    for key in ("pipegen", "cfn-lint"):
+        if key in current and key not in out:
+            out[key] = current[key]
+    ours = ((current.get("cfn-lint") or {}).get("config") or {}).get("ignore_checks")
+    theirs = ((new.get("cfn-lint") or {}).get("config") or {}).get("ignore_checks") \
+        if isinstance(new.get("cfn-lint"), dict) else None
+    if isinstance(ours, list) and isinstance(theirs, list):
+        config = {**out["cfn-lint"].get("config", {}),
+                  "ignore_checks": theirs + [r for r in ours if r not in theirs]}
+        out["cfn-lint"] = {**out["cfn-lint"], "config": config}
+    return out
 
 
 def _step(node: Any, part: str) -> Any:

@@ -75,7 +75,11 @@ def _words(value: Any) -> set[str]:
     """Every artifact-like word in a refused unit: what it may have meant to produce (an
     `outptus: [Built]` typo, an `outputs: [Built.zip]` with a bad name)."""
     if isinstance(value, str):
-        return {w for w in re.split(r"[^A-Za-z0-9_-]+", value) if w}
+        words = {w for w in re.split(r"[^A-Za-z0-9_-]+", value) if w}
+        # `!Sub "${AWS::StackName}-Built"` meant the artifact Built.
+        literal = re.sub(r"\$\{[^}]*\}", "", value).strip("-_")
+        return words | ({literal} if literal and re.fullmatch(r"[A-Za-z0-9_-]+", literal)
+                        else set())
     if isinstance(value, dict):
         return set().union(*(_words(v) for v in value.values())) if value else set()
     if isinstance(value, list):

@@ -84,6 +84,9 @@ class Checker:
         for key, value in data.items():
             if key in ("conditions", "mappings", "resources", "outputs", "parameters", "rules"):
                 continue
+            if key == "overrides" and isinstance(value, dict):
+                self._overrides(value)
+                continue
             self.value(value, (key,), raw=key == "overrides")
         for name, body in self.conditions.items():
             self.condition(name, body, ("conditions", name))
@@ -101,6 +104,16 @@ class Checker:
         self._conditional_emptiness()
         self._parameter_clashes()
         self._unused()
+
+    def _overrides(self, overrides: dict) -> None:
+        for key, value in overrides.items():
+            if key == "Rules" or str(key).startswith("Rules."):
+                # CloudFormation's Rules are written with condition functions (and rule
+                # functions such as Fn::Contains): cfn-lint checks them; here they only use
+                # parameters.
+                self.used_parameters |= _refs(value)
+                continue
+            self.value(value, ("overrides", key), raw=True)
 
     # --- values in the spec, in extra resources, outputs and overrides
     def value(self, v: Any, path: tuple, raw: bool = False) -> None:
@@ -443,7 +456,8 @@ class Checker:
                     self.error("PG374", f"`{key}` applies to {wanted} parameters, and '{name}' "
                                f"is {kind}", path + (key,), f"remove `{key}`", key=True)
             for lo, hi in (("min_length", "max_length"), ("min_value", "max_value")):
-                if lo in p and hi in p and p[lo] > p[hi]:
+                # Bounds may be written as CloudFormation reads them, "1" as well as 1.
+                if lo in p and hi in p and float(p[lo]) > float(p[hi]):
                     self.error("PG374", f"`{lo}` ({p[lo]}) is greater than `{hi}` ({p[hi]})",
                                path + (lo,))
             if "default" in p:
@@ -468,12 +482,14 @@ class Checker:
         allowed = p.get("allowed_values")
         if kind == "Number":  # 1.0 and "1" are the allowed value 1
             listed = any(_is_number(x) and float(x) == float(d) for x in allowed or [])
-        else:
-            listed = text in [str(x) for x in allowed or []]
+        else:  # true in allowed_values is the string "true", as CloudFormation reads it
+            listed = text in [str(x).lower() if isinstance(x, bool) else str(x)
+                              for x in allowed or []]
         if allowed and kind != "CommaDelimitedList" and not listed:
             self.error("PG374", f"the default {json.dumps(text)} of parameter '{name}' is not "
                        "one of its allowed_values", path,
-                       _did_you_mean(text, [str(x) for x in allowed])
+                       _did_you_mean(text, [str(x).lower() if isinstance(x, bool) else str(x)
+                                            for x in allowed])
                        or "allowed: " + ", ".join(map(str, allowed)))
         pattern = p.get("allowed_pattern")
         if pattern and kind == "String":
@@ -485,18 +501,18 @@ class Checker:
                 self.error("PG374", f"the default {json.dumps(text)} of parameter '{name}' does "
                            f"not match its allowed_pattern {pattern}", path)
         if kind == "String":
-            if "min_length" in p and len(text) < p["min_length"]:
+            if "min_length" in p and len(text) < int(p["min_length"]):
                 self.error("PG374", f"the default of parameter '{name}' is shorter than "
                            f"min_length {p['min_length']}", path)
-            if "max_length" in p and len(text) > p["max_length"]:
+            if "max_length" in p and len(text) > int(p["max_length"]):
                 self.error("PG374", f"the default of parameter '{name}' is longer than "
                            f"max_length {p['max_length']}", path)
         if kind == "Number":
             n = float(d)
-            if "min_value" in p and n < p["min_value"]:
+            if "min_value" in p and n < float(p["min_value"]):
                 self.error("PG374", f"the default of parameter '{name}' is below min_value "
                            f"{p['min_value']}", path)
-            if "max_value" in p and n > p["max_value"]:
+            if "max_value" in p and n > float(p["max_value"]):
                 self.error("PG374", f"the default of parameter '{name}' is above max_value "
                            f"{p['max_value']}", path)
 
@@ -702,3 +718,14 @@ def check_generated(ctx: EmitContext) -> None:
 
 def same_json(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _refs(v: Any) -> set[str]:
+    """The names `{Ref: X}` reads anywhere in v."""
+    if isinstance(v, dict):
+        if set(v) == {"Ref"} and isinstance(v["Ref"], str):
+            return {v["Ref"]}
+        return set().union(*(_refs(x) for x in v.values())) if v else set()
+    if isinstance(v, list):
+        return set().union(*(_refs(x) for x in v)) if v else set()
+    return set()

@@ -679,6 +679,14 @@ def _wrong_type(schema: dict, inst: Any, span, path: tuple, last) -> Diagnostic:
     hint = TYPE_HINTS.get(last) if isinstance(last, str) else None
     types = {t for leaf in leaves for t in
              (leaf.get("type") if isinstance(leaf.get("type"), list) else [leaf.get("type")])}
+    if hint is None and isinstance(inst, dict) and len(path) >= 2 and \
+            path[-2] in ("environment_variables", "environment") and \
+            set(inst) & {"parameter_store", "secrets_manager"}:
+        # CodeBuild's own list mixes the types; the spec keeps store-read values apart.
+        form = ", ".join(f"{k}: {v}" for k, v in inst.items() if isinstance(v, str))
+        hint = (f"a value read from Parameter Store or Secrets Manager goes under `secrets:` "
+                f"next to `{path[-2]}` (never into the template): `secrets: "
+                f"{{{path[-1]}: {{{form}}}}}`")
     if hint is None and inst is None:
         hint = "the key has no value: write one after the colon"
     elif hint is None and types == {"boolean"} and isinstance(inst, str):

@@ -61,6 +61,34 @@ def region_store(regions: Any, region: Any) -> dict | None:
     return None
 
 
+def region_candidates(region: Any, mappings: Any) -> list[str] | None:
+    """The regions `!FindInMap [Map, Key, Column]` can name: Column in every row of Map.
+
+    The row usually depends on the deploy (`!Ref AWS::Region`), the column does not; each
+    region it can take needs its own store. None when the region is not such a lookup, or a
+    cell is not a literal region.
+    """
+    if not (isinstance(region, dict) and set(region) == {"Fn::FindInMap"}):
+        return None
+    args = region["Fn::FindInMap"]
+    if not (isinstance(args, list) and len(args) == 3 and isinstance(args[0], str)
+            and isinstance(args[2], str) and isinstance(mappings, dict)):
+        return None
+    table = mappings.get(args[0])
+    if not isinstance(table, dict):
+        return None
+    rows = [table[args[1]]] if isinstance(args[1], str) and args[1] in table else \
+        list(table.values())
+    out: list[str] = []
+    for row in rows:
+        cell = row.get(args[2]) if isinstance(row, dict) else None
+        if not isinstance(cell, str):
+            return None
+        if cell not in out:
+            out.append(cell)
+    return out or None
+
+
 def may_be_cross_account(role: Any) -> bool:
     """Whether a role ARN may live in another account (any ARN pipegen cannot place here).
 

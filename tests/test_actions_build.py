@@ -219,6 +219,7 @@ def test_codebuild_action_secrets_and_batch(write_spec, linter):
             inputs: [AppSource]
             project: legacy-tests
             secrets: {PASSWORD: {parameter_store: /legacy/password}}
+            batch: false
     """, TWO_SOURCES_HEAD, linter=linter)
     assert action(t, "Inline")["Configuration"] == {
         "BatchEnabled": "true",
@@ -226,7 +227,9 @@ def test_codebuild_action_secrets_and_batch(write_spec, linter):
                                 '{"name":"TOKEN","value":"arn:aws:secretsmanager:us-east-1:'
                                 '111111111111:secret:ci/token","type":"SECRETS_MANAGER"}]',
         "ProjectName": {"Ref": "BuildInlineProject"}}
+    # `batch: false` is AWS's default, written as the spec says it (as templates often do).
     assert action(t, "Existing")["Configuration"] == {
+        "BatchEnabled": "false",
         "EnvironmentVariables": '[{"name":"PASSWORD","value":"/legacy/password",'
                                 '"type":"PARAMETER_STORE"}]',
         "ProjectName": "legacy-tests"}

@@ -51,6 +51,28 @@ def test_pipeline_findings_map_to_the_action():
                      stage_origins, {}) == ("x",)
 
 
+def test_a_finding_in_a_raw_resource_points_at_the_key_the_spec_wrote(tmp_path):
+    # `resources:` are copied as written, so the finding's own key is in the spec.
+    spec = GITHUB_BUILD + """\
+resources:
+  Cleanup:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Handler: index.handler
+      Role: arn:aws:iam::111111111111:role/cleanup
+      Runtime: python3.7
+"""
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    proc = run_cli("compile", "spec.yaml", "-o", "out", cwd=tmp_path)
+    line = spec.splitlines().index("      Runtime: python3.7") + 1
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(
+        f"spec.yaml:{line}:16: error PG501 cfn-lint E2531 at Resources.Cleanup.Properties."
+        "Runtime: Runtime 'python3.7' was deprecated")
+    assert "  (resources.Cleanup.Properties.Runtime)\n" in proc.stderr
+
+
 def test_a_mistyped_permission_action_points_at_itself_without_every_allowed_value(tmp_path):
     # cfn-templates-static-website grants `s3:HeadBucket`, which is an API call, not an IAM
     # action: cfn-lint lists all 180 S3 actions, and the finding's resource is the whole project.

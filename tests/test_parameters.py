@@ -75,6 +75,27 @@ def test_every_parameter_property_reaches_the_template(tmp_path, linter):
     lint_clean(linter, result)
 
 
+def test_parameter_bounds_may_be_written_as_cloudformation_reads_them(tmp_path, linter):
+    # JSON-era templates quote them ("MinLength": "1"), and CloudFormation accepts that; a
+    # spec copied from one compiles, and the bounds are still checked.
+    text = spec_from_parts("""\
+        parameters:
+          Name: {type: String, default: orders, min_length: '1', max_length: '100'}
+          Count: {type: Number, default: 2, min_value: '1', max_value: '2.5'}
+        """, stages(B="!Ref Name", E="!Sub '${Count}'"))
+    result = compile_result(tmp_path, text, linter)
+    assert result.template["Parameters"]["Name"] == {
+        "Type": "String", "Default": "orders", "MinLength": 1, "MaxLength": 100}
+    assert result.template["Parameters"]["Count"] == {
+        "Type": "Number", "Default": 2, "MinValue": 1, "MaxValue": 2.5}
+    lint_clean(linter, result)
+    too_long = text.replace("default: orders", "default: orders-service-x").replace(
+        "max_length: '100'", "max_length: '6'")
+    assert [f[:3] for f in error_tuples(tmp_path, too_long)] == [
+        ("PG374", "the default of parameter 'Name' is longer than max_length 6",
+         "parameters.Name.default")]
+
+
 @pytest.mark.parametrize("parameter,code,message,where", [
     ("{type: String, default: qa, allowed_values: [dev, prod]}", "PG374",
      "the default \"qa\" of parameter 'P' is not one of its allowed_values", "default"),
@@ -85,6 +106,10 @@ def test_every_parameter_property_reaches_the_template(tmp_path, linter):
      "`min_length` (5) is greater than `max_length` (2)", "min_length"),
     ("{type: Number, min_value: 5, max_value: 2}", "PG374",
      "`min_value` (5) is greater than `max_value` (2)", "min_value"),
+    ("{type: String, min_length: '5', max_length: '2'}", "PG374",
+     "`min_length` (5) is greater than `max_length` (2)", "min_length"),
+    ("{type: String, min_length: five}", "PG205",
+     '"five" is not valid here; expected a string matching ^[0-9]+$', "min_length"),
     ("{type: Number, max_length: 2}", "PG374",
      "`max_length` applies to String parameters, and 'P' is Number", "max_length"),
     ("{type: String, min_value: 2}", "PG374",
@@ -450,3 +475,19 @@ def test_a_number_default_of_a_string_parameter_becomes_a_string(tmp_path, linte
                            stages(A="!Ref Port"))
     result = compile_result(tmp_path, text, linter)
     assert result.template["Parameters"]["Port"] == {"Type": "String", "Default": "8080"}
+
+
+def test_boolean_allowed_values_are_the_strings_cloudformation_reads(tmp_path, linter):
+    # A template's `AllowedValues: [true, false]` with `Default: false`, copied as it is.
+    text = spec_from_parts("""\
+        parameters:
+          Publish: {type: String, allowed_values: [true, false], default: false}
+        """, stages(A="!Ref Publish"))
+    result = compile_result(tmp_path, text, linter)
+    assert result.template["Parameters"]["Publish"] == {
+        "Type": "String", "AllowedValues": ["true", "false"], "Default": "false"}
+    lint_clean(linter, result)
+    wrong = text.replace("default: false", "default: maybe")
+    assert [f[:3] for f in error_tuples(tmp_path, wrong)] == [
+        ("PG374", "the default \"maybe\" of parameter 'Publish' is not one of its allowed_values",
+         "parameters.Publish.default")]

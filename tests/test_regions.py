@@ -152,3 +152,35 @@ def test_cross_account_action_needs_a_customer_managed_key(tmp_path):
          "give artifacts.regions.us-west-2 an `encryption` key ARN, and list the role in "
          "`artifacts.grant`"),
     ]
+
+
+LOOKUP = """
+mappings:
+  Second:
+    us-west-2: {Region: us-east-1}
+    us-east-1: {Region: us-west-2}
+"""
+
+
+def test_a_region_looked_up_in_a_mapping_gets_the_store_of_every_region_it_can_name(
+        tmp_path, linter):
+    # The public cross-region CodeDeploy sample: each stack deploys to "the other" region.
+    extra = LOOKUP + REGIONS.replace("ap-south-1: {bucket: demo-aps1}",
+                                     "us-east-1: {bucket: demo-use1}")
+    t = compile_template(tmp_path, deploy_in(
+        "!FindInMap [Second, !Ref 'AWS::Region', Region]", extra=extra), linter)
+    stores = t["Resources"]["Pipeline"]["Properties"]["ArtifactStores"]
+    assert [s["Fn::If"][2]["Region"] for s in stores[1:]] == ["us-east-1", "us-west-2"]
+    assert [s["Fn::If"][0] for s in stores[1:]] == ["PipegenHomeIsUsEast1",
+                                                    "PipegenHomeIsUsWest2"]
+    assert stage_actions(t, "Deploy")[0]["Region"] == {
+        "Fn::FindInMap": ["Second", {"Ref": "AWS::Region"}, "Region"]}
+
+
+def test_a_region_looked_up_in_a_mapping_needs_a_store_for_each_region_it_can_name(tmp_path):
+    extra = LOOKUP + REGIONS  # no store for us-east-1
+    errors = error_tuples(tmp_path, deploy_in("!FindInMap [Second, !Ref 'AWS::Region', Region]",
+                                              extra=extra))
+    assert [(e[0], e[2]) for e in errors] == [("PG356", "stages[0].actions[0].region")]
+    assert "which can be us-east-1, us-west-2; us-east-1 has no artifact store" in errors[0][1]
+    assert "us-east-1: {bucket: ...}" in errors[0][5]

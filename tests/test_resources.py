@@ -124,7 +124,7 @@ def test_resource_errors(tmp_path, body, code, message, where):
     assert [f[:3] for f in error_tuples(tmp_path, text)] == [(code, message, where)]
 
 
-def test_lint_findings_in_resources_point_at_the_resource(tmp_path, linter):
+def test_lint_findings_in_resources_point_at_the_key_the_spec_wrote(tmp_path, linter):
     text = spec_from_parts("""\
         resources:
           Topic:
@@ -297,6 +297,44 @@ def test_references_in_overrides_are_checked_and_count_as_uses(tmp_path, linter)
     assert [f[:3] for f in error_tuples(tmp_path, text)] == [
         ("PG306", "'Nope' is not a parameter, pseudo parameter or resource of this template",
          "overrides.Resources.Pipeline.Properties.DisableInboundStageTransitions[1].Reason")]
+
+
+def test_template_rules_in_overrides_take_condition_functions(tmp_path, linter):
+    # CloudFormation's Rules are written with !Equals, !Not...; an imported template keeps
+    # its own in `overrides`, and the parameters they read count as used.
+    text = spec_from_parts("""\
+        parameters:
+          SourceType: {type: String, default: CodeCommit, allowed_values: [CodeCommit, GitHub]}
+          Token: {type: String, default: ''}
+        overrides:
+          Rules:
+            ValidateGitHub:
+              RuleCondition: !Equals [!Ref SourceType, GitHub]
+              Assertions:
+                - Assert: !Not [!Equals [!Ref Token, '']]
+                  AssertDescription: GitHub needs a token
+        """)
+    result = compile_result(tmp_path, text, linter)
+    assert result.template["Rules"]["ValidateGitHub"]["RuleCondition"] == {
+        "Fn::Equals": [{"Ref": "SourceType"}, "GitHub"]}
+    assert [w.code for w in result.warnings if w.code == "PG375"] == []
+
+
+def test_a_metadata_override_keeps_the_waiver_of_kept_declarations(tmp_path, linter):
+    # An imported template's own Metadata goes in `overrides`; the unused parameter the spec
+    # keeps (PG375) stays waived for cfn-lint.
+    text = spec_from_parts("""\
+        parameters:
+          Unused: {type: String, default: x}
+        overrides:
+          Metadata:
+            AWS::CloudFormation::Interface:
+              ParameterGroups: [{Label: {default: Kept}, Parameters: [Unused]}]
+        """)
+    result = compile_result(tmp_path, text, linter)  # the lint gate passes
+    metadata = result.template["Metadata"]
+    assert metadata["cfn-lint"] == {"config": {"ignore_checks": ["W2001"]}}
+    assert "AWS::CloudFormation::Interface" in metadata
 
 
 @pytest.mark.parametrize("policy", ["AmazonECS_FullAccess", "AWSLambda_FullAccess",

@@ -24,6 +24,19 @@ sources:
 
 # name: (text replaced in GOOD, replacement, the exact report)
 CASES = {
+    # The explicit store forms of `secrets`, written where CodeBuild's own list would take
+    # them (a spec copied from a template's EnvironmentVariables with PARAMETER_STORE).
+    "store-value-in-environment-variables": (
+        "        project: demo-build\n",
+        "        project: demo-build\n        environment_variables:\n"
+        "          ENV: {parameter_store: app-env}\n", """\
+spec.yaml:15:16: error PG203 expected a string or an intrinsic function, got a mapping
+  (stages[0].actions[0].environment_variables.ENV)
+               ENV: {parameter_store: app-env}
+                    ^^^^^^^^^^^^^^^^^^^^^^^^^^
+  hint: a value read from Parameter Store or Secrets Manager goes under `secrets:` next to \
+`environment_variables` (never into the template): `secrets: {ENV: {parameter_store: app-env}}`
+"""),
     "typo-key": ("        outputs: [Built]", "        outptus: [Built]", """\
 spec.yaml:14:9: error PG201 unknown key 'outptus'
   (stages[0].actions[0].outptus)

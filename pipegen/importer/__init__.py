@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipegen.errors import Diagnostic, SpecError, diag
-from pipegen.importer import roundtrip
+from pipegen.importer import choices, names, roundtrip
 from pipegen.importer import spec as spec_module
 from pipegen.importer import template as template_module
 from pipegen.importer.context import KINDS, ImportContext, Note
@@ -71,8 +71,13 @@ def load(path: str | Path) -> template_module.Template:
 
 
 def import_pipelines(t: template_module.Template, only: str | None = None,
-                     stem: str | None = None) -> list[Imported]:
-    """Import every pipeline of t (or the one named `only`); SpecError on bad input."""
+                     stem: str | None = None,
+                     choose: dict[str, bool] | None = None) -> list[Imported]:
+    """Import every pipeline of t (or the one named `only`); SpecError on bad input.
+
+    `choose` fixes conditions (`--choose IsCodeCommit=true`): every !If on them takes the
+    chosen branch before import reads the template (choices.py)."""
+    choice_notes = choices.apply(t.data, choose or {})
     pipelines = t.pipelines()
     if not pipelines:
         raise SpecError(diag("PG702", f"{t.file} declares no AWS::CodePipeline::Pipeline",
@@ -90,7 +95,7 @@ def import_pipelines(t: template_module.Template, only: str | None = None,
     for pid in chosen:
         others = [p for p in pipelines if p != pid]
         try:
-            out.append(import_one(t, pid, stem, others))
+            out.append(import_one(t, pid, stem, others, choice_notes))
         except SpecError as e:
             problems += e.diagnostics
     if problems:
@@ -99,8 +104,11 @@ def import_pipelines(t: template_module.Template, only: str | None = None,
 
 
 def import_one(t: template_module.Template, pid: str, stem: str,
-               others: list[str]) -> Imported:
+               others: list[str], chosen: list[tuple[str, str]] = ()) -> Imported:
+    resolved = [*chosen, *names.resolve(t.data, pid), *names.artifacts(t.data, pid)]
     ctx = ImportContext(t, pid)
+    for subject, detail in resolved:
+        ctx.note("changed", subject, detail)
     try:
         spec = spec_module.build(ctx, stem, others)
     except spec_module.Unsupported as e:

@@ -124,9 +124,8 @@ class ActionReader:
                                 "project": self.projects.project(stage, action, project)}
         if "PrimarySource" in config:
             spec["primary_source"] = config.pop("PrimarySource")
-        if _flag(config.get("BatchEnabled")) is True:
-            config.pop("BatchEnabled")
-            spec["batch"] = True
+        if _flag(config.get("BatchEnabled")) is not None:
+            spec["batch"] = _flag(config.pop("BatchEnabled"))
         if "EnvironmentVariables" in config:
             found = env_variables(config["EnvironmentVariables"])
             if found is not None:

@@ -21,12 +21,13 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def run(template: str, out: str | None, pipeline: str | None, report_fmt: str,
-        do_check: bool, lint: bool) -> int:
+        do_check: bool, lint: bool, choose: tuple[str, ...] = ()) -> int:
     from pipegen.cli import EXIT_FAIL, EXIT_OK
+    from pipegen.importer import choices
 
     try:
         t = load(template)
-        imported = import_pipelines(t, pipeline)
+        imported = import_pipelines(t, pipeline, choose=choices.parse(choose, t))
         targets = _targets(t, imported, out, template)
     except SpecError as e:
         _fail(e.diagnostics, report_fmt)

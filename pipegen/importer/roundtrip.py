@@ -19,10 +19,11 @@ from pipegen.importer.template import rename
 
 # (Owner, Provider) -> Configuration defaults AWS documents for keys an action may omit.
 DEFAULTS: dict[tuple[str, str], dict[str, str]] = {
-    ("AWS", "CodeCommit"): {"PollForSourceChanges": "true"},
+    ("AWS", "CodeCommit"): {"PollForSourceChanges": "true", "OutputArtifactFormat": "CODE_ZIP"},
     ("AWS", "S3"): {"PollForSourceChanges": "true"},
     ("ThirdParty", "GitHub"): {"PollForSourceChanges": "true"},
-    ("AWS", "CodeStarSourceConnection"): {"DetectChanges": "true"},
+    ("AWS", "CodeStarSourceConnection"): {"DetectChanges": "true",
+                                          "OutputArtifactFormat": "CODE_ZIP"},
     ("AWS", "ECR"): {"ImageTag": "latest"},
     ("AWS", "ECS"): {"FileName": "imagedefinitions.json"},
     ("AWS", "CodeDeployToECS"): {"TaskDefinitionTemplatePath": "taskdef.json",

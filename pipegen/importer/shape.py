@@ -15,13 +15,13 @@ SCALAR = (str, int, float, bool)
 
 
 class ShapeError(Exception):
-    def __init__(self, message: str, path: tuple):
+    def __init__(self, message: str, path: tuple, hint: str | None = None):
         super().__init__(message)
-        self.path = path
+        self.path, self.hint = path, hint
 
 
-def _fail(what: str, path: tuple) -> None:
-    raise ShapeError(what, path)
+def _fail(what: str, path: tuple, hint: str | None = None) -> None:
+    raise ShapeError(what, path, hint)
 
 
 def _mapping(v: Any, path: tuple, what: str) -> dict:
@@ -49,6 +49,11 @@ def _items(v: Any, path: tuple, what: str) -> list:
 
 
 def _literal(v: Any, path: tuple, what: str) -> None:
+    if cfn.is_intrinsic(v):
+        # CloudFormation resolves it; a spec cannot (names.py resolved those with one value).
+        _fail(f"{what} is an intrinsic with no value known before deploy; a spec names "
+              "stages, actions and variables literally", path,
+              "write the name out: a resource attribute has no value before deploy")
     if not isinstance(v, str) or not v:
         _fail(f"{what} is not a literal name", path)
 

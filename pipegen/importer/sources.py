@@ -168,7 +168,9 @@ class SourceReader:
             del config["OutputArtifactFormat"]
         elif fmt == "CODE_ZIP":
             del config["OutputArtifactFormat"]  # the default
-            self.ctx.note("changed", spec.get("repository") or "source",
+            repository = spec.get("repository")
+            self.ctx.note("changed", repository if isinstance(repository, str) else
+                          spec.get("name") or "source",
                           "OutputArtifactFormat CODE_ZIP is the default and left out")
 
     def _rule(self, action: dict, event_source: str, needles: list) -> str | None:

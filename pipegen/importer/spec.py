@@ -46,6 +46,8 @@ def build(ctx: ImportContext, stem: str, others: list[str]) -> dict:
     try:
         shape.check(ctx.pipeline.get("Properties"), base)
     except shape.ShapeError as e:
+        if e.hint is not None:
+            raise Unsupported(str(e), e.path, e.hint) from None
         raise Unsupported(f"{e}, as an AWS::CodePipeline::Pipeline needs", e.path,
                           "fix the template (CloudFormation would refuse it too)") from None
     props = ctx.props
@@ -303,6 +305,18 @@ def _store(ctx: ImportContext, store: dict) -> dict:
             not set(kbody) - {"Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy"}:
         out["encryption"] = "generated"
         grant = _key_grants(kbody)
+        own = [p for p in grant if refs(p) & set(ctx.resources)]
+        if own:
+            # Roles made in this template are this account's: pipegen's key policy lets the
+            # account's IAM policies grant the key (a key policy naming them, on a key the
+            # bucket is encrypted with, also makes a dependency cycle when they read the
+            # bucket).
+            grant = [p for p in grant if p not in own]
+            names = sorted({r for p in own for r in refs(p) & set(ctx.resources)})
+            ctx.note("changed", kid, "the original key policy also named this template's "
+                     f"{', '.join(names)}; pipegen's key policy lets the account's IAM "
+                     "policies grant the key, so a kept role needs kms:Decrypt (and "
+                     "kms:GenerateDataKey to write) on ArtifactKey in its own policy")
         if grant and out.get("bucket") is not None and not isinstance(out["bucket"], dict):
             ctx.note("changed", kid, "the original key policy names other principals, and "
                      "the bucket is kept with its own policy: they are not granted in the "
@@ -376,7 +390,7 @@ def _bucket_kept(body: dict) -> str | None:
 
 @tolerant([])
 def _key_grants(body: dict) -> list:
-    """Roles of other accounts that the original key policy lets use the key."""
+    """Roles that the original key policy lets use the key (the account's own aside)."""
     doc = props_of(body).get("KeyPolicy") or {}
     statements = doc.get("Statement") if isinstance(doc, dict) else None
     out: list = []
@@ -465,8 +479,17 @@ def _sources(ctx: ImportContext, stage: Any) -> tuple[list, str]:
     out = []
     for i, action in enumerate(stage["Actions"]):
         apath = path + ("Actions", i)
-        # `!If [C, source, !Ref AWS::NoValue]`: a source that exists under C (`when:`); two
-        # sources chosen by one !If are split by hand into one `when:` each
+        if isinstance(action, dict) and "Fn::If" in action and not (
+                isinstance(action["Fn::If"], list) and len(action["Fn::If"]) == 3
+                and action["Fn::If"][2] == {"Ref": "AWS::NoValue"}):
+            args = action["Fn::If"]
+            cond = args[0] if isinstance(args, list) and args and isinstance(args[0], str) \
+                else "CONDITION"
+            raise Unsupported("the source stage chooses between two sources with one !If",
+                              apath, "import one spec per choice: `pipegen import "
+                              f"--choose {cond}=true`, then `--choose {cond}=false`; or write "
+                              "the two sources with `when:` conditions that exclude each other")
+        # `!If [C, source, !Ref AWS::NoValue]`: a source that exists under C (`when:`)
         when, action = _unwrap(action, apath)
         if not isinstance(action, dict) or (action.get("ActionTypeId") or {}).get(
                 "Category") != "Source":
@@ -763,11 +786,12 @@ def _depends_on(ctx: ImportContext, value: Any) -> Any:
 
 def _removals(ctx: ImportContext) -> None:
     """Resources only removed things use (the other pipelines' projects, roles...)."""
+    by_name = _named_by_pipeline(ctx)
     changed = True
     while changed:
         changed = False
         for rid, body in ctx.resources.items():
-            if rid in ctx.removed or rid == ctx.pipeline_id:
+            if rid in ctx.removed or rid == ctx.pipeline_id or rid in by_name:
                 continue
             mine = resource_refs(body)
             users = ctx.users(rid)
@@ -787,13 +811,80 @@ def _removals(ctx: ImportContext) -> None:
                 changed = True
 
 
+def _named_by_pipeline(ctx: ImportContext) -> set[str]:
+    """Resources the pipeline uses by name, not by logical id.
+
+    `ProjectName: !Ref CodeBuildProjectName` runs the project whose `Name` is that same
+    parameter: the pipeline needs it although it never references its logical id, so it is
+    never left out as "only the replaced role's policy used it".
+    """
+    values = set()
+    for stage in ctx.props.get("Stages") or []:
+        for action in (stage.get("Actions") or []) if isinstance(stage, dict) else []:
+            config = action.get("Configuration") if isinstance(action, dict) else None
+            for v in (config or {}).values() if isinstance(config, dict) else []:
+                if not isinstance(v, (bool, int, float)):
+                    values.add(json.dumps(v, sort_keys=True))
+    found = set()
+    for rid, body in ctx.resources.items():
+        props = body.get("Properties") if isinstance(body, dict) else None
+        kind = str(body.get("Type")) if isinstance(body, dict) else ""
+        if kind.startswith("AWS::IAM::") or kind in ("AWS::Events::Rule",
+                                                      "AWS::CodePipeline::Webhook"):
+            continue  # what starts or permits a pipeline is no target it runs
+        if isinstance(props, dict) and any(
+                isinstance(k, str) and k.endswith("Name") and
+                json.dumps(v, sort_keys=True) in values for k, v in props.items()):
+            found.add(rid)
+    return found
+
+
 def _resources(ctx: ImportContext) -> dict:
     _removals(ctx)
     out = {}
+    gone = {r for r in ctx.removed if r not in ctx.renames}
     for rid, body in ctx.resources.items():
         if rid == ctx.pipeline_id or rid in ctx.removed:
             continue
-        out[rid] = body
+        out[rid] = _pruned(ctx, rid, body, gone)
+    return out
+
+
+def _pruned(ctx: ImportContext, rid: str, body: Any, gone: set[str]) -> Any:
+    """A kept resource without the list entries that read left-out resources.
+
+    A resource two pipelines share (the events role allowed to start both) keeps what this
+    pipeline uses: the other pipeline's ARN in its policy's Resource list, its DependsOn
+    entry, go. A reference outside a list stays, for the compile to report where (PG306).
+    """
+    dropped: list[str] = []
+
+    def walk(v: Any, key: str | None) -> Any:
+        if isinstance(v, dict) and not cfn.is_intrinsic(v):
+            return {k: walk(x, k) for k, x in v.items()}
+        if isinstance(v, list) and not (key or "").startswith("Fn::"):
+            kept = []
+            for x in v:
+                x = walk(x, None)
+                # The innermost entry that still reads one goes (an ARN, a target), not
+                # the policy around it.
+                dead = sorted(({x} if key == "DependsOn" and isinstance(x, str) else
+                               refs(x)) & gone)
+                if dead:
+                    dropped.extend(d for d in dead if d not in dropped)
+                else:
+                    kept.append(x)
+            return kept
+        return v
+
+    if not isinstance(body, dict) or not (resource_refs(body) & gone):
+        return body
+    out = walk(body, None)
+    if out.get("DependsOn") == []:
+        del out["DependsOn"]
+    if dropped:
+        ctx.note("changed", rid, "list entries that read " + ", ".join(dropped) + " (left "
+                 "out) are dropped; the rest is kept as written")
     return out
 
 
@@ -856,7 +947,9 @@ def _parameters(ctx: ImportContext, used: set[str]) -> dict:
     conditions = ctx.template.data.get("Conditions") or {}
     cond_refs = set()
     for name, c in conditions.items():
-        if name in used:
+        # The conditions the spec keeps (_declared): used ones, and declared-only ones (a
+        # condition `--choose` decided is declared-only now) keep their parameters.
+        if name in used or not _was_in_use(ctx, "Conditions", name):
             cond_refs |= refs(c)
     for name, body in params.items():
         if name not in used and name not in cond_refs and _was_used(ctx, name):
@@ -872,6 +965,8 @@ def _parameters(ctx: ImportContext, used: set[str]) -> dict:
                 continue
             if key == "NoEcho":
                 value = value is True or str(value).lower() == "true"
+            elif typed in NUMERIC_BOUNDS:
+                value = _number(value)
             spec[typed] = value
         if spec.get("no_echo") and "default" in spec:
             del spec["default"]
@@ -885,6 +980,22 @@ def _parameters(ctx: ImportContext, used: set[str]) -> dict:
                      "shows its value")
         out[name] = spec
     return out
+
+
+# CloudFormation reads a parameter's bounds from strings too ("MinLength": "1" in JSON
+# templates); the spec types them as numbers.
+NUMERIC_BOUNDS = ("min_length", "max_length", "min_value", "max_value")
+
+
+def _number(value: Any) -> Any:
+    """"1" -> 1, "0.5" -> 0.5; anything else as written (the compile reports it)."""
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() else number
+    return value
 
 
 def _was_used(ctx: ImportContext, name: str) -> bool:

@@ -187,6 +187,8 @@ class CodeBuildAction(ActionProvider):
         config: dict[str, Any] = {"ProjectName": name}
         if "primary_source" in action.settings:
             config["PrimarySource"] = action.get("primary_source")
+        if action.settings.get("batch") is False:
+            config["BatchEnabled"] = "false"  # written as the spec says it (AWS's default)
         if action.get("batch") or action.configuration.get("BatchEnabled") in ("true", True):
             if action.get("batch"):
                 config["BatchEnabled"] = "true"

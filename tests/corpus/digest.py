@@ -159,10 +159,13 @@ ACTION_FIELDS = ("category", "owner", "provider", "version", "run_order", "regio
 
 def compare(original: dict, compiled: dict, *, names: bool = True,
             artifacts: bool = False, fields: tuple[str, ...] = ACTION_FIELDS,
-            pipeline_fields: tuple[str, ...] = ("artifact_store", "stages")) -> list[str]:
+            pipeline_fields: tuple[str, ...] = ("artifact_store", "stages"),
+            keys: bool = True) -> list[str]:
     """Differences between two digests, one readable line each (empty when they match).
 
-    `names` compares stage and action names; `artifacts` compares artifact names (otherwise
+    `keys=False` leaves Configuration keys to a caller that compares them by value (with
+    AWS's defaults filled in). `names` compares stage and action names; `artifacts`
+    compares artifact names (otherwise
     only how many inputs/outputs each action has). Configuration keys: every key of the
     original must be written (pipegen may add keys, such as an explicit
     PollForSourceChanges). Roles: an action the original runs as its own role must have one
@@ -200,7 +203,7 @@ def compare(original: dict, compiled: dict, *, names: bool = True,
                     if xa.get(f) != xb.get(f):
                         diffs.append(f"{at}: {f} {xa.get(f)!r} != {xb.get(f)!r}")
                 missing = [k for k in xa["configuration_keys"]
-                           if k not in xb["configuration_keys"]]
+                           if k not in xb["configuration_keys"]] if keys else []
                 if missing:
                     diffs.append(f"{at}: configuration keys not written: {missing}")
                 if xa["role"] and not xb["role"]:

@@ -41,6 +41,22 @@ GAPS: dict[str, dict[str, str]] = {
             "shape with separate change-set-create and change-set-execute actions)",
         "stage Production action DeployProduction: 1 inputs != 0": "as above",
     },
+    "multi-region-symphonia": {
+        "pipeline 0: artifact_store ['us-east-1', 'us-west-2'] != ['<intrinsic>', "
+        "'us-east-1', 'us-west-2']":
+            "pipegen writes the home region's store as `!Ref AWS::Region` and drops, by "
+            "condition, the listed store of the region the stack is deployed in: deployed, "
+            "the stores are the original's",
+    },
+    "clair-scan": {
+        "stage Staging action <intrinsic>: name != 'nginx-website-service'":
+            "the original names the deploy action !Ref EcsServiceName; a spec names actions "
+            "literally (PG207), so the spec writes the parameter's default",
+    },
+    "cross-region-codedeploy": {
+        "pipeline 0: artifact_store ['ap-southeast-2', 'us-east-1', 'us-west-2'] != "
+        "['<intrinsic>', 'ap-southeast-2', 'us-east-1', 'us-west-2']": "as multi-region-symphonia",
+    },
 }
 
 
