@@ -203,7 +203,8 @@ def _build_sources(ctx: BuildContext):
                       path + ("format",), "clone-ref works with codecommit and connection "
                       "sources only")
         source = Source(name=name, provider=p.provider, output=output, trigger=trigger,
-                        format=fmt, namespace=spec.get("namespace"), settings=spec, path=path)
+                        format=fmt, namespace=spec.get("namespace"), settings=spec, path=path,
+                        when=spec.get("when"))
         if p.vcs and "branch" not in spec:
             ctx.error("PG304", f"source '{name}' needs a branch", path,
                       "add `branch: main`: one branch per pipeline; compile one spec per "

@@ -140,6 +140,7 @@ def _compile(path: Path, loaded, fmt: str, linter: Linter | None) -> Compiled:
         raise SpecError(refused)
     warnings += [w for w in cautions if w.code not in pipeline.acknowledge]
     overrides.apply(doc, pipeline.overrides, loaded)
+    conditional.guard_statements(doc, keep=frozenset(pipeline.resources))
     conditional.apply(doc, keep=frozenset(pipeline.resources) | {PIPELINE})
     json_text = render.render(doc, "json")
     result = Compiled(path, json_text if fmt == "json" else render.render(doc, fmt), doc,

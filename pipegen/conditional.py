@@ -6,6 +6,11 @@ inline CodeBuild project, its role, a CodeDeploy application) would otherwise be
 stack, and fail there when they are built from values that are meaningful only under the
 condition (a service role named by a parameter left empty when the stage is off).
 
+`guard_statements` handles the other way a value is optional: a granted role or a resource
+written `!If [C, ARN, !Ref AWS::NoValue]`. When every principal (or every resource) of a
+generated policy statement is optional under one condition C, the statement would be left with
+none when C is false, which IAM, S3 and KMS refuse; it is wrapped in `Fn::If` on C instead.
+
 This pass runs on the emitted template (before the spec's own `resources` are merged): a
 generated resource whose every reference lies under one same condition (inside the true branch
 of an `Fn::If` on it, or in a resource or output that has it as its `Condition`) gets that
@@ -39,6 +44,44 @@ def apply(doc: dict, keep: frozenset[str] = frozenset()) -> None:
                 changed = True
         if not changed:
             return
+
+
+_POLICY_KEYS = ("PolicyDocument", "KeyPolicy")
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def guard_statements(doc: dict, keep: frozenset[str] = frozenset()) -> None:
+    """Wrap generated statements whose principals or resources may all vanish (in place)."""
+    for name, body in (doc.get("Resources") or {}).items():
+        if name in keep or not isinstance(body, dict):
+            continue
+        props = body.get("Properties") or {}
+        documents = [props.get(k) for k in _POLICY_KEYS]
+        documents += [p.get("PolicyDocument") for p in props.get("Policies") or []
+                      if isinstance(p, dict)]
+        for document in documents:
+            if isinstance(document, dict) and isinstance(document.get("Statement"), list):
+                document["Statement"] = [_guarded(st) for st in document["Statement"]]
+
+
+def _guarded(statement: Any) -> Any:
+    if not isinstance(statement, dict):
+        return statement
+    for holder, key in ((statement, "Resource"), (statement.get("Principal"), "AWS")):
+        if not isinstance(holder, dict):
+            continue
+        values = holder.get(key)
+        values = [values] if isinstance(values, dict) else values
+        if not isinstance(values, list) or not values:
+            continue
+        branches = [v.get("Fn::If") if isinstance(v, dict) and len(v) == 1 else None
+                    for v in values]
+        if all(isinstance(b, list) and len(b) == 3 and b[2] == _NO_VALUE for b in branches):
+            conditions = {b[0] for b in branches}
+            if len(conditions) == 1 and isinstance(next(iter(conditions)), str):
+                holder[key] = [b[1] for b in branches]
+                return {"Fn::If": [conditions.pop(), statement, _NO_VALUE]}
+    return statement
 
 
 def _uses(doc: dict) -> dict[str, list[frozenset[str]]]:

@@ -256,6 +256,9 @@ class EmitContext:
         self.origins: dict[str, tuple] = {}  # logical id -> spec path
         self.triggers: list[Any] = []  # v2 pipeline Triggers
         self.problems: list = []
+        # (spec path, condition) of a conditional source being emitted: what it adds for
+        # itself alone (its rule, its webhook) exists only under the condition.
+        self.conditional_origin: tuple[tuple, str] | None = None
         # Per template stage: the spec path of the stage and of each emitted action, so lint
         # findings inside the pipeline can point at the action that caused them.
         self.stage_origins: list[tuple[tuple, list[tuple]]] = []
@@ -281,6 +284,8 @@ class EmitContext:
                 "rename the action, source or extra resource so the generated ids differ"))
             return resource
         self.origins[resource.title] = origin
+        if self.conditional_origin is not None and origin == self.conditional_origin[0]:
+            resource.Condition = self.conditional_origin[1]
         return self.template.add_resource(resource)
 
     def tags(self, **extra: Any) -> Tags | None:

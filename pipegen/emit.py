@@ -82,7 +82,7 @@ def emit(pipeline: Pipeline, loaded: Loaded) -> EmitContext:
         t.add_rule(name, cfn.value(rule))
     _emit_store(ctx)
 
-    source_actions = [_source_action(ctx, s) for s in pipeline.sources]
+    source_actions = [_conditional_source(ctx, s) for s in pipeline.sources]
     stages = [codepipeline.Stages(Name=pipeline.source_stage, Actions=source_actions)]
     ctx.stage_origins.append((("sources",), [s.path for s in pipeline.sources]))
     for stage in pipeline.stages:
@@ -300,6 +300,22 @@ def _deny_insecure(ctx: EmitContext) -> Statement:
 
 def _artifacts(cls, names) -> list:
     return [cls(Name=n) for n in names]
+
+
+def _conditional_source(ctx: EmitContext, source: Source) -> Any:
+    """A source action; with `when`, it, its grants, its trigger resources (rule, webhook) and
+    its v2 trigger exist only under the condition."""
+    if not source.when:
+        return _source_action(ctx, source)
+    triggers = len(ctx.triggers)
+    ctx.conditional_origin = (source.path, source.when)
+    try:
+        obj = _under(ctx, source.when, lambda: _source_action(ctx, source))
+    finally:
+        ctx.conditional_origin = None
+    ctx.triggers[triggers:] = [If(source.when, t, Ref("AWS::NoValue"))
+                               for t in ctx.triggers[triggers:]]
+    return If(source.when, obj, Ref("AWS::NoValue"))
 
 
 def _source_action(ctx: EmitContext, source: Source) -> codepipeline.Actions:

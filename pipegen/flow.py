@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipegen import providers
+from pipegen import condition_logic, providers
 
 if TYPE_CHECKING:
     from pipegen.contexts import ExpandContext
@@ -89,11 +89,19 @@ def check_artifact_flow(ctx: ExpandContext, sources: tuple[Source, ...],
                         stages: tuple[Stage, ...]) -> None:
     """Every input produced earlier, every output name unique, counts fit each provider."""
     produced: dict[str, tuple] = {}
+    conds, params = ctx.pipeline.conditions, ctx.pipeline.parameters
+    by_output: dict[str, list[Source]] = {}
     for s in sources:
-        if s.output in produced:
+        others = by_output.setdefault(s.output, [])
+        # A source chosen by a parameter: alternatives under conditions that exclude each other.
+        if others and not (s.when and all(o.when and condition_logic.exclusive(
+                s.when, o.when, conds) for o in others)):
             ctx.error("PG301", f"two sources output the artifact '{s.output}'",
-                      s.path + ("output",), "output artifact names must be unique")
-        produced[s.output] = s.path
+                      s.path + ("output",), "output artifact names must be unique; sources "
+                      "that replace each other need `when:` conditions that exclude each other "
+                      "(`!Equals` on one parameter with different values)")
+        others.append(s)
+        produced.setdefault(s.output, s.path)
     # Who produces what anywhere, to tell "produced later" from "produced nowhere".
     producer = {o: f"'{a.name}' in stage '{st.name}'" for st in stages for a in st.actions
                 for o in a.outputs}
@@ -102,6 +110,11 @@ def check_artifact_flow(ctx: ExpandContext, sources: tuple[Source, ...],
                   for a in st.actions}
     made_under = {o: (a, conditions[id(a)]) for st in stages for a in st.actions
                   for o in a.outputs}
+    for output, alternatives in by_output.items():
+        whens = {s.when for s in alternatives}
+        if None not in whens and not condition_logic.covering(whens, conds, params):
+            made_under[output] = (alternatives[0], frozenset(whens) if len(whens) == 1 else
+                                  frozenset())
     clone_refs = {s.output for s in sources if s.format == "clone-ref"}
     registry = providers.actions()
     for stage in stages:

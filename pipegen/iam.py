@@ -75,21 +75,48 @@ class Policy:
 
     def document(self) -> Any:
         statements = []
+        whens = []
         for g in self.grants:
+            resources, when = _optional(g.resources), g.when
+            if resources is not None and when in (None, resources[1]):
+                # every resource is `!If [C, ARN, !Ref AWS::NoValue]`: without C the statement
+                # would have none, which IAM refuses; it exists under C instead
+                when = resources[1]
+                resources = resources[0]
+            else:
+                resources = g.resources
+            whens.append(when)
             kwargs: dict[str, Any] = {
                 "Effect": Allow,
                 "Action": [Action(*a.split(":", 1)) for a in g.actions],
-                "Resource": g.resources,
+                "Resource": resources,
             }
             if g.condition:
                 kwargs["Condition"] = _RawCondition(g.condition)
             statements.append(Statement(**kwargs))
-        if not any(g.when for g in self.grants):
+        if not any(whens):
             return PolicyDocument(Version=POLICY_VERSION, Statement=statements)
         # awacs takes Statement objects only: a conditional statement needs the plain form
         return {"Version": POLICY_VERSION, "Statement": [
-            If(g.when, st, Ref("AWS::NoValue")) if g.when else st
-            for g, st in zip(self.grants, statements, strict=True)]}
+            If(when, st, Ref("AWS::NoValue")) if when else st
+            for when, st in zip(whens, statements, strict=True)]}
+
+
+def _optional(resources: list[Any]) -> tuple[list[Any], str] | None:
+    """(the resources unwrapped, C) when every one is `!If [C, value, !Ref AWS::NoValue]` with
+    one same condition C, else None."""
+    inner, conditions = [], set()
+    for r in resources:
+        v = cfn.plain(r)
+        args = v.get("Fn::If") if isinstance(v, dict) and len(v) == 1 else None
+        if not (isinstance(args, list) and len(args) == 3 and isinstance(args[0], str) and
+                args[2] == {"Ref": "AWS::NoValue"}):
+            return None
+        conditions.add(args[0])
+        inner.append(cfn.value(args[1]))
+    if len(conditions) != 1:
+        return None
+    return inner, conditions.pop()
 
 
 def unique(resources: list[Any]) -> list[Any]:

@@ -161,6 +161,7 @@ def to_diagnostics(findings: list[Finding], text: str, doc: dict, origins: dict[
             path = _deepest(loaded.data, path + tuple(tpath[2:]))
         elif path[:1] != ("overrides",):
             path = _narrowed(loaded.data, _by_property(loaded.data, path, tpath), quoted)
+            path = _by_value(loaded.data, path, _at(doc, tpath))
         span = loaded.key_span(path) if path[:1] == ("overrides",) else loaded.span(path)
         out.append(diag(code, f"cfn-lint {f.rule} at {where}: {message}", span, path,
                         "the compiled template fails the lint gate; fix the spec value this "
@@ -189,6 +190,45 @@ def shorten(message: str) -> tuple[str, str | None]:
     tail = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return (f"'{m.group('value')}' is not one of the {len(options)} values allowed here"
             f"{tail}", m.group("value"))
+
+
+def _at(doc: Any, tpath: tuple) -> Any:
+    """The template value at tpath, or None."""
+    for part in tpath:
+        try:
+            doc = doc[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return doc
+
+
+def _by_value(data: Any, path: tuple, value: Any) -> tuple:
+    """The one spec value under path equal to the template value the finding is about (an
+    action's `deploy_role` for its Configuration.RoleArn), else path. Only intrinsics and
+    strings of some length are matched: short literals repeat too often to tell."""
+    if not (isinstance(value, dict) and len(value) == 1 and (
+            "Ref" in value or next(iter(value)).startswith("Fn::"))) and not (
+            isinstance(value, str) and len(value) >= 8):
+        return path
+    node = _at(data, path)
+    if node is None or node == value:
+        return path
+    hits: list[tuple] = []
+
+    def walk(v: Any, p: tuple) -> None:
+        if v == value:
+            hits.append(p)
+            return
+        if isinstance(v, dict) and not (len(v) == 1 and (
+                "Ref" in v or next(iter(v)).startswith("Fn::"))):  # an intrinsic is one value
+            for k, x in v.items():
+                walk(x, p + (k,))
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                walk(x, p + (i,))
+
+    walk(node, path)
+    return hits[0] if len(hits) == 1 else path
 
 
 def _deepest(data: Any, path: tuple) -> tuple:

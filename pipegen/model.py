@@ -31,6 +31,7 @@ class Source:
     settings: dict[str, Any]
     path: Path
     run_order: int = 1  # from `after:` / `run_order:` among the sources
+    when: str | None = None  # the CloudFormation condition the source exists under
 
 
 @dataclass(frozen=True)

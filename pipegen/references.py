@@ -517,6 +517,9 @@ class Checker:
                            f"{p['max_value']}", path)
 
     def _when(self) -> None:
+        for si, source in enumerate(self.ctx.data.get("sources", [])):
+            if isinstance(source, dict) and "when" in source:
+                self.condition_name(source["when"], ("sources", si, "when"))
         for si, stage in enumerate(self.ctx.data.get("stages", [])):
             if "when" in stage:
                 self.condition_name(stage["when"], ("stages", si, "when"))

@@ -642,11 +642,10 @@ def _unknown_keys(error, loaded: Loaded) -> list[Diagnostic]:
             continue
         hint = KEY_HINTS.get(key) or _suggest(key, allowed) or (
             "allowed keys here: " + ", ".join(sorted(allowed)))
-        if key == "when" and path[:1] == ("sources",):
-            # Templates pick the source provider per stack with !If; a spec's sources are fixed.
-            hint = ("sources are not conditional: every source runs in every stack; a "
-                    "parameter may choose the repository or branch, and a different provider "
-                    "needs a spec of its own (compile one spec per choice)")
+        if " " in str(key).strip():
+            # no key has spaces: this is the rest of a value cut at a comma inside `{...}`
+            hint = ("in a `{...}` mapping a comma ends the value: quote the value that holds "
+                    "the comma (`description: \"a, b\"`)")
         out.append(diag("PG201", f"unknown key '{key}'", loaded.key_span(path + (key,)),
                         path + (key,), hint))
     return out

@@ -398,3 +398,11 @@ def test_unwritable_output_is_pg708(tmp_path, capsys):
                             "--no-check"], capsys)
     assert status == 1
     assert "error PG708 cannot write" in err
+
+
+def test_a_conditional_source_imports_with_when():
+    # `!If [C, source action, !Ref AWS::NoValue]` in the source stage is `when: C` (it was
+    # refused while sources took no `when`)
+    (imported,) = import_pipelines(load(TEMPLATES / "source-by-parameter.json"))
+    assert "- when: UseCodeCommit\n  provider: codecommit\n" in imported.text
+    assert "- when: UseGitHub\n  provider: github\n" in imported.text

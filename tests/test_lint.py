@@ -136,3 +136,27 @@ resources:
         "'Topic' dependency already enforced by a 'Ref' at "
         "'Resources/TopicPolicy/Properties/PolicyDocument/Statement/0/Resource'",
         "  (resources.TopicPolicy.DependsOn[0])"]
+
+
+def test_a_finding_in_an_actions_configuration_points_at_the_spec_value(tmp_path):
+    # a deploy role built from a parameter whose default is empty (E3703 on RoleArn): the
+    # finding names Configuration.RoleArn, which the spec writes as `deploy_role`
+    spec = GITHUB_BUILD.replace("name: demo\n", "name: demo\nparameters:\n  Account: "
+                                "{type: String, default: ''}\n") + """\
+        outputs: [Built]
+  - name: Deploy
+    actions:
+      - name: Stack
+        type: deploy
+        provider: cloudformation
+        stack: app
+        template: Built::t.yml
+        deploy_role: !Sub "arn:aws:iam::${Account}:role/cfn"
+        inputs: [Built]
+"""
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    proc = run_cli("compile", "spec.yaml", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 1
+    first = proc.stderr.splitlines()[:2]
+    assert ".Configuration.RoleArn: " in first[0]
+    assert first[1] == "  (stages[1].actions[0].deploy_role)"

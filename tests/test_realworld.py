@@ -993,3 +993,135 @@ def test_no_value_leaves_a_key_to_its_default(tmp_path, linter):
     [(code, message, path, *_)] = error_tuples(tmp_path, text)
     assert (code, message, path) == ("PG202", "missing required key 'stack'",
                                       "stages[0].actions[0]")
+# --- class: a source chosen by a parameter
+
+CHOSEN_SOURCE = """\
+pipegen: 1
+name: chosen
+parameters:
+  Provider: {type: String, default: GitHub, allowed_values: [GitHub, CodeCommit]}
+  Token: {type: String, no_echo: true}
+conditions:
+  UseCodeCommit: !Equals [!Ref Provider, CodeCommit]
+  UseGitHub: !Equals [!Ref Provider, GitHub]
+sources:
+  - {name: CodeCommitSource, when: UseCodeCommit, provider: codecommit, repository: app,
+     branch: main, output: SourceArtifact}
+  - {name: GitHubSource, when: UseGitHub, provider: github-v1, owner: acme, repository: app,
+     branch: main, oauth_token: !Ref Token, webhook_secret: !Ref Token, output: SourceArtifact}
+stages:
+  - name: Build
+    actions:
+      - {name: Package, type: build, project: {buildspec: b.yml}, inputs: [SourceArtifact]}
+"""
+
+
+def test_a_source_chosen_by_a_parameter(tmp_path, linter):
+    # sam-codepipeline-cd: `!If [UseCodeCommit, CodeCommit action, GitHub action]`
+    r = compile_result(tmp_path, CHOSEN_SOURCE, linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    [source_stage] = res["Pipeline"]["Properties"]["Stages"][:1]
+    assert [(a["Fn::If"][0], a["Fn::If"][1]["Name"], a["Fn::If"][2])
+            for a in source_stage["Actions"]] == [
+        ("UseCodeCommit", "CodeCommitSource", {"Ref": "AWS::NoValue"}),
+        ("UseGitHub", "GitHubSource", {"Ref": "AWS::NoValue"})]
+    # each trigger exists with its source; the shared events role serves the rule alone
+    assert res["CodeCommitSourceSourceRule"]["Condition"] == "UseCodeCommit"
+    assert res["GitHubSourceWebhook"]["Condition"] == "UseGitHub"
+    assert res["PipelineEventsRole"]["Condition"] == "UseCodeCommit"
+    assert "Condition" not in res["BuildPackageProject"]
+
+
+def test_two_sources_of_one_artifact_need_exclusive_conditions(tmp_path):
+    from helpers import error_tuples
+
+    text = CHOSEN_SOURCE.replace("UseGitHub: !Equals [!Ref Provider, GitHub]",
+                                 "UseGitHub: !Equals [!Ref Token, GitHub]")
+    found = error_tuples(tmp_path, text)
+    assert [(f[0], f[1], f[2]) for f in found] == [(
+        "PG301", "two sources output the artifact 'SourceArtifact'", "sources[1].output")]
+    assert found[0][-1] == (
+        "output artifact names must be unique; sources that replace each other need `when:` "
+        "conditions that exclude each other (`!Equals` on one parameter with different values)")
+
+
+def test_an_artifact_of_a_conditional_source_read_by_an_unconditional_action(tmp_path):
+    from helpers import error_tuples
+
+    single = CHOSEN_SOURCE.replace(
+        "  - {name: GitHubSource", "  - {name: Other, provider: codecommit, repository: o, "
+        "branch: main}\n  - {name: GitHubSource").replace(
+        "     branch: main, oauth_token: !Ref Token, webhook_secret: !Ref Token, "
+        "output: SourceArtifact}", "     branch: main, oauth_token: !Ref Token, webhook_secret: "
+        "!Ref Token, output: GitHubOut}").replace(
+        "inputs: [SourceArtifact]}", "inputs: [GitHubOut]}")
+    assert single.count("GitHubOut") == 2
+    found = error_tuples(tmp_path, single)
+    assert [(f[0], f[2]) for f in found] == [("PG353", "stages[0].actions[0].inputs[0]")]
+
+
+def test_a_projects_environment_type_from_a_parameter(tmp_path, linter):
+    # sam-codepipeline-cd lets the stack choose LINUX_CONTAINER or WINDOWS_CONTAINER
+    r = compile_result(tmp_path, spec("""\
+  - name: Build
+    actions:
+      - name: Package
+        type: build
+        project: {buildspec: b.yml, environment_type: !Ref EnvironmentType}
+      - name: Gpu
+        type: build
+        project: {buildspec: g.yml, environment_type: LINUX_GPU_CONTAINER}
+      - name: Arm
+        type: build
+        project: {buildspec: a.yml, arch: arm64}
+""", parameters="  EnvironmentType: {type: String, default: LINUX_CONTAINER, "
+        "allowed_values: [LINUX_CONTAINER, WINDOWS_CONTAINER]}"), linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    assert res["BuildPackageProject"]["Properties"]["Environment"]["Type"] == {
+        "Ref": "EnvironmentType"}
+    assert res["BuildGpuProject"]["Properties"]["Environment"]["Type"] == "LINUX_GPU_CONTAINER"
+    assert res["BuildArmProject"]["Properties"]["Environment"]["Type"] == "ARM_CONTAINER"
+
+
+# --- class: an optional value, `!If [C, value, !Ref AWS::NoValue]`, in a granted place
+
+def test_an_optional_cross_account_role_never_leaves_a_statement_empty(tmp_path, linter):
+    # A role, or a granted reader, that exists only when a parameter is set: without the
+    # condition the statement would have no resource or principal, which IAM, S3 and KMS refuse
+    deployer = '!Sub "arn:aws:iam::${Account}:role/deployer"'
+    r = compile_result(tmp_path, f"""\
+pipegen: 1
+name: optional
+parameters:
+  Account: {{type: String, default: ""}}
+conditions:
+  IsCross: !Not [!Equals [!Ref Account, ""]]
+artifacts:
+  encryption: generated
+  grant: [!If [IsCross, {deployer}, !Ref AWS::NoValue]]
+sources:
+  - {{name: App, provider: codecommit, repository: app, branch: main}}
+stages:
+  - name: Deploy
+    actions:
+      - name: Hosts
+        type: deploy
+        provider: codedeploy
+        application: app
+        deployment_group: hosts
+        role: !If [IsCross, {deployer}, !Ref AWS::NoValue]
+""", linter)
+    lint_clean(linter, r)
+    res = r.template["Resources"]
+    arn = {"Fn::Sub": "arn:aws:iam::${Account}:role/deployer"}
+    role = res["PipelineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert {"Fn::If": ["IsCross", {"Action": ["sts:AssumeRole"], "Effect": "Allow",
+                                   "Resource": [arn]}, {"Ref": "AWS::NoValue"}]} in role
+    bucket = res["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    key = res["ArtifactKey"]["Properties"]["KeyPolicy"]["Statement"]
+    for policy in (bucket, key):
+        granted = [st["Fn::If"] for st in policy if "Fn::If" in st]
+        assert granted and all(g[0] == "IsCross" and g[1]["Principal"] == {"AWS": [arn]}
+                               for g in granted)

@@ -24,17 +24,6 @@ sources:
 
 # name: (text replaced in GOOD, replacement, the exact report)
 CASES = {
-    # Templates choose their source provider per stack with !If; a spec's sources are fixed.
-    "when-on-a-source": (
-        "    branch: main\n", "    branch: main\n    when: UseGitHub\n", """\
-spec.yaml:7:5: error PG201 unknown key 'when'
-  (sources[0].when)
-         when: UseGitHub
-         ^^^^
-  hint: sources are not conditional: every source runs in every stack; a parameter may \
-choose the repository or branch, and a different provider needs a spec of its own (compile \
-one spec per choice)
-"""),
     # The explicit store forms of `secrets`, written where CodeBuild's own list would take
     # them (a spec copied from a template's EnvironmentVariables with PARAMETER_STORE).
     "store-value-in-environment-variables": (
@@ -360,6 +349,17 @@ functions: artifact names are checked for flow before anything is emitted
                        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
   hint: write a fixed artifact name (such as `Built`): artifact names live inside one \
 pipeline, so every stack deployed from the template can use the same one
+"""),
+    # sam-codepipeline-cd's parameter descriptions hold commas, copied into `{...}` unquoted
+    "comma-in-a-flow-mapping": (
+        "name: demo\n", "name: demo\nparameters:\n  Repo: {type: String, description: the "
+        "name, if any}\n", """\
+spec.yaml:4:47: error PG201 unknown key 'if any'
+  (parameters.Repo.if any)
+       Repo: {type: String, description: the name, if any}
+                                                   ^^^^^^
+  hint: in a `{...}` mapping a comma ends the value: quote the value that holds the comma \
+(`description: "a, b"`)
 """),
     "version": ("pipegen: 1", "pipegen: 2", """\
 spec.yaml:1:10: error PG206 spec version 2 is not supported; this pipegen reads version 1

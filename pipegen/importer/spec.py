@@ -479,13 +479,18 @@ def _sources(ctx: ImportContext, stage: Any) -> tuple[list, str]:
     out = []
     for i, action in enumerate(stage["Actions"]):
         apath = path + ("Actions", i)
-        if isinstance(action, dict) and "Fn::If" in action:
+        if isinstance(action, dict) and "Fn::If" in action and not (
+                isinstance(action["Fn::If"], list) and len(action["Fn::If"]) == 3
+                and action["Fn::If"][2] == {"Ref": "AWS::NoValue"}):
             args = action["Fn::If"]
             cond = args[0] if isinstance(args, list) and args and isinstance(args[0], str) \
                 else "CONDITION"
-            raise Unsupported("the source stage chooses its sources with !If; a spec's sources "
-                              "are fixed", apath, "import one spec per choice: `pipegen import "
-                              f"--choose {cond}=true`, then `--choose {cond}=false`")
+            raise Unsupported("the source stage chooses between two sources with one !If",
+                              apath, "import one spec per choice: `pipegen import "
+                              f"--choose {cond}=true`, then `--choose {cond}=false`; or write "
+                              "the two sources with `when:` conditions that exclude each other")
+        # `!If [C, source, !Ref AWS::NoValue]`: a source that exists under C (`when:`)
+        when, action = _unwrap(action, apath)
         if not isinstance(action, dict) or (action.get("ActionTypeId") or {}).get(
                 "Category") != "Source":
             raise Unsupported("the first stage holds an action that is not a source", apath,
@@ -509,7 +514,10 @@ def _sources(ctx: ImportContext, stage: Any) -> tuple[list, str]:
             source["output"] = outputs[0]
         if action.get("Namespace"):
             source["namespace"] = action["Namespace"]
-        where = f"Resources.Pipeline.Properties.Stages.0.Actions.{i}"
+        if when:
+            source["when"] = when
+        where = f"Resources.Pipeline.Properties.Stages.0.Actions.{i}" + (
+            ".Fn::If.1" if when else "")
         for key, value in rest.items():
             ctx.overrides[f"{where}.Configuration.{key}"] = value
             ctx.note("kept", f"{name}.{key}", "Configuration key kept raw in `overrides` "
@@ -523,7 +531,7 @@ def _sources(ctx: ImportContext, stage: Any) -> tuple[list, str]:
     return out, stage.get("Name", "Source")
 
 
-SOURCE_ORDER = ("name", "provider", "owner", "repository", "branch", "tag", "bucket", "key",
+SOURCE_ORDER = ("name", "when", "provider", "owner", "repository", "branch", "tag", "bucket", "key",
                 "connection", "oauth_token", "trigger", "via", "webhook_secret",
                 "register_webhook", "filters", "output", "format", "namespace", "role")
 

@@ -241,7 +241,7 @@ class CodeBuildAction(ActionProvider):
                 policy.allow("ssm:GetParameters", parameter_resources(value))
 
         environment = codebuild.Environment(
-            Type=CONTAINER[arch],
+            Type=cfn.value(spec.get("environment_type", CONTAINER[arch])),
             ComputeType=cfn.value(_compute(spec.get("compute", "small"))),
             Image=cfn.value(spec.get("image", IMAGE[arch])),
         )

@@ -62,7 +62,7 @@ GAPS: dict[str, dict[str, str]] = {
 
 def test_the_corpus_is_large_and_varied():
     repos = {json.loads((HERE / c / "origin.json").read_text())["repo"] for c in CASES}
-    assert len(CASES) >= 25 and len(repos) >= 21
+    assert len(CASES) >= 26 and len(repos) >= 22
     for case in CASES:
         origin = json.loads((HERE / case / "origin.json").read_text())
         assert set(origin) == {"repo", "path", "commit"} and len(origin["commit"]) == 40
