@@ -993,6 +993,8 @@ def test_no_value_leaves_a_key_to_its_default(tmp_path, linter):
     [(code, message, path, *_)] = error_tuples(tmp_path, text)
     assert (code, message, path) == ("PG202", "missing required key 'stack'",
                                       "stages[0].actions[0]")
+
+
 # --- class: a source chosen by a parameter
 
 CHOSEN_SOURCE = """\
