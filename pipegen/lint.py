@@ -242,6 +242,20 @@ def _deepest(data: Any, path: tuple) -> tuple:
     return path
 
 
+_MISSING = object()
+
+
+def _node_at(data: Any, path: tuple) -> Any:
+    """The spec node at path, or _MISSING."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return node
+
+
 def _by_property(data: Any, path: tuple, tpath: tuple) -> tuple:
     """The spec key under path named like the template property the finding is in (a
     project's `description` for Resources.X.Properties.Description), else path."""
@@ -249,12 +263,7 @@ def _by_property(data: Any, path: tuple, tpath: tuple) -> tuple:
             not isinstance(tpath[3], str):
         return path
     key = re.sub(r"(?<!^)(?=[A-Z])", "_", tpath[3]).lower()
-    node = data
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return path
+    node = _node_at(data, path)
     return path + (key,) if isinstance(node, dict) and key in node else path
 
 
@@ -264,12 +273,9 @@ def _narrowed(data: Any, path: tuple, quoted: str | None) -> tuple:
     resource's origin is often a whole spec node."""
     if not quoted:
         return path
-    node = data
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return path
+    node = _node_at(data, path)
+    if node is _MISSING:
+        return path
     want = quoted.lower()
     hits = [p for p, v in _scalars(node, path) if isinstance(v, str) and (
         v.lower() == want or v.lower().rpartition(":")[2] == want)]
