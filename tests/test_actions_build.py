@@ -7,6 +7,8 @@ or the exact error text.
 
 from __future__ import annotations
 
+import json
+
 from helpers import (
     TWO_SOURCES_HEAD,
     action,
@@ -706,3 +708,30 @@ def test_a_secret_named_by_a_parameter_is_granted_by_arn(write_spec):
     assert grants(t, "BuildCompileProjectRole")["secretsmanager:GetSecretValue"] == [
         *named, {"Ref": "TokenArn"}]
     assert grants(t, "BuildLintActionRole")["secretsmanager:GetSecretValue"] == named
+
+
+def test_privileged_mode_chosen_by_a_parameter(write_spec, tmp_path):
+    # Teams turn Docker builds on per stack; the parameter flows into PrivilegedMode, and
+    # import reads it back.
+    from pipegen.importer import import_pipelines, load
+
+    spec = write_spec(TWO_SOURCES_HEAD.replace("sources:\n", "parameters:\n  Docker: {type: "
+                                               "String, allowed_values: ['true', 'false']}\n"
+                                               "sources:\n") + """\
+  - name: Build
+    actions:
+      - name: Image
+        type: build
+        inputs: [AppSource]
+        project: {buildspec: b.yml, privileged: !Ref Docker}
+""")
+    from pipegen.compiler import compile_spec
+
+    template = compile_spec(spec).template
+    environment = template["Resources"]["BuildImageProject"]["Properties"]["Environment"]
+    assert environment["PrivilegedMode"] == {"Ref": "Docker"}
+    out = tmp_path / "t.json"
+    out.write_text(json.dumps(template), encoding="utf-8")
+    [imported] = import_pipelines(load(out))
+    project = imported.spec["stages"][0]["actions"][0]["project"]
+    assert project["privileged"] == {"Ref": "Docker"}

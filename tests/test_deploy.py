@@ -321,6 +321,40 @@ def test_s3_deploy(tmp_path, linter):
             "Resource": ["arn:aws:kms:us-east-1:111111111111:key/abcd"]} in grants
 
 
+S3_CHOSEN = """
+        - name: Site
+          type: deploy
+          provider: s3
+          bucket: demo-www
+          key: current
+          extract: !Ref Unzip
+          acl: !Ref Acl
+          inputs: [Built]
+    """
+S3_PARAMETERS = """\
+parameters:
+  Unzip: {type: String, allowed_values: ["true", "false"], default: "true"}
+  Acl: {type: String, default: private}
+"""
+
+
+def test_s3_deploy_chosen_by_parameters(tmp_path, linter):
+    t = compile_template(tmp_path, deploy(S3_CHOSEN, S3_PARAMETERS), linter)
+    [site] = stage_actions(t, "Deploy")
+    assert site["Configuration"] == {"BucketName": "demo-www", "Extract": {"Ref": "Unzip"},
+                                     "ObjectKey": "current", "CannedACL": {"Ref": "Acl"}}
+    # Unzipped or not is known at deploy time: the object and the folder are both granted.
+    assert {"Action": ["s3:PutObject", "s3:PutObjectAcl"], "Effect": "Allow", "Resource": [
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-www/current"},
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-www/current/*"}]} in statements(t)
+    # An extract that may be false needs the key.
+    found = error_tuples(tmp_path, deploy(S3_CHOSEN.replace("          key: current\n", ""),
+                                          S3_PARAMETERS.replace("  Acl: {type: String, "
+                                                                "default: private}\n", "")
+                                          ).replace("          acl: !Ref Acl\n", ""))
+    assert [(f[0], f[2]) for f in found] == [("PG364", "stages[1].actions[0].extract")]
+
+
 def test_ecs_rolling_and_blue_green(tmp_path, linter):
     t = compile_template(tmp_path, deploy("""
         - name: Rolling

@@ -303,6 +303,8 @@ class ActionReader:
 
     def s3_deploy(self, stage, action, config, path):
         extract = _flag(config.get("Extract"))
+        if extract is None and cfn.is_intrinsic(config.get("Extract")) and "ObjectKey" in config:
+            extract = config["Extract"]  # chosen by a parameter or condition
         if "BucketName" not in config or extract is None:
             return None
         config.pop("Extract")

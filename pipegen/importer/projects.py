@@ -161,6 +161,8 @@ class Projects:
         privileged = env.get("PrivilegedMode")
         if privileged in (True, "true", "True"):
             spec["privileged"] = True
+        elif isinstance(privileged, dict):
+            spec["privileged"] = privileged  # an intrinsic (a parameter, a condition)
         timeout = props.get("TimeoutInMinutes")
         if timeout is not None:
             if not str(timeout).isdigit():

@@ -247,7 +247,10 @@ class CodeBuildAction(ActionProvider):
         )
         if variables:
             environment.EnvironmentVariables = variables
-        if spec.get("privileged"):
+        privileged = spec.get("privileged")
+        if cfn.is_intrinsic(privileged):
+            environment.PrivilegedMode = cfn.value(privileged)
+        elif privileged:
             environment.PrivilegedMode = True
 
         source = codebuild.Source(Type="CODEPIPELINE")

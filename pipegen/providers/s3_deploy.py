@@ -13,14 +13,18 @@ from pipegen.providers.base import ActionProvider, Emitted
 from pipegen.providers.deploy_common import acts
 
 
-def _objects(bucket: Any, key: Any, extract: bool) -> Any:
-    """The object ARNs the upload writes: scoped to the key when it is a plain literal."""
+def _objects(bucket: Any, key: Any, extract: Any) -> list[Any]:
+    """The object ARNs the upload writes: scoped to the key when it is a plain literal (both
+    the object and the folder when `extract` is an intrinsic, known only at deploy time)."""
     if isinstance(key, str) and "{" not in key and key:
-        pattern = key.strip("/") + ("/*" if extract else "")
+        folder = key.strip("/")
+        patterns = ([folder, folder + "/*"] if cfn.is_intrinsic(extract)
+                    else [folder + ("/*" if extract else "")])
     else:
         # No key, an intrinsic, or {datetime}/{uuid}/#{...} placeholders resolved at run time.
-        pattern = "*"
-    return cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/" + pattern, bucket=bucket)
+        patterns = ["*"]
+    return [cfn.sub("arn:${AWS::Partition}:s3:::{bucket}/" + p, bucket=bucket)
+            for p in patterns]
 
 
 class S3Deploy(ActionProvider):
@@ -29,17 +33,26 @@ class S3Deploy(ActionProvider):
     inputs = (1, 1)
 
     def check(self, action, ctx) -> None:
-        if action.get("extract") is False and "key" not in action.settings:
+        extract = action.get("extract")
+        if "key" in action.settings:
+            return
+        if extract is False:
             ctx.error("PG364", "an S3 deploy with `extract: false` uploads the zip as one "
                       "object and needs its `key`", action.path + ("extract",),
                       "add `key: path/app.zip` (it may use {datetime}, {uuid} or #{ns.var})",
                       key=True)
+        elif cfn.is_intrinsic(extract):
+            ctx.error("PG364", "`extract` is an intrinsic, so it may be false, and an S3 "
+                      "deploy with `extract: false` uploads the zip as one object and needs "
+                      "its `key`", action.path + ("extract",),
+                      "add `key:` (the object when false, the folder when true)", key=True)
 
     def emit(self, action, ctx) -> list[Emitted]:
         s = action.settings
         extract = s["extract"]
         config: dict[str, Any] = {"BucketName": s["bucket"],
-                                  "Extract": "true" if extract else "false"}
+                                  "Extract": cfn.value(extract) if cfn.is_intrinsic(extract)
+                                  else "true" if extract else "false"}
         if "key" in s:
             config["ObjectKey"] = s["key"]
         if "kms_key" in s:
