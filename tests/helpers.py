@@ -278,3 +278,24 @@ def grants(template: dict, role: str = "PipelineRole") -> dict[str, list]:
 
 def type_id(provider: str, category: str = "Deploy") -> dict:
     return {"Category": category, "Owner": "AWS", "Provider": provider, "Version": "1"}
+
+
+# --- CloudFormation pipeline stages, as `pipegen import` reads them
+
+TEMPLATE_SOURCE_STAGE = """\
+        - Name: Source
+          Actions:
+            - Name: App
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+              Configuration: {RepositoryName: orders, BranchName: main}
+              OutputArtifacts: [{Name: AppSource}]
+"""
+
+TEMPLATE_BUILD_STAGE = """\
+        - Name: Build
+          Actions:
+            - Name: Compile
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: orders-build}
+              InputArtifacts: [{Name: AppSource}]
+"""

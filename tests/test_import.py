@@ -12,18 +12,12 @@ from pathlib import Path
 
 import pytest
 from conftest import TEMPLATES
+from helpers import TEMPLATE_BUILD_STAGE, TEMPLATE_SOURCE_STAGE
 
 from pipegen import cli
 from pipegen.importer import check, import_pipelines, load
 
-CODECOMMIT_SOURCE = """\
-        - Name: Source
-          Actions:
-            - Name: App
-              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
-              Configuration: {RepositoryName: orders, BranchName: main}
-              OutputArtifacts: [{Name: AppSource}]
-"""
+CODECOMMIT_SOURCE = TEMPLATE_SOURCE_STAGE
 
 
 def run(argv, capsys):
@@ -54,15 +48,7 @@ AWSTemplateFormatVersion: "2010-09-09"
 {CODECOMMIT_SOURCE}{stages}"""
 
 
-BUILD = """\
-        - Name: Build
-          Actions:
-            - Name: Compile
-              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
-              Configuration: {ProjectName: orders-build}
-              InputArtifacts: [{Name: AppSource}]
-              OutputArtifacts: [{Name: Built}]
-"""
+BUILD = TEMPLATE_BUILD_STAGE + "              OutputArtifacts: [{Name: Built}]\n"
 
 
 # --- every golden template

@@ -10,27 +10,14 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from helpers import TEMPLATE_BUILD_STAGE, TEMPLATE_SOURCE_STAGE
 
 from pipegen.errors import SpecError
 from pipegen.importer import check, import_pipelines, load
 
 HEAD = 'AWSTemplateFormatVersion: "2010-09-09"\n'
-SOURCE = """\
-        - Name: Source
-          Actions:
-            - Name: App
-              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
-              Configuration: {RepositoryName: orders, BranchName: main}
-              OutputArtifacts: [{Name: AppSource}]
-"""
-BUILD = """\
-        - Name: Build
-          Actions:
-            - Name: Compile
-              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
-              Configuration: {ProjectName: orders-build}
-              InputArtifacts: [{Name: AppSource}]
-"""
+SOURCE = TEMPLATE_SOURCE_STAGE
+BUILD = TEMPLATE_BUILD_STAGE
 
 
 def pipeline(pid: str = "Pipeline", source: str = SOURCE, stages: str = BUILD) -> str:
