@@ -35,6 +35,18 @@ def spec(stages: str, parameters: str = "  Env: {type: String, default: dev}", t
     return top + HEAD.format(parameters=parameters) + stages
 
 
+APPROVE_ONLY = """\
+  - name: Approve
+    actions:
+      - {name: Ok, type: approval}
+"""
+
+
+def with_artifacts(text: str, artifacts: str) -> str:
+    """`text` with an `artifacts:` section (YAML lines under it) before its sources."""
+    return text.replace("sources:\n", "artifacts:\n" + artifacts + "sources:\n", 1)
+
+
 def policy_texts(template: dict) -> str:
     """Every policy document of the template, as JSON text."""
     out = []
@@ -157,8 +169,8 @@ def test_region_from_a_parameter(tmp_path, linter):
         region: !Ref SecondRegion
 """, parameters="  SecondRegion: {type: String, default: us-west-2}\n"
                 "  SecondBucket: {type: String}")
-    text = text.replace("sources:\n", "artifacts:\n  regions:\n    - {region: !Ref SecondRegion, "
-                        "bucket: !Ref SecondBucket}\nsources:\n", 1)
+    text = with_artifacts(text, "  regions:\n    - {region: !Ref SecondRegion, "
+                                "bucket: !Ref SecondBucket}\n")
     r = compile_result(tmp_path, text, linter)
     lint_clean(linter, r)
     t = r.template
@@ -172,13 +184,8 @@ def test_region_from_a_parameter(tmp_path, linter):
 
 
 def test_expire_after_from_a_parameter(tmp_path, linter):
-    text = spec("""\
-  - name: Approve
-    actions:
-      - {name: Ok, type: approval}
-""", parameters="  Days: {type: Number, default: 30}")
-    text = text.replace("sources:\n", "artifacts:\n  bucket: {expire_after: !Ref Days}\n"
-                        "sources:\n", 1)
+    text = with_artifacts(spec(APPROVE_ONLY, parameters="  Days: {type: Number, default: 30}"),
+                          "  bucket: {expire_after: !Ref Days}\n")
     r = compile_result(tmp_path, text, linter)
     lint_clean(linter, r)
     rule = r.template["Resources"]["ArtifactBucket"]["Properties"]["LifecycleConfiguration"][
@@ -217,10 +224,7 @@ def test_stack_named_by_a_variable_is_widened(tmp_path, linter):
 # --- class 4: what AWS and cfn-lint accept is not refused
 
 def test_outputs_in_cloudformation_form(tmp_path, linter):
-    text = spec("""\
-  - name: Approve
-    actions:
-      - {name: Ok, type: approval}
+    text = spec(APPROVE_ONLY + """\
 outputs:
   PipelineName:
     Value: !Ref Pipeline
@@ -374,13 +378,9 @@ resources:
 
 
 def test_access_logs_on_the_generated_bucket(tmp_path, linter):
-    text = spec("""\
-  - name: Approve
-    actions:
-      - {name: Ok, type: approval}
-""", parameters="  LogBucket: {type: String}")
-    text = text.replace("sources:\n", "artifacts:\n  bucket: {access_logs: {bucket: !Ref "
-                        "LogBucket, prefix: artifacts/}}\nsources:\n", 1)
+    text = with_artifacts(spec(APPROVE_ONLY, parameters="  LogBucket: {type: String}"),
+                          "  bucket: {access_logs: {bucket: !Ref LogBucket, prefix: "
+                          "artifacts/}}\n")
     r = compile_result(tmp_path, text, linter)
     lint_clean(linter, r)
     assert r.template["Resources"]["ArtifactBucket"]["Properties"]["LoggingConfiguration"] == {
