@@ -77,12 +77,12 @@ def _filters_for(trigger: Any, sources: list[dict]) -> bool | None:
         return None
     if again != trigger:
         return None
+    from pipegen.importer.spec import _source_order  # spec imports this module
+
     if trigger_value == "pull-request":
-        # `trigger` reads before `filters`, as pipegen's other sources write it.
-        rest = {k: source.pop(k) for k in list(source) if k not in ("name", "provider",
-                                                                     "repository", "branch",
-                                                                     "connection")}
         source["trigger"] = "pull-request"
-        source.update(rest)
     source["filters"] = dict(sorted(candidate.items(), key=lambda kv: FILTER_ORDER.index(kv[0])))
+    ordered = _source_order(source)  # in the order every imported source is written
+    source.clear()
+    source.update(ordered)
     return True
